@@ -235,6 +235,10 @@ types:
       - id: sock_objref
         type: s4
         if: f_type == file_type::socket and _io.size >= 36
+      - id: pad0
+        size: 4
+        if: (f_type == file_type::tty or f_type == file_type::pipe or f_type == file_type::socket) and _io.size >= 40
+        doc: The specialised structs inherit alignment 8 from `common`, so sizeof is 48.
 
   hdr_tty:
     doc: struct ckpt_hdr_tty (len 72).

@@ -1,0 +1,386 @@
+// openImage: bytes -> Image. Walks the framing into the record index, then makes one pass over the
+// index that follows the objhash the way restart does (an OBJREF introduces the object whose record
+// comes next at that nesting level) and decodes the tty-related records with the generated parser.
+import { decodeRecordBody, DecodedField, DecodedNode, Enums, enumName, field as findField } from './kaitai.js';
+import { FILE_TYPE, fileLayoutFor, HDR_SIZE, LAYOUT, off, OBJ, RecordLayout, T } from './layout.js';
+import type {
+  BufferRecord, Diagnostic, Field, FileDesc, FileRec, FileTable, HeaderInfo, Image, Ldisc, ObjectEntry,
+  ObjrefRec, SignalRec, Termios, Tty, Winsize,
+} from './model.js';
+import { bitmapLayoutForArch } from './read-flags.js';
+import { indexStream } from './stream-index.js';
+import { PTY_TYPE_MASTER, PTY_TYPE_SLAVE } from './names.js';
+
+export const V18_REV = 2;
+const ARCH_ID_OFFSET = 16;
+
+function archByteOrder(archId: number): boolean | undefined {
+  const name = enumName(Enums.archId, archId);
+  if (!name) return undefined;
+  return name === 'X86_32';
+}
+
+/** Byte order from arch_id; when arch_id is unknown, from the first record header if it can only be read one way. */
+function chooseByteOrder(bytes: Uint8Array, archId: number): boolean | undefined {
+  const fromArch = archByteOrder(archId);
+  if (fromArch !== undefined) return fromArch;
+  if (bytes.length < 8) return undefined;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, 8);
+  const le = v.getUint32(0, true) === T.HEADER && v.getUint32(4, true) === LAYOUT.header.len;
+  const be = v.getUint32(0, false) === T.HEADER && v.getUint32(4, false) === LAYOUT.header.len;
+  return le === be ? undefined : le;
+}
+
+/** Record type each objtype's ->restore() reads first (the object's own record). */
+function primaryRecordType(objtype: number): number | undefined {
+  const name = enumName(Enums.objType, objtype);
+  if (!name) return undefined;
+  if (name === 'SOCK') return enumValueOrUndef('SOCKET');
+  return enumValueOrUndef(name);
+}
+function enumValueOrUndef(name: string): number | undefined {
+  const v = Enums.hdrType[name];
+  return typeof v === 'number' ? v : undefined;
+}
+
+class Reader {
+  readonly view: DataView;
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly le: boolean,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  field(rec: number, layout: RecordLayout, name: string, signed = false): Field {
+    const f = layout.fields.get(name);
+    if (!f) throw new Error(`no field ${name}`);
+    const o = rec + f.offset;
+    let value: number;
+    if (f.size === 1) value = this.view.getUint8(o);
+    else if (f.size === 2) value = this.view.getUint16(o, this.le);
+    else if (f.size === 4) value = signed ? this.view.getInt32(o, this.le) : this.view.getUint32(o, this.le);
+    else value = Number(this.view.getBigUint64(o, this.le));
+    return { value, offset: o, size: f.size, name: name.replace(/^.*\./, '') };
+  }
+  big(rec: number, layout: RecordLayout, name: string): Field<bigint> {
+    const f = layout.fields.get(name);
+    if (!f) throw new Error(`no field ${name}`);
+    return { value: this.view.getBigUint64(rec + f.offset, this.le), offset: rec + f.offset, size: 8, name };
+  }
+}
+
+function num(node: DecodedNode, name: string, fallbackOffset: number): Field {
+  const f = findField(node, name);
+  if (f && typeof f.value === 'number') return { value: f.value, offset: f.offset, size: f.size, name };
+  return { value: 0, offset: fallbackOffset, size: 0, name };
+}
+
+function sub(node: DecodedNode, name: string): DecodedNode | undefined {
+  const f = findField(node, name);
+  return f && f.value && typeof f.value === 'object' && 'fields' in f.value ? f.value : undefined;
+}
+
+function ccFields(f: DecodedField | undefined, fallbackOffset: number): Field[] {
+  const out: Field[] = [];
+  if (!f || !Array.isArray(f.value)) return out;
+  f.value.forEach((v, i) => {
+    const r = f.items?.[i];
+    out.push({ value: typeof v === 'number' ? v : 0, offset: r?.offset ?? fallbackOffset, size: r?.size ?? 1, name: `c_cc[${i}]` });
+  });
+  return out;
+}
+
+export function openImage(input: Uint8Array): Image {
+  const bytes = input;
+  const size = bytes.length;
+  const archId = size >= ARCH_ID_OFFSET + 2 ? bytes[ARCH_ID_OFFSET] | (bytes[ARCH_ID_OFFSET + 1] << 8) : -1;
+  const order = chooseByteOrder(bytes, archId);
+  const littleEndian = order ?? true;
+  const parseDiagnostics: Diagnostic[] = [];
+  const index = indexStream(bytes, littleEndian);
+  for (const p of index.problems) {
+    parseDiagnostics.push({
+      severity: p.code === 'REC_RESYNC' ? 'warning' : 'error',
+      code: p.code,
+      message: p.message,
+      offset: p.offset,
+      length: p.length,
+      field: p.field,
+      ...(p.record >= 0 ? { record: p.record } : {}),
+    });
+  }
+  const img: Image = {
+    bytes,
+    size,
+    littleEndian,
+    archId,
+    bitmap: bitmapLayoutForArch(archId),
+    decoded: false,
+    index,
+    header: null,
+    objrefs: [],
+    objects: new Map(),
+    ttys: [],
+    files: [],
+    fileTables: [],
+    fds: [],
+    signals: [],
+    tailRecord: -1,
+    parseDiagnostics,
+  };
+  if (order === undefined) return img;
+  const rd = new Reader(bytes, littleEndian);
+  const { offsets, types, lens, spans } = index;
+  const whole = (i: number): boolean => spans[i] === lens[i];
+
+  if (index.count > 0 && types[0] === T.HEADER && whole(0) && lens[0] >= LAYOUT.header.len) {
+    img.header = readHeader(rd, 0);
+  }
+  // A non-v18 image is framed but not decoded with v18 tables.
+  if (!img.header || img.header.rev.value !== V18_REV) return img;
+  img.decoded = true;
+
+  const src = { bytes, littleEndian };
+  const stack: { objref: number; objtype: number; rec: number; objrefIdx: number }[] = [];
+  const claimed = new Uint8Array(index.count); // LDISC/BUFFER records consumed by a TTY
+
+  for (let i = 0; i < index.count; i++) {
+    const t = types[i];
+    const o = offsets[i];
+    if (!whole(i)) continue;
+    if (t === T.OBJREF) {
+      if (lens[i] < LAYOUT.objref.len) continue;
+      const objtype = rd.field(o, LAYOUT.objref, 'objtype');
+      const objref = rd.field(o, LAYOUT.objref, 'objref', true);
+      const ref: ObjrefRec = { record: i, offset: o, objtype, objref, target: -1 };
+      stack.push({ objref: objref.value, objtype: objtype.value, rec: i, objrefIdx: img.objrefs.length });
+      img.objrefs.push(ref);
+      continue;
+    }
+    // Which pending OBJREF does this record satisfy?
+    let owner: (typeof stack)[number] | undefined;
+    for (let d = stack.length - 1; d >= 0; d--) {
+      const prim = primaryRecordType(stack[d].objtype);
+      if (prim === t || (prim === undefined && d === stack.length - 1 && !claimed[i])) {
+        owner = stack[d];
+        stack.length = d; // entries above it never got their object: their target stays -1
+        break;
+      }
+    }
+    if (owner) {
+      img.objrefs[owner.objrefIdx].target = i;
+      if (!img.objects.has(owner.objref)) {
+        const entry: ObjectEntry = { objref: owner.objref, objtype: owner.objtype, objrefRecord: owner.rec, record: i };
+        img.objects.set(owner.objref, entry);
+      }
+    }
+    const ownRef = (type: number): { objref: number | null; rec: number } =>
+      owner && owner.objtype === type ? { objref: owner.objref, rec: owner.rec } : { objref: null, rec: -1 };
+
+    switch (t) {
+      case T.TTY: {
+        const tty = readTty(src, rd, i, o, lens[i], ownRef(OBJ.TTY));
+        // The LDISC (and its BUFFER) that follow belong to this tty.
+        const j = i + 1;
+        if (j < index.count && types[j] === T.TTY_LDISC && whole(j)) {
+          claimed[j] = 1;
+          tty.ldisc = readLdisc(src, j, offsets[j], lens[j]);
+          const k = j + 1;
+          // Attached even when datalen says there is none, so views show it and the validator can say so.
+          if (tty.ldisc && k < index.count && types[k] === T.BUFFER && whole(k)) {
+            claimed[k] = 1;
+            tty.ldisc.buffer = readBuffer(bytes, k, offsets[k], lens[k]);
+          }
+        }
+        img.ttys.push(tty);
+        break;
+      }
+      case T.FILE: {
+        if (lens[i] < LAYOUT.fileGeneric.len) break;
+        const f_type = rd.field(o, LAYOUT.fileGeneric, 'f_type');
+        const lay = fileLayoutFor(f_type.value);
+        let ref: Field | null = null;
+        if (lay && lay !== LAYOUT.fileGeneric && lens[i] >= off(lay, 'pad0')) {
+          const refName = f_type.value === FILE_TYPE.TTY ? 'tty_objref' : f_type.value === FILE_TYPE.PIPE ? 'pipe_objref' : 'sock_objref';
+          ref = rd.field(o, lay, refName, true);
+        }
+        const fr: FileRec = { record: i, offset: o, len: lens[i], objref: ownRef(OBJ.FILE).objref, f_type, ref };
+        img.files.push(fr);
+        break;
+      }
+      case T.FILE_TABLE: {
+        if (lens[i] < LAYOUT.fileTable.len) break;
+        const ft: FileTable = {
+          record: i,
+          offset: o,
+          objref: ownRef(OBJ.FILE_TABLE).objref,
+          fdt_nfds: rd.field(o, LAYOUT.fileTable, 'fdt_nfds', true),
+          fds: [],
+        };
+        img.fileTables.push(ft);
+        break;
+      }
+      case T.FILE_DESC: {
+        if (lens[i] < LAYOUT.fileDesc.len) break;
+        const table = img.fileTables.length - 1;
+        const fd: FileDesc = {
+          record: i,
+          offset: o,
+          len: lens[i],
+          table,
+          fd_objref: rd.field(o, LAYOUT.fileDesc, 'fd_objref', true),
+          fd_descriptor: rd.field(o, LAYOUT.fileDesc, 'fd_descriptor', true),
+          fd_close_on_exec: rd.field(o, LAYOUT.fileDesc, 'fd_close_on_exec'),
+        };
+        img.fds.push(fd);
+        if (table >= 0) img.fileTables[table].fds.push(fd);
+        break;
+      }
+      case T.SIGNAL: {
+        if (lens[i] < LAYOUT.signal.len) break;
+        const s: SignalRec = {
+          record: i,
+          offset: o,
+          len: lens[i],
+          tty_objref: rd.field(o, LAYOUT.signal, 'tty_objref', true),
+          tty_pgrp: rd.field(o, LAYOUT.signal, 'tty_pgrp', true),
+          tty_old_pgrp: rd.field(o, LAYOUT.signal, 'tty_old_pgrp', true),
+        };
+        img.signals.push(s);
+        break;
+      }
+      case T.TAIL:
+        if (img.tailRecord < 0) img.tailRecord = i;
+        break;
+      default:
+        break;
+    }
+  }
+  return img;
+}
+
+function readHeader(rd: Reader, rec: number): HeaderInfo {
+  const L = LAYOUT.header;
+  const constants: Field[] = [];
+  for (const [name] of L.fields) if (name.startsWith('constants.')) constants.push(rd.field(0, L, name));
+  const arch = rd.field(0, L, 'arch_id');
+  // arch_id is always little-endian.
+  arch.value = rd.bytes[arch.offset] | (rd.bytes[arch.offset + 1] << 8);
+  return {
+    record: rec,
+    magic: rd.big(0, L, 'magic'),
+    arch_id: arch,
+    major: rd.field(0, L, 'major'),
+    minor: rd.field(0, L, 'minor'),
+    patch: rd.field(0, L, 'patch'),
+    rev: rd.field(0, L, 'rev'),
+    constants,
+    time: rd.big(0, L, 'time'),
+    uflags: rd.big(0, L, 'uflags'),
+    node: decodeRecordBody({ bytes: rd.bytes, littleEndian: rd.le }, 0, T.HEADER, L.len).body ?? { type: 'hdr_header', offset: 8, size: 0, fields: [] },
+  };
+}
+
+function readTty(
+  src: { bytes: Uint8Array; littleEndian: boolean },
+  rd: Reader,
+  rec: number,
+  o: number,
+  len: number,
+  own: { objref: number | null; rec: number },
+): Tty {
+  const dec = decodeRecordBody(src, o, T.TTY, len);
+  const node = dec.body ?? { type: 'hdr_tty', offset: o + 8, size: 0, fields: [] };
+  const tn = sub(node, 'termios') ?? { type: 'ckpt_termios', offset: o + 40, size: 0, fields: [] };
+  const wn = sub(node, 'winsize') ?? { type: 'ckpt_winsize', offset: o + 64, size: 0, fields: [] };
+  const termios: Termios = {
+    c_iflag: num(tn, 'c_iflag', o),
+    c_oflag: num(tn, 'c_oflag', o),
+    c_cflag: num(tn, 'c_cflag', o),
+    c_lflag: num(tn, 'c_lflag', o),
+    c_line: num(tn, 'c_line', o),
+    c_cc: ccFields(findField(tn, 'c_cc'), o),
+  };
+  const winsize: Winsize = {
+    ws_row: num(wn, 'ws_row', o),
+    ws_col: num(wn, 'ws_col', o),
+    ws_xpixel: num(wn, 'ws_xpixel', o),
+    ws_ypixel: num(wn, 'ws_ypixel', o),
+  };
+  const driver_subtype = num(node, 'driver_subtype', o);
+  // flags is a u64; the generated parser's JS number would round above 2^53, so read it exactly.
+  const flagsF = findField(node, 'flags');
+  const flags: Field = flagsF
+    ? { value: Number(rd.view.getBigUint64(flagsF.offset, rd.le)), offset: flagsF.offset, size: 8, name: 'flags' }
+    : { value: 0, offset: o, size: 0, name: 'flags' };
+  const tty: Tty = {
+    record: rec,
+    offset: o,
+    len,
+    objref: own.objref,
+    objrefRecord: own.rec,
+    role: driver_subtype.value === PTY_TYPE_MASTER ? 'master' : driver_subtype.value === PTY_TYPE_SLAVE ? 'slave' : 'unknown',
+    driver_type: num(node, 'driver_type', o),
+    driver_subtype,
+    link_objref: num(node, 'link_objref', o),
+    file_objref: num(node, 'file_objref', o),
+    padding: num(node, 'padding', o),
+    index: num(node, 'index', o),
+    ldisc_num: { ...num(node, 'ldisc', o), name: 'ldisc' },
+    flags,
+    termios,
+    winsize,
+    ldisc: null,
+    node,
+  };
+  if (dec.error) tty.truncated = true;
+  return tty;
+}
+
+const LDISC_BOOLS = ['stopped', 'hw_stopped', 'flow_stopped', 'packet', 'ctrl_status', 'lnext', 'erasing', 'raw', 'real_raw', 'icanon', 'closing'];
+
+function readLdisc(src: { bytes: Uint8Array; littleEndian: boolean }, rec: number, o: number, len: number): Ldisc | null {
+  const dec = decodeRecordBody(src, o, T.TTY_LDISC, len);
+  if (!dec.body || dec.error) return null;
+  const node = dec.body;
+  const rf = findField(node, 'read_flags');
+  const bools = LDISC_BOOLS.map((n) => num(node, n, o));
+  return {
+    record: rec,
+    offset: o,
+    len,
+    column: num(node, 'column', o),
+    datalen: num(node, 'datalen', o),
+    canon_column: num(node, 'canon_column', o),
+    canon_datalen: num(node, 'canon_datalen', o),
+    canon_data: num(node, 'canon_data', o),
+    minimum_to_wake: num(node, 'minimum_to_wake', o),
+    bools,
+    stopped: bools[0],
+    packet: bools[3],
+    icanon: bools[9],
+    read_flags: {
+      value: rf && rf.value instanceof Uint8Array ? rf.value : new Uint8Array(512),
+      offset: rf?.offset ?? o,
+      size: rf?.size ?? 0,
+      name: 'read_flags',
+    },
+    buffer: null,
+    node,
+  };
+}
+
+function readBuffer(bytes: Uint8Array, rec: number, o: number, len: number): BufferRecord {
+  return { record: rec, offset: o, dataOffset: o + HDR_SIZE, data: bytes.subarray(o + HDR_SIZE, o + len) };
+}
+
+/** Decode any record's payload with the generated parser (for views). */
+export function decodeRecord(img: Image, i: number) {
+  const { offsets, types, lens, spans } = img.index;
+  if (spans[i] !== lens[i]) return { offset: offsets[i], body: null };
+  return decodeRecordBody({ bytes: img.bytes, littleEndian: img.littleEndian }, offsets[i], types[i], lens[i]);
+}
+
+export function recordTypeName(t: number): string {
+  return enumName(Enums.hdrType, t) ?? `UNKNOWN_${t}`;
+}

@@ -1,0 +1,222 @@
+// The typed model of an image: what the views, the validator, the encoder and the restore plan
+// read. Every decoded value is a Field that knows its absolute byte range.
+
+import type { DecodedNode } from './kaitai.js';
+import type { StreamIndex } from './stream-index.js';
+import type { BitmapLayout } from './read-flags.js';
+
+export interface Field<T = number> {
+  value: T;
+  /** Absolute offset in the file. */
+  offset: number;
+  size: number;
+  /** C field name. */
+  name: string;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Diagnostic {
+  severity: Severity;
+  code: string;
+  message: string;
+  offset: number;
+  length: number;
+  field: string;
+  /** Index of the record concerned, when there is one. */
+  record?: number;
+}
+
+export interface Termios {
+  c_iflag: Field;
+  c_oflag: Field;
+  c_cflag: Field;
+  c_lflag: Field;
+  c_line: Field;
+  /** One Field per saved control character (NCC = 8). */
+  c_cc: Field[];
+}
+
+export interface Winsize {
+  ws_row: Field;
+  ws_col: Field;
+  ws_xpixel: Field;
+  ws_ypixel: Field;
+}
+
+export interface BufferRecord {
+  record: number;
+  /** Offset of the BUFFER record. */
+  offset: number;
+  /** Offset of its payload. */
+  dataOffset: number;
+  data: Uint8Array;
+}
+
+export interface Ldisc {
+  record: number;
+  offset: number;
+  len: number;
+  column: Field;
+  datalen: Field;
+  canon_column: Field;
+  canon_datalen: Field;
+  canon_data: Field;
+  minimum_to_wake: Field;
+  /** The eleven bit-field bytes, in record order: stopped … closing. */
+  bools: Field[];
+  stopped: Field;
+  packet: Field;
+  icanon: Field;
+  read_flags: Field<Uint8Array>;
+  /** The BUFFER that follows (pending input), when there is one. */
+  buffer: BufferRecord | null;
+  node: DecodedNode;
+}
+
+export type TtyRole = 'master' | 'slave' | 'unknown';
+
+export interface Tty {
+  record: number;
+  offset: number;
+  len: number;
+  /** Objref of the OBJREF(TTY) that introduced it, or null when none did. */
+  objref: number | null;
+  objrefRecord: number;
+  role: TtyRole;
+  driver_type: Field;
+  driver_subtype: Field;
+  link_objref: Field;
+  file_objref: Field;
+  padding: Field;
+  index: Field;
+  ldisc_num: Field;
+  flags: Field;
+  termios: Termios;
+  winsize: Winsize;
+  ldisc: Ldisc | null;
+  node: DecodedNode;
+  /** Set when the record was shorter than the struct (fields past the end are absent). */
+  truncated?: boolean;
+}
+
+export interface FileRec {
+  record: number;
+  offset: number;
+  len: number;
+  objref: number | null;
+  f_type: Field;
+  /** tty_objref, pipe_objref or sock_objref, for the specialised file types. */
+  ref: Field | null;
+}
+
+export interface FileTable {
+  record: number;
+  offset: number;
+  objref: number | null;
+  fdt_nfds: Field;
+  fds: FileDesc[];
+}
+
+export interface FileDesc {
+  record: number;
+  offset: number;
+  len: number;
+  /** Index of its table in `fileTables`, or -1 when no FILE_TABLE came before. */
+  table: number;
+  fd_objref: Field;
+  fd_descriptor: Field;
+  fd_close_on_exec: Field;
+}
+
+export interface SignalRec {
+  record: number;
+  offset: number;
+  len: number;
+  tty_objref: Field;
+  tty_pgrp: Field;
+  tty_old_pgrp: Field;
+}
+
+export interface ObjectEntry {
+  objref: number;
+  objtype: number;
+  /** The OBJREF record. */
+  objrefRecord: number;
+  /** The object's own record (TTY, FILE, …), or -1 when it never came. */
+  record: number;
+}
+
+export interface ObjrefRec {
+  record: number;
+  offset: number;
+  objtype: Field;
+  objref: Field;
+  /** The object's own record, or -1. */
+  target: number;
+}
+
+export interface HeaderInfo {
+  record: number;
+  magic: Field<bigint>;
+  arch_id: Field;
+  major: Field;
+  minor: Field;
+  patch: Field;
+  rev: Field;
+  constants: Field[];
+  time: Field<bigint>;
+  uflags: Field<bigint>;
+  node: DecodedNode;
+}
+
+export type GraphNodeKind = 'tty-master' | 'tty-slave' | 'tty' | 'file' | 'file-table' | 'object' | 'reserved' | 'missing' | 'fd' | 'signal';
+
+export interface GraphNode {
+  id: string;
+  kind: GraphNodeKind;
+  label: string;
+  objref: number | null;
+  objtype: string | null;
+  /** Record that holds the node's own data, or -1. */
+  record: number;
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  /** The referencing C field: link_objref, file_objref, tty_objref, fd_objref, … */
+  label: string;
+  /** Absolute offset of the referencing field. */
+  offset: number;
+  dangling: boolean;
+}
+
+export interface Graph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export interface Image {
+  bytes: Uint8Array;
+  size: number;
+  littleEndian: boolean;
+  /** arch_id as read (little-endian at offset 16), or -1 when the file is too short. */
+  archId: number;
+  bitmap: BitmapLayout;
+  /** False when the image is not v18 (rev != 2) or its byte order cannot be told: records are only framed. */
+  decoded: boolean;
+  index: StreamIndex;
+  header: HeaderInfo | null;
+  objrefs: ObjrefRec[];
+  /** First object per objref. */
+  objects: Map<number, ObjectEntry>;
+  ttys: Tty[];
+  files: FileRec[];
+  fileTables: FileTable[];
+  fds: FileDesc[];
+  signals: SignalRec[];
+  tailRecord: number;
+  /** Problems found while building the model (framing, order); the validator adds the rest. */
+  parseDiagnostics: Diagnostic[];
+}

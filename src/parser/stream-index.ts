@@ -1,0 +1,155 @@
+// The record index: offsets, types and lengths of every record in typed arrays, built by walking
+// the {u32 type, u32 len} framing once. No object is allocated per record, so an image of a million
+// records costs a few megabytes here; decoding of payloads happens elsewhere, on demand.
+import { fixedLenOf, HDR_SIZE, isKnownRecordType } from './layout.js';
+
+export interface FramingProblem {
+  code: 'REC_HDR_TRUNCATED' | 'REC_LEN_SHORT' | 'REC_TRUNCATED' | 'REC_RESYNC';
+  offset: number;
+  length: number;
+  field: 'type' | 'len';
+  /** Index of the record concerned, or -1 when it is not in the index. */
+  record: number;
+  message: string;
+}
+
+export interface StreamIndex {
+  count: number;
+  offsets: Float64Array;
+  types: Uint32Array;
+  /** `len` as written in the record header. */
+  lens: Uint32Array;
+  /** Bytes of the record actually present in the file (differs from `len` for a truncated record). */
+  spans: Float64Array;
+  problems: FramingProblem[];
+}
+
+/** Bit 0: the record's framing is broken (len < 8 or past the end). */
+export const REC_BROKEN = 1;
+
+class Growable {
+  offsets: Float64Array;
+  types: Uint32Array;
+  lens: Uint32Array;
+  spans: Float64Array;
+  count = 0;
+  constructor(cap: number) {
+    this.offsets = new Float64Array(cap);
+    this.types = new Uint32Array(cap);
+    this.lens = new Uint32Array(cap);
+    this.spans = new Float64Array(cap);
+  }
+  push(offset: number, type: number, len: number, span: number): number {
+    if (this.count === this.offsets.length) this.grow();
+    const i = this.count++;
+    this.offsets[i] = offset;
+    this.types[i] = type;
+    this.lens[i] = len;
+    this.spans[i] = span;
+    return i;
+  }
+  private grow(): void {
+    const cap = this.offsets.length * 2;
+    const o = new Float64Array(cap);
+    o.set(this.offsets);
+    this.offsets = o;
+    const t = new Uint32Array(cap);
+    t.set(this.types);
+    this.types = t;
+    const l = new Uint32Array(cap);
+    l.set(this.lens);
+    this.lens = l;
+    const s = new Float64Array(cap);
+    s.set(this.spans);
+    this.spans = s;
+  }
+}
+
+function plausibleAt(view: DataView, p: number, size: number, le: boolean): boolean {
+  if (p + HDR_SIZE > size) return false;
+  const type = view.getUint32(p, le);
+  if (!isKnownRecordType(type)) return false;
+  const len = view.getUint32(p + 4, le);
+  if (len < HDR_SIZE || p + len > size) return false;
+  const fixed = fixedLenOf(type);
+  return fixed === undefined || fixed === len;
+}
+
+/** A resynchronisation point: a plausible record whose successor is plausible too (or is the end). */
+function findResync(view: DataView, from: number, size: number, le: boolean): number {
+  for (let p = from; p + HDR_SIZE <= size; p++) {
+    if (!plausibleAt(view, p, size, le)) continue;
+    const next = p + view.getUint32(p + 4, le);
+    if (next === size || plausibleAt(view, next, size, le)) return p;
+  }
+  return -1;
+}
+
+export function indexStream(bytes: Uint8Array, littleEndian: boolean): StreamIndex {
+  const size = bytes.length;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const g = new Growable(Math.max(16, Math.min(1 << 16, (size >>> 6) + 16)));
+  const problems: FramingProblem[] = [];
+  let p = 0;
+  while (p < size) {
+    if (p + HDR_SIZE > size) {
+      problems.push({
+        code: 'REC_HDR_TRUNCATED',
+        offset: p,
+        length: size - p,
+        field: 'type',
+        record: -1,
+        message: `The file ends ${size - p} byte(s) into a record header at offset ${p}: the image is truncated.`,
+      });
+      break;
+    }
+    const type = view.getUint32(p, littleEndian);
+    const len = view.getUint32(p + 4, littleEndian);
+    if (len >= HDR_SIZE && p + len <= size) {
+      g.push(p, type, len, len);
+      p += len;
+      continue;
+    }
+    // Broken framing: keep what the header says, then look for the next plausible record.
+    const resync = findResync(view, p + HDR_SIZE, size, littleEndian);
+    const end = resync < 0 ? size : resync;
+    const i = g.push(p, type, len, end - p);
+    if (len < HDR_SIZE) {
+      problems.push({
+        code: 'REC_LEN_SHORT',
+        offset: p + 4,
+        length: 4,
+        field: 'len',
+        record: i,
+        message: `Record ${i} at offset ${p} has len ${len}, below the 8-byte record header.`,
+      });
+    } else {
+      problems.push({
+        code: 'REC_TRUNCATED',
+        offset: p + 4,
+        length: 4,
+        field: 'len',
+        record: i,
+        message: `Record ${i} at offset ${p} claims len ${len} but only ${size - p} byte(s) remain in the file.`,
+      });
+    }
+    if (resync < 0) break;
+    problems.push({
+      code: 'REC_RESYNC',
+      offset: p,
+      length: resync - p,
+      field: 'type',
+      record: i,
+      message: `Skipped ${resync - p} byte(s) from offset ${p}; records continue at offset ${resync}.`,
+    });
+    p = resync;
+  }
+  return {
+    count: g.count,
+    offsets: g.offsets.subarray(0, g.count),
+    types: g.types.subarray(0, g.count),
+    lens: g.lens.subarray(0, g.count),
+    spans: g.spans.subarray(0, g.count),
+    problems,
+  };
+}

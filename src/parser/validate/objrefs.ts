@@ -1,0 +1,100 @@
+// The objhash rules: objrefs must be positive, unique, typed, followed by their object, and every
+// objref-valued field must name an object of the right type that restart has already seen.
+import { Enums, enumName } from '../kaitai.js';
+import { LAYOUT, OBJ, T } from '../layout.js';
+import type { Field, Image } from '../model.js';
+import { at, fieldPlace, hdrField, Sink } from './diag.js';
+
+
+/** Reserved objrefs: each master's file_objref, with the field that reserves it. */
+export function reservedObjrefs(img: Image): Map<number, Field> {
+  const m = new Map<number, Field>();
+  for (const t of img.ttys) if (t.role === 'master' && t.file_objref.value > 0 && !m.has(t.file_objref.value)) m.set(t.file_objref.value, t.file_objref);
+  return m;
+}
+
+function objName(objtype: number): string {
+  return enumName(Enums.objType, objtype) ?? `objtype ${objtype}`;
+}
+
+export function checkObjrefs(img: Image, sink: Sink): void {
+  const { index } = img;
+  for (let i = 0; i < index.count; i++) {
+    if (index.types[i] === T.OBJREF && index.lens[i] !== LAYOUT.objref.len) {
+      at(sink, 'error', 'OBJREF_LEN', hdrField(img, i, 'len'), `OBJREF record ${i} has len ${index.lens[i]}; restart requires ${LAYOUT.objref.len}.`, i);
+    }
+  }
+  const seen = new Map<number, number>();
+  for (const r of img.objrefs) {
+    if (r.objref.value <= 0) {
+      at(sink, 'error', 'OBJREF_INVALID', fieldPlace(r.objref), `objref ${r.objref.value} is not positive; objrefs start at 1.`, r.record);
+    }
+    if (!enumName(Enums.objType, r.objtype.value) || r.objtype.value === 0) {
+      at(sink, 'error', 'OBJREF_TYPE', fieldPlace(r.objtype), `objtype ${r.objtype.value} is not a v18 object type.`, r.record);
+    }
+    const first = seen.get(r.objref.value);
+    if (first !== undefined) {
+      at(sink, 'error', 'OBJREF_DUPLICATE', fieldPlace(r.objref), `objref ${r.objref.value} is introduced again (first at record ${first}); restart refuses a second object with the same objref.`, r.record);
+    } else seen.set(r.objref.value, r.record);
+    if (r.target < 0) {
+      at(sink, 'error', 'OBJREF_NO_OBJECT', fieldPlace(r.objtype), `OBJREF ${r.objref.value} (${objName(r.objtype.value)}) is not followed by its object's record.`, r.record);
+    }
+  }
+  // A reserved objref that an object also carries: restart fails at whichever comes later.
+  const reservedAt = new Map<number, Field>();
+  for (const t of img.ttys) {
+    if (t.role !== 'master' || t.file_objref.value <= 0) continue;
+    const v = t.file_objref.value;
+    const earlier = reservedAt.get(v);
+    if (earlier) {
+      at(sink, 'error', 'REF_RESERVED_USED', fieldPlace(t.file_objref), `file_objref ${v} is already reserved by the master at offset ${earlier.offset - 16}.`, t.record);
+      continue;
+    }
+    reservedAt.set(v, t.file_objref);
+    const ref = img.objrefs.find((r) => r.objref.value === v);
+    if (!ref) continue;
+    if (ref.offset > t.file_objref.offset) {
+      at(sink, 'error', 'REF_RESERVED_USED', fieldPlace(ref.objref), `objref ${v} is the master's reserved file_objref (record ${t.record}); restart has already used it for the ptmx file.`, ref.record);
+    } else {
+      at(sink, 'error', 'REF_RESERVED_USED', fieldPlace(t.file_objref), `The master's reserved file_objref ${v} is already the objref of ${objName(ref.objtype.value)} at record ${ref.record}.`, t.record);
+    }
+  }
+  checkOwnObjref(img, sink);
+}
+
+function checkOwnObjref(img: Image, sink: Sink): void {
+  for (const t of img.ttys) {
+    if (t.objref === null) at(sink, 'error', 'OBJ_WITHOUT_OBJREF', hdrField(img, t.record, 'type'), `TTY record ${t.record} is not introduced by an OBJREF of type TTY; restart only reads a TTY as a shared object.`, t.record);
+  }
+  for (const f of img.files) {
+    if (f.objref === null) at(sink, 'error', 'OBJ_WITHOUT_OBJREF', hdrField(img, f.record, 'type'), `FILE record ${f.record} is not introduced by an OBJREF of type FILE.`, f.record);
+  }
+  for (const ft of img.fileTables) {
+    if (ft.objref === null) at(sink, 'error', 'OBJ_WITHOUT_OBJREF', hdrField(img, ft.record, 'type'), `FILE_TABLE record ${ft.record} is not introduced by an OBJREF of type FILE_TABLE.`, ft.record);
+  }
+}
+
+/**
+ * Check an objref-valued field of record `from`: it must name an object of one of `types` whose
+ * OBJREF comes earlier. Returns the object's record, or -1.
+ */
+export function checkRef(img: Image, sink: Sink, f: Field, from: number, types: number[], what: string): number {
+  const ref = f.value;
+  const obj = img.objects.get(ref);
+  if (!obj) {
+    // A master's reserved file_objref names the ptmx FILE that restart creates.
+    const reserved = reservedObjrefs(img).get(ref);
+    if (reserved && types.includes(OBJ.FILE)) return -1;
+    at(sink, 'error', 'REF_DANGLING', fieldPlace(f), `${f.name} ${ref} names no object in the image (${what}).`, from);
+    return -1;
+  }
+  if (!types.includes(obj.objtype)) {
+    at(sink, 'error', 'REF_WRONG_TYPE', fieldPlace(f), `${f.name} ${ref} names a ${objName(obj.objtype)} object; ${what} must be ${types.map(objName).join(' or ')}.`, from);
+    return -1;
+  }
+  if (obj.objrefRecord > from) {
+    at(sink, 'error', 'REF_FORWARD', fieldPlace(f), `${f.name} ${ref} names an object that only appears later, at record ${obj.objrefRecord}; restart needs it first.`, from);
+    return -1;
+  }
+  return obj.record;
+}
