@@ -68,15 +68,40 @@ function kebabToSnakeType(ctorName: string): string {
   return snake(ctorName.charAt(0).toLowerCase() + ctorName.slice(1));
 }
 
+/** ksy type name of each generated class (bundlers may rename the classes themselves). */
+const TYPE_NAME_BY_CTOR = new Map<unknown, string>();
+for (const key of Object.keys(LinuxCrV18)) {
+  const v = LinuxCrV18[key];
+  if (typeof v === 'function' && v.prototype && typeof v.prototype._read === 'function') TYPE_NAME_BY_CTOR.set(v, key);
+}
+
+function typeNameOf(obj: KObj): string {
+  return kebabToSnakeType(TYPE_NAME_BY_CTOR.get(obj?.constructor) ?? 'unknown');
+}
+
+/**
+ * Which ksy payload type decodes which record type: asked of the generated `record` type itself,
+ * by letting it parse a zero payload of each record type, so the mapping lives only in the .ksy.
+ */
 const BODY_TYPE_BY_RECORD_TYPE = new Map<number, string>();
 {
-  // Which ksy payload type decodes which record type: read from the generated switch so that the
-  // mapping lives only in the .ksy.
-  const src: string = LinuxCrV18.Record.prototype._readLE.toString();
-  const re = /case LinuxCrV18\.HdrType\.(\w+):[\s\S]*?new (?!KaitaiStream)(\w+)\(/g;
-  for (let m = re.exec(src); m; m = re.exec(src)) {
-    const v = (LinuxCrV18.HdrType as Record<string, number>)[m[1]];
-    BODY_TYPE_BY_RECORD_TYPE.set(v, m[2]);
+  const probe = new Uint8Array(8 + 1024);
+  const view = new DataView(probe.buffer);
+  view.setUint32(4, probe.length, true);
+  for (const [k, v] of Object.entries(LinuxCrV18.HdrType as Record<string, unknown>)) {
+    if (typeof v !== 'number' || !/^[A-Z_]+$/.test(k)) continue;
+    view.setUint32(0, v, true);
+    const rec: KObj = new LinuxCrV18.Record(new KaitaiStream(probe.buffer), null, null, true);
+    try {
+      rec._read();
+    } catch {
+      // Payload types that fail on zeros still have a class; fall through to the check below.
+    }
+    const body = rec.body;
+    if (body && typeof body === 'object' && !(body instanceof Uint8Array)) {
+      const name = TYPE_NAME_BY_CTOR.get(body.constructor);
+      if (name) BODY_TYPE_BY_RECORD_TYPE.set(v, name);
+    }
   }
 }
 
@@ -107,14 +132,14 @@ function toNode(obj: KObj, base: number, start: number, end: number, typeName: s
         const o = a ? a.ioOffset - base + a.start : offset;
         const s = a ? (a.end ?? a.start) - a.start : 0;
         return typeof el === 'object' && el !== null && !(el instanceof Uint8Array)
-          ? toNode(el, base, o, o + s, kebabToSnakeType(el.constructor.name))
+          ? toNode(el, base, o, o + s, typeNameOf(el))
           : (el as number);
       });
       items = d.arr?.map((a) => ({ offset: a.ioOffset - base + a.start, size: (a.end ?? a.start) - a.start }));
     } else if (raw instanceof Uint8Array || typeof raw === 'number' || typeof raw === 'bigint') {
       value = raw;
     } else if (typeof raw === 'object' && raw !== null) {
-      value = toNode(raw, base, offset, offset + size, kebabToSnakeType(raw.constructor.name));
+      value = toNode(raw, base, offset, offset + size, typeNameOf(raw));
     } else {
       continue;
     }
@@ -137,7 +162,7 @@ export function decodeRecordBody(src: Source, offset: number, recordType: number
   const payload = new Uint8Array(bytes.buffer, bytes.byteOffset + offset + 8, len - 8);
   // ioOffset in _debug is relative to the underlying ArrayBuffer.
   const base = bytes.byteOffset;
-  const io = new KaitaiStream(payload);
+  const io = new KaitaiStream(new DataView(payload.buffer as ArrayBuffer, payload.byteOffset, payload.byteLength));
   const Ctor = LinuxCrV18[ctorName];
   const obj: KObj = new Ctor(io, null, null, src.littleEndian);
   let error: DecodedRecord['error'];
@@ -158,7 +183,7 @@ export function field(node: DecodedNode | null | undefined, name: string): Decod
 
 /** Parse a whole stream with the generated top-level type (used as a baseline by the benchmark). */
 export function parseWholeStream(bytes: Uint8Array): number {
-  const io = new KaitaiStream(new Uint8Array(bytes));
+  const io = new KaitaiStream(new Uint8Array(bytes).buffer);
   const top: KObj = new LinuxCrV18(io, null, null);
   top._read();
   return (top.records as unknown[]).length;

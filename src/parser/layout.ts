@@ -68,7 +68,7 @@ function flatten(node: DecodedNode, into: Map<string, FieldLayout>, prefix = '')
   }
 }
 
-function learn(recordType: number, payload = new Uint8Array(1024)): RecordLayout {
+function learn(recordType: number, payload: Uint8Array = new Uint8Array(1024)): RecordLayout {
   const { node, consumed } = probe(recordType, payload);
   const fields = new Map<string, FieldLayout>();
   flatten(node, fields);

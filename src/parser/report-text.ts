@@ -1,0 +1,88 @@
+// The human-readable report of `ckpt-inspect FILE`.
+import { recordTypeName } from './image.js';
+import type { Diagnostic, Image, Tty } from './model.js';
+import { buildGraph } from './graph.js';
+import { caret, CC_IS_COUNT, CC_NAMES, escapeBytes, TERMIOS_FLAGS, termiosFlagNames, ttyFlagNames } from './names.js';
+import { analyseCanon } from './validate/ldisc.js';
+import { Enums, enumName } from './kaitai.js';
+
+const hex = (n: number, w = 0) => `0x${n.toString(16).padStart(w, '0')}`;
+
+export interface TextOptions {
+  /** List at most this many records (the rest are summarised). */
+  maxRecords?: number;
+}
+
+export function reportText(img: Image, diags: Diagnostic[], file: string, opts: TextOptions = {}): string {
+  const out: string[] = [];
+  const { index } = img;
+  const arch = enumName(Enums.archId, img.archId) ?? `unknown (${img.archId})`;
+  out.push(`${file}: ${img.size} bytes, ${index.count} records, ${img.littleEndian ? 'little' : 'big'}-endian, arch ${arch}`);
+  if (img.header) {
+    const h = img.header;
+    out.push(`  kernel ${h.major.value}.${h.minor.value}.${h.patch.value}, image rev ${h.rev.value}, time ${new Date(Number(h.time.value) * 1000).toISOString()}, uflags ${hex(Number(h.uflags.value))}`);
+  }
+  if (!img.decoded) out.push('  (not decoded as v18: records are framed only)');
+
+  out.push('', 'Records:');
+  const max = opts.maxRecords ?? 200;
+  for (let i = 0; i < index.count && i < max; i++) {
+    const broken = index.spans[i] !== index.lens[i] ? '  [broken framing]' : '';
+    out.push(`  #${String(i).padEnd(5)} @${String(index.offsets[i]).padEnd(9)} ${recordTypeName(index.types[i]).padEnd(14)} len ${index.lens[i]}${broken}`);
+  }
+  if (index.count > max) out.push(`  … ${index.count - max} more records (use --json for all)`);
+
+  const pairs = img.ttys;
+  if (pairs.length) out.push('', 'Terminals:');
+  for (const t of pairs) out.push(...ttyText(img, t));
+
+  const g = buildGraph(img);
+  if (g.edges.length) {
+    out.push('', 'Objhash graph:');
+    const label = new Map(g.nodes.map((n) => [n.id, n.label]));
+    for (const e of g.edges) out.push(`  ${label.get(e.from)} --${e.label}--> ${label.get(e.to)}${e.dangling ? '  (dangling)' : ''}`);
+  }
+
+  out.push('', diags.length ? 'Diagnostics:' : 'Diagnostics: none');
+  for (const d of diags) out.push(`  ${d.severity.padEnd(7)} ${d.code} at offset ${d.offset} (${hex(d.offset)}), field ${d.field}: ${d.message}`);
+  const errors = diags.filter((d) => d.severity === 'error').length;
+  const warnings = diags.filter((d) => d.severity === 'warning').length;
+  out.push('', `${errors} error(s), ${warnings} warning(s)`);
+  return out.join('\n') + '\n';
+}
+
+function ttyText(img: Image, t: Tty): string[] {
+  const o: string[] = [];
+  o.push(`  TTY objref ${t.objref ?? '-'} ${t.role} /dev/pts/${t.index.value} (record ${t.record} @${t.offset})`);
+  o.push(`    link_objref ${t.link_objref.value}, file_objref ${t.file_objref.value}, ldisc ${t.ldisc_num.value}`);
+  o.push(`    flags ${hex(t.flags.value)} ${ttyFlagNames(t.flags.value).join(' ')}`);
+  for (const k of Object.keys(TERMIOS_FLAGS) as (keyof typeof TERMIOS_FLAGS)[]) {
+    const f = t.termios[k];
+    o.push(`    ${k} 0${f.value.toString(8)}: ${termiosFlagNames(k, f.value).join(' ') || '-'}`);
+  }
+  o.push(`    c_cc ${t.termios.c_cc.map((c, i) => `${CC_NAMES[i]}=${CC_IS_COUNT[i] ? c.value : caret(c.value)}`).join(' ')}`);
+  const w = t.winsize;
+  o.push(`    winsize ${w.ws_row.value} rows x ${w.ws_col.value} cols (${w.ws_xpixel.value}x${w.ws_ypixel.value} px)`);
+  const l = t.ldisc;
+  if (!l) {
+    o.push('    ldisc: none (hung up)');
+    return o;
+  }
+  o.push(`    ldisc: datalen ${l.datalen.value}, canon_datalen ${l.canon_datalen.value}, canon_data ${l.canon_data.value}, column ${l.column.value}, icanon ${l.icanon.value}, packet ${l.packet.value}, stopped ${l.stopped.value}`);
+  if (l.buffer) {
+    const data = l.buffer.data;
+    if (l.icanon.value === 1 && l.canon_data.value > 0) {
+      const a = analyseCanon(img, l);
+      let start = 0;
+      for (const e of a.lineEnds) {
+        if (e >= data.length) break;
+        o.push(`      line    "${escapeBytes(data.subarray(start, e + 1))}"`);
+        start = e + 1;
+      }
+      if (start < data.length) o.push(`      partial "${escapeBytes(data.subarray(start))}"`);
+    } else {
+      o.push(`      data "${escapeBytes(data)}"`);
+    }
+  }
+  return o;
+}
