@@ -1,0 +1,18 @@
+// The whole suite, in the order CI wants it: the slower suites with their own summaries first, the
+// node test runner (unit, CLI, PTY and SSH tests) last so that its summary closes the output.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+
+const run = (cmd, args) => {
+  console.log(`\n$ ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  return r.status ?? 1;
+};
+
+let failed = 0;
+const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync('package.json', 'utf8')));
+if (pkg.scripts['test:integration']) failed |= run('npm', ['run', '--silent', 'test:integration']) !== 0;
+if (pkg.scripts['fuzz']) failed |= run('npm', ['run', '--silent', 'fuzz', '--', '--seconds', process.env.FUZZ_SECONDS ?? '60']) !== 0;
+const unit = readdirSync('test/unit').filter((f) => f.endsWith('.test.ts')).map((f) => `test/unit/${f}`);
+failed |= run('node', ['--import', 'tsx', '--test', '--test-concurrency=1', ...unit]) !== 0;
+process.exit(failed ? 1 : 0);
