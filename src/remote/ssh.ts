@@ -278,8 +278,8 @@ function spawnCollect(argv: readonly string[], stdin: Buffer | undefined, opts: 
     const onAbort = (): void => { aborted = true; kill(); };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
     if (stdin !== undefined && child.stdin) {
       // The remote side may exit without reading everything (EPIPE): not an error of ours.
       child.stdin.on('error', () => undefined);
