@@ -1,0 +1,68 @@
+// Saving never risks the user's file: the new bytes go to a temporary file in the same folder,
+// which is fsynced, given the original's mode and renamed over it; the folder is fsynced after.
+// Any failure before the rename leaves the original untouched and removes the temporary file.
+import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export interface AtomicWriteHooks {
+  /** Called once the temporary file is complete and synced, before the rename (tests inject failures here). */
+  afterTempWritten?: (tempPath: string) => void;
+}
+
+export class SaveError extends Error {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function writeFileAtomic(target: string, data: Uint8Array, hooks: AtomicWriteHooks = {}): void {
+  const dir = dirname(target);
+  const temp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  let mode = 0o644;
+  try {
+    mode = statSync(target).mode & 0o7777;
+  } catch {
+    // A new file: default mode.
+  }
+  let fd = -1;
+  try {
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    fchmodSync(fd, mode);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = -1;
+    hooks.afterTempWritten?.(temp);
+    renameSync(temp, target);
+  } catch (e) {
+    if (fd >= 0) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* already failing */
+      }
+    }
+    try {
+      unlinkSync(temp);
+    } catch {
+      /* it may not exist */
+    }
+    const why = e instanceof Error ? e.message : String(e);
+    throw new SaveError(`could not save ${target}: ${why}; the original file is unchanged`, e);
+  }
+  try {
+    const dfd = openSync(dir, constants.O_RDONLY);
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename itself has happened.
+  }
+}
