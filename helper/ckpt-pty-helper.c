@@ -651,6 +651,7 @@ struct opts {
     int private_devpts;
     int index_any;
     int verify, attach;
+    const char *exec_cmd;
     int have_pair;
     uint32_t pair_index;
     const char *command;
@@ -1482,6 +1483,43 @@ static int attach(struct plan *pl, struct pair *p, const struct opts *o)
     return 1;
 }
 
+/* Hands the restored pairs to another program (an independent checker, or a program
+ * that adopts them): pair i's master is fd 3+2i and its slave fd 4+2i; the variable
+ * CKPT_PTY_FDS lists "index:masterfd:slavefd" per pair.  No controlling tty, no relay. */
+static int exec_with_fds(struct plan *pl, const char *cmd)
+{
+    char env[64 * MAX_PAIRS];
+    size_t off = 0;
+    env[0] = 0;
+    for (unsigned i = 0; i < pl->npairs; i++)
+        off += (size_t)snprintf(env + off, sizeof env - off, "%s%u:%u:%u", i ? "," : "",
+                                pl->pairs[i].got_index, 3 + 2 * i, 4 + 2 * i);
+    pid_t child = fork();
+    if (child < 0) { seterr("fork: %s", strerror(errno)); return -1; }
+    if (child == 0) {
+        int hi[2 * MAX_PAIRS];
+        for (unsigned i = 0; i < pl->npairs; i++) {
+            hi[2 * i] = fcntl(pl->pairs[i].master, F_DUPFD_CLOEXEC, 200);
+            hi[2 * i + 1] = fcntl(pl->pairs[i].slave, F_DUPFD_CLOEXEC, 200);
+            if (hi[2 * i] < 0 || hi[2 * i + 1] < 0) _exit(127);
+        }
+        for (unsigned i = 0; i < 2 * pl->npairs; i++)
+            if (dup2(hi[i], 3 + (int)i) < 0) _exit(127);
+        for (unsigned i = 0; i < pl->npairs; i++) {
+            int fl = fcntl(3 + 2 * (int)i, F_GETFL);
+            fcntl(3 + 2 * (int)i, F_SETFL, fl & ~O_NONBLOCK);
+        }
+        setenv("CKPT_PTY_FDS", env, 1);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    close_pairs(pl);
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
 /* ------------------------------------------------------------------ probe */
 
 static void probe(const struct opts *o)
@@ -1617,8 +1655,9 @@ static void usage(void)
             "       %s check < PLAN\n"
             "       %s restore --verify [--devpts shared|private] [--index exact|any] < PLAN\n"
             "       %s restore --attach [--pair N] [--command CMD] [--devpts shared|private] [--index exact|any] < PLAN\n"
+            "       %s restore --exec CMD [--devpts shared|private] [--index exact|any] < PLAN\n"
             "       %s --version\n",
-            g_prog, g_prog, g_prog, g_prog, g_prog);
+            g_prog, g_prog, g_prog, g_prog, g_prog, g_prog);
 }
 
 int main(int argc, char **argv)
@@ -1642,10 +1681,11 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--index") == 0 && v && strcmp(mode, "probe") == 0 && parse_uint(v, MAX_INDEX, &n) == 0) { o.probe_index = n; i++; }
         else if (strcmp(a, "--pair") == 0 && v && parse_uint(v, MAX_INDEX, &n) == 0) { o.have_pair = 1; o.pair_index = n; i++; }
         else if (strcmp(a, "--command") == 0 && v) { o.command = v; i++; }
+        else if (strcmp(a, "--exec") == 0 && v) { o.exec_cmd = v; i++; }
         else { fprintf(stderr, "%s: bad argument '%s'\n", g_prog, a); usage(); return 2; }
     }
-    if (strcmp(mode, "restore") == 0 && o.verify == o.attach) {
-        fprintf(stderr, "%s: restore needs exactly one of --verify or --attach\n", g_prog);
+    if (strcmp(mode, "restore") == 0 && o.verify + o.attach + (o.exec_cmd != NULL) != 1) {
+        fprintf(stderr, "%s: restore needs exactly one of --verify, --attach or --exec CMD\n", g_prog);
         return 2;
     }
     if (strcmp(mode, "probe") == 0) {
@@ -1697,7 +1737,10 @@ int main(int argc, char **argv)
         }
     }
     int rc;
-    if (o.attach) {
+    if (o.exec_cmd) {
+        rc = exec_with_fds(&pl, o.exec_cmd);
+        if (rc < 0) { fprintf(stderr, "%s: %s\n", g_prog, g_err); close_pairs(&pl); rc = 3; }
+    } else if (o.attach) {
         for (unsigned i = 0; i < pl.npairs; i++)
             if (pl.pairs[i].got_index != pl.pairs[i].index)
                 fprintf(stderr, "%s: pair %u restored as index %u\n", g_prog, pl.pairs[i].index, pl.pairs[i].got_index);
