@@ -133,7 +133,8 @@ export function openImage(input: Uint8Array): Image {
   const { offsets, types, lens, spans } = index;
   const whole = (i: number): boolean => spans[i] === lens[i];
 
-  if (index.count > 0 && types[0] === T.HEADER && whole(0) && lens[0] >= LAYOUT.header.len) {
+  // Read even when record 0's type is damaged: rev and the rest may still be sound.
+  if (index.count > 0 && whole(0) && lens[0] >= LAYOUT.header.len) {
     img.header = readHeader(rd, 0);
   }
   // A non-v18 image is framed but not decoded with v18 tables.

@@ -8,7 +8,7 @@ import { FILE_TYPE } from './layout.js';
 
 export interface TtyJson {
   objref: number | null;
-  role: string;
+  role: 'master' | 'slave' | null;
   index: number;
   linkObjref: number;
   fileObjref: number;
@@ -30,7 +30,7 @@ export function ttyJson(t: Tty): TtyJson {
   const l = t.ldisc;
   return {
     objref: t.objref,
-    role: t.role,
+    role: t.role === 'unknown' ? null : t.role,
     index: t.index.value,
     linkObjref: t.link_objref.value,
     fileObjref: t.file_objref.value,

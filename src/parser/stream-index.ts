@@ -117,8 +117,8 @@ export function indexStream(bytes: Uint8Array, littleEndian: boolean): StreamInd
     if (len < HDR_SIZE) {
       problems.push({
         code: 'REC_LEN_SHORT',
-        offset: p + 4,
-        length: 4,
+        offset: p,
+        length: HDR_SIZE,
         field: 'len',
         record: i,
         message: `Record ${i} at offset ${p} has len ${len}, below the 8-byte record header.`,
@@ -126,8 +126,8 @@ export function indexStream(bytes: Uint8Array, littleEndian: boolean): StreamInd
     } else {
       problems.push({
         code: 'REC_TRUNCATED',
-        offset: p + 4,
-        length: 4,
+        offset: p,
+        length: size - p,
         field: 'len',
         record: i,
         message: `Record ${i} at offset ${p} claims len ${len} but only ${size - p} byte(s) remain in the file.`,

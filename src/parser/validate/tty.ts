@@ -94,8 +94,7 @@ function checkTty(img: Image, t: Tty, sink: Sink): void {
       at(sink, 'error', 'TTY_LDISC_AFTER_HUP', hdrField(img, next, 'type'), `An LDISC record follows hung-up tty record ${r}; restart does not read it and stops at it.`, next);
     }
   } else if (!hupped && !nextIsLdisc) {
-    const place = next < img.index.count ? hdrField(img, next, 'type') : { offset: t.offset, size: 4, name: 'type' };
-    at(sink, 'error', 'TTY_LDISC_MISSING', place, `TTY record ${r} is not hung up, so restart reads an LDISC record next, but none follows.`, next < img.index.count ? next : r);
+    at(sink, 'error', 'TTY_LDISC_MISSING', hdrField(img, r, 'type'), `TTY record ${r} is not hung up, so restart reads an LDISC record next, but ${next < img.index.count ? 'none follows' : 'the image ends'}.`, r);
   }
   if (t.ldisc) {
     if (t.ldisc_num.value !== N_TTY) {
