@@ -1,0 +1,95 @@
+// Image -> restore plan for the native helper (docs/restore-plan.md). The image is parsed in one
+// place only (here, through openImage); the helper never sees it.
+import type { Image, Tty } from './model.js';
+import { ICANON, TTY } from './names.js';
+import type { PlanPair, PlanTermios, RestorePlan } from './restore-plan.js';
+import { analyseCanon } from './validate/ldisc.js';
+
+export class PlanBuildError extends Error {}
+
+function has(flags: number, mask: number): boolean {
+  return ((flags % 2 ** 32) & mask) !== 0;
+}
+
+function termios(t: Tty): PlanTermios {
+  const tm = t.termios;
+  return {
+    c_iflag: tm.c_iflag.value,
+    c_oflag: tm.c_oflag.value,
+    c_cflag: tm.c_cflag.value,
+    c_lflag: tm.c_lflag.value,
+    c_line: tm.c_line.value,
+    c_cc: tm.c_cc.map((c) => c.value),
+  };
+}
+
+export interface PairOfTtys {
+  master: Tty;
+  slave: Tty | null;
+}
+
+/** Masters with the slave that links to each (a slave's link_objref is its master's objref). */
+export function ptyPairs(img: Image): PairOfTtys[] {
+  return img.ttys
+    .filter((t) => t.role === 'master')
+    .map((master) => ({
+      master,
+      slave: img.ttys.find((s) => s.role === 'slave' && master.objref !== null && s.link_objref.value === master.objref) ?? null,
+    }));
+}
+
+export interface PlanBuild {
+  plan: RestorePlan;
+  /** What the plan leaves out, and why (shown to the user before restoring). */
+  notes: string[];
+}
+
+export function planFromImage(img: Image): RestorePlan {
+  return buildPlan(img).plan;
+}
+
+export function buildPlan(img: Image): PlanBuild {
+  if (!img.decoded) throw new PlanBuildError('the image is not decoded as v18; nothing to restore');
+  const pairs: PlanPair[] = [];
+  const notes: string[] = [];
+  for (const { master, slave } of ptyPairs(img)) {
+    if (!slave) {
+      notes.push(`master /dev/pts/${master.index.value} (objref ${master.objref}) has no slave in the image and is not restored`);
+      continue;
+    }
+    const sl = slave.ldisc;
+    const canonical = (slave.termios.c_lflag.value & ICANON) !== 0;
+    const data = sl?.buffer ? sl.buffer.data.slice(0, Math.min(sl.buffer.data.length, sl.datalen.value)) : new Uint8Array(0);
+    let lineEnds: number[] = [];
+    if (canonical && sl && sl.icanon.value === 1 && sl.canon_data.value > 0) {
+      lineEnds = analyseCanon(img, sl).lineEnds.filter((e) => e < data.length);
+    }
+    const ml = master.ldisc;
+    const hungup = has(slave.flags.value, TTY.HUPPED);
+    if (hungup && (data.length || ml?.buffer?.data.length)) {
+      notes.push(`/dev/pts/${master.index.value} is hung up: its queued data cannot be read by anyone after restore and is left out`);
+    }
+    pairs.push({
+      index: master.index.value,
+      locked: has(master.flags.value, TTY.PTY_LOCK) || has(slave.flags.value, TTY.PTY_LOCK),
+      packet: (ml?.packet.value ?? 0) === 1,
+      exclusive: has(slave.flags.value, TTY.EXCLUSIVE) || has(master.flags.value, TTY.EXCLUSIVE),
+      stopped: (sl?.stopped.value ?? 0) === 1,
+      hungup,
+      slave: {
+        termios: termios(slave),
+        winsize: {
+          ws_row: slave.winsize.ws_row.value,
+          ws_col: slave.winsize.ws_col.value,
+          ws_xpixel: slave.winsize.ws_xpixel.value,
+          ws_ypixel: slave.winsize.ws_ypixel.value,
+        },
+      },
+      input: hungup ? { data: new Uint8Array(0), lineEnds: [], canonical } : { data, lineEnds, canonical },
+      output: !hungup && ml?.buffer ? ml.buffer.data.slice(0, Math.min(ml.buffer.data.length, ml.datalen.value)) : new Uint8Array(0),
+      notRestorable: { masterTermios: termios(master), column: sl?.column.value ?? 0 },
+    });
+  }
+  if (!pairs.length) throw new PlanBuildError(`the image holds no complete pty pair${notes.length ? `: ${notes.join('; ')}` : ''}`);
+  return { plan: { version: 1, pairs }, notes };
+}
