@@ -318,18 +318,21 @@ export function formatArgv(argv: readonly string[]): string {
 // ---------------------------------------------------------------------------------------------
 
 /** How the user can accept a host key themselves (shown in {@link HostKeyError}). */
-export function hostKeyHint(dest: string, opts: SshBaseOptions = {}, problem: HostKeyProblem = 'unknown'): string {
+export function hostKeyHint(dest: string, opts: SshBaseOptions = {}, problem: HostKeyProblem = 'unknown', knownAs?: string): string {
   const f = opts.configFile !== undefined ? `-F ${shQuote(opts.configFile)} ` : '';
+  // knownAs: how ssh names the host in known_hosts, `host` or `[host]:port`.
+  const m = knownAs !== undefined ? /^\[(.+)\]:(\d+)$/.exec(knownAs) : null;
+  const scan = knownAs === undefined ? 'ssh-keyscan -p PORT HOST' : m ? `ssh-keyscan -p ${m[2]} ${shQuote(m[1] ?? '')}` : `ssh-keyscan ${shQuote(knownAs)}`;
   if (problem === 'changed') {
     return (
       `The key offered by the server differs from the one in known_hosts: this can be an attack. ` +
       `Verify the new fingerprint with the host's administrator (on the host: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), ` +
-      `then remove the old entry with \`ssh-keygen -R HOST\` and connect once with \`ssh ${f}-- ${dest}\` in a terminal.`
+      `then remove the old entry with \`ssh-keygen -R ${shQuote(knownAs ?? 'HOST')}\` and connect once with \`ssh ${f}-- ${dest}\` in a terminal.`
     );
   }
   return (
     `To accept the key, connect once in a terminal with \`ssh ${f}-- ${dest}\` and confirm the fingerprint, ` +
-    `or run \`ssh-keyscan -p PORT HOST\`, compare its fingerprint (\`ssh-keygen -lf -\`) with the one shown on the host ` +
+    `or run \`${scan}\`, compare its fingerprint (\`ssh-keygen -lf -\`) with the one shown on the host ` +
     `(\`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\`) and append the line to your known_hosts file. ` +
     `The extension never accepts host keys by itself.`
   );
@@ -338,14 +341,15 @@ export function hostKeyHint(dest: string, opts: SshBaseOptions = {}, problem: Ho
 function classify(dest: string, argv: readonly string[], r: Spawned, opts: SshBaseOptions): SshError | undefined {
   if (r.code !== 255) return undefined;
   const e = r.stderr;
+  const knownAs = /host key is known for (\S+) and you have requested strict checking|Host key for (\S+) has changed|Offending \S+ key for (\S+)/.exec(e)?.slice(1).find((x) => x !== undefined);
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/.test(e)) {
-    return new HostKeyError(dest, 'changed', hostKeyHint(dest, opts, 'changed'), argv, r.code, e);
+    return new HostKeyError(dest, 'changed', hostKeyHint(dest, opts, 'changed', knownAs), argv, r.code, e);
   }
   if (/No \S+ host key is known for|host key is not known|The authenticity of host .* can't be established/.test(e)) {
-    return new HostKeyError(dest, 'unknown', hostKeyHint(dest, opts, 'unknown'), argv, r.code, e);
+    return new HostKeyError(dest, 'unknown', hostKeyHint(dest, opts, 'unknown', knownAs), argv, r.code, e);
   }
   if (/^Host key verification failed\.\s*$/m.test(e)) {
-    return new HostKeyError(dest, 'failed', hostKeyHint(dest, opts, 'unknown'), argv, r.code, e);
+    return new HostKeyError(dest, 'failed', hostKeyHint(dest, opts, 'unknown', knownAs), argv, r.code, e);
   }
   const first = e.split('\n').find((l) => l.trim() !== '') ?? '';
   const mk = (p: ConnectProblem, what: string): SshConnectError =>
