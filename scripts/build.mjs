@@ -70,5 +70,35 @@ async function bundle() {
   );
 }
 
+/**
+ * The static x86_64 helper for remotes without a C compiler, with the sha256 of the source it was
+ * built from beside it (the transport refuses to upload a binary whose source has changed).
+ */
+async function buildStaticHelper() {
+  const { spawnSync } = await import('node:child_process');
+  const { createHash } = await import('node:crypto');
+  const src = join(root, 'helper/ckpt-pty-helper.c');
+  if (!existsSync(src) || process.arch !== 'x64') return;
+  const out = join(root, 'dist/ckpt-pty-helper-x86_64-static');
+  const sha = createHash('sha256').update(readFileSync(src)).digest('hex');
+  const sidecar = `${out}.source-sha256`;
+  if (existsSync(out) && existsSync(sidecar) && readFileSync(sidecar, 'utf8').trim() === sha) return;
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  // musl gives a ~60 KB binary; glibc's libc.a works too where musl-tools is not installed.
+  const compilers = [['musl-gcc', ['-static', '-O2']], ['gcc', ['-static', '-O2']]];
+  for (const [cc, flags] of compilers) {
+    const r = spawnSync(cc, [...flags, '-o', out, src], { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.status === 0) {
+      spawnSync('strip', [out]);
+      writeFileSync(sidecar, `${sha}\n`);
+      return;
+    }
+  }
+  console.warn('warning: could not build the static helper (no musl-gcc or gcc -static); remotes without a compiler cannot be restored to');
+}
+
 await compileKsy();
-if (!args.has('--ksy-only')) await bundle();
+if (!args.has('--ksy-only')) {
+  await bundle();
+  await buildStaticHelper();
+}
