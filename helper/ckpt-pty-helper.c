@@ -579,7 +579,7 @@ static int parse_plan(char *text, size_t len, struct plan *pl)
     return 0;
 }
 
-static int read_plan_stdin(struct plan *pl)
+static int read_plan_fd(int fd, struct plan *pl)
 {
     size_t cap = 65536, len = 0;
     char *buf = malloc(cap + 1);
@@ -592,7 +592,7 @@ static int read_plan_stdin(struct plan *pl)
             if (!nb) { free(buf); seterr("out of memory"); return -1; }
             buf = nb;
         }
-        ssize_t r = read(0, buf + len, cap - len);
+        ssize_t r = read(fd, buf + len, cap - len);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) { free(buf); seterr("reading the plan from stdin: %s", strerror(errno)); return -1; }
         if (r == 0) break;
@@ -652,6 +652,7 @@ struct opts {
     int index_any;
     int verify, attach;
     const char *exec_cmd;
+    const char *plan_path;
     int have_pair;
     uint32_t pair_index;
     const char *command;
@@ -934,6 +935,33 @@ static int restore_pair(struct pair *p, const struct opts *o)
     struct winsize ws = {.ws_row = (unsigned short)p->ws[0], .ws_col = (unsigned short)p->ws[1],
                          .ws_xpixel = (unsigned short)p->ws[2], .ws_ypixel = (unsigned short)p->ws[3]};
     if (ioctl(p->master, TIOCSWINSZ, &ws)) { seterr("TIOCSWINSZ: %s", strerror(errno)); return -1; }
+    if (p->hungup) {
+        /* Hanging up a pty slave resets its termios to the driver's defaults
+         * (TTY_DRIVER_RESET_TERMIOS), so hang up first and set the state afterwards
+         * through the master, which Linux redirects to the slave. */
+        if (ioctl(p->slave, TIOCVHANGUP)) {
+            seterr("TIOCVHANGUP (hang up the slave): %s%s", strerror(errno),
+                   errno == EPERM ? " (needs CAP_SYS_ADMIN in the initial user namespace)" : "");
+            return -1;
+        }
+        struct ktermios hb;
+        if (tcgets(p->master, &hb)) { seterr("TCGETS (master): %s", strerror(errno)); return -1; }
+        hb.c_iflag = hb.c_oflag = hb.c_cflag = hb.c_lflag = 0;
+        struct ktermios hf = final_termios(p, &hb);
+        if (tcsets(p->master, &hf)) { seterr("TCSETS (master): %s", strerror(errno)); return -1; }
+        if (p->packet && ioctl(p->master, TIOCPKT, &one)) { seterr("TIOCPKT: %s", strerror(errno)); return -1; }
+        if (p->exclusive) {
+            int peer = ioctl(p->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+            if (peer < 0 || ioctl(peer, TIOCEXCL)) {
+                seterr("TIOCEXCL on a hung-up pair: %s", strerror(errno));
+                if (peer >= 0) close(peer);
+                return -1;
+            }
+            close(peer);
+        }
+        if (p->locked && ioctl(p->master, TIOCSPTLCK, &one)) { seterr("TIOCSPTLCK(1): %s", strerror(errno)); return -1; }
+        return 0;
+    }
     struct ktermios base;
     if (tcgets(p->slave, &base)) { seterr("TCGETS: %s", strerror(errno)); return -1; }
     /* the kernel keeps 32-bit flags; the image has 16: the upper bits are restored as 0 */
@@ -962,11 +990,6 @@ static int restore_pair(struct pair *p, const struct opts *o)
     /* after every termios change: enabling packet mode discards pending status */
     if (p->packet && ioctl(p->master, TIOCPKT, &one)) { seterr("TIOCPKT: %s", strerror(errno)); return -1; }
     if (p->exclusive && ioctl(p->slave, TIOCEXCL)) { seterr("TIOCEXCL: %s", strerror(errno)); return -1; }
-    if (p->hungup && ioctl(p->slave, TIOCVHANGUP)) {
-        seterr("TIOCVHANGUP (hang up the slave): %s%s", strerror(errno),
-               errno == EPERM ? " (needs CAP_SYS_ADMIN in the initial user namespace)" : "");
-        return -1;
-    }
     if (p->locked && ioctl(p->master, TIOCSPTLCK, &one)) { seterr("TIOCSPTLCK(1): %s", strerror(errno)); return -1; }
     return 0;
 }
@@ -991,6 +1014,13 @@ struct readback {
     uint8_t in[2 * MAX_QUEUE + 8];
     uint8_t in_end[2 * MAX_QUEUE + 8];
     size_t in_len;
+    /* the reader's view: one entry per canonical read, then the tail */
+    size_t nlines;
+    size_t line_off[MAX_QUEUE + 1], line_len[MAX_QUEUE + 1];
+    uint8_t rd[2 * MAX_QUEUE + 8];
+    size_t rd_len;
+    uint8_t tail[2 * MAX_QUEUE + 8];
+    size_t tail_len;
     uint8_t out[4 * MAX_QUEUE];
     size_t out_len;
     uint8_t status[64];
@@ -1066,7 +1096,11 @@ static void read_back(struct pair *p, struct readback *rb)
             while (wait_fd(p->slave, POLLIN, 0) > 0) {
                 ssize_t r = read(p->slave, buf, sizeof buf);
                 if (r < 0) break;
-                if (rb->in_len + (size_t)r + 1 > sizeof rb->in) break;
+                if (rb->in_len + (size_t)r + 1 > sizeof rb->in || rb->nlines > MAX_QUEUE) break;
+                rb->line_off[rb->nlines] = rb->rd_len;
+                rb->line_len[rb->nlines++] = (size_t)r;
+                memcpy(rb->rd + rb->rd_len, buf, (size_t)r);
+                rb->rd_len += (size_t)r;
                 memcpy(rb->in + rb->in_len, buf, (size_t)r);
                 rb->in_len += (size_t)r;
                 uint8_t last = r > 0 ? buf[r - 1] : 0;
@@ -1092,8 +1126,11 @@ static void read_back(struct pair *p, struct readback *rb)
                     if (r <= 0) break;
                     size_t k = (size_t)r;
                     if (rb->in_len + k > sizeof rb->in) k = sizeof rb->in - rb->in_len;
+                    if (rb->tail_len + k > sizeof rb->tail) k = sizeof rb->tail - rb->tail_len;
                     memcpy(rb->in + rb->in_len, buf, k);
                     rb->in_len += k;
+                    memcpy(rb->tail + rb->tail_len, buf, k);
+                    rb->tail_len += k;
                     ioctl(p->slave, FIONREAD, &q);
                 }
             }
@@ -1105,8 +1142,11 @@ static void read_back(struct pair *p, struct readback *rb)
                 if (r <= 0) break;
                 size_t k = (size_t)r;
                 if (rb->in_len + k > sizeof rb->in) k = sizeof rb->in - rb->in_len;
+                if (rb->tail_len + k > sizeof rb->tail) k = sizeof rb->tail - rb->tail_len;
                 memcpy(rb->in + rb->in_len, buf, k);
                 rb->in_len += k;
+                memcpy(rb->tail + rb->tail_len, buf, k);
+                rb->tail_len += k;
                 ioctl(p->slave, FIONREAD, &q);
             }
         }
@@ -1132,6 +1172,51 @@ static void print_line_ends(FILE *f, const uint8_t *ends, size_t n)
     fputc(']', f);
 }
 
+/* The plan's input as a reader of the slave sees it: one read per complete line (an EOF
+ * line end, stored as 0x00, is not returned), then the unterminated tail. */
+static void print_image_reads(FILE *f, const struct pair *p, int tail)
+{
+    size_t start = 0;
+    if (!tail) fputc('[', f);
+    int first = 1;
+    for (size_t i = 0; i < p->in_len; i++)
+        if (p->in_end[i]) {
+            size_t end = p->in[i] == 0 ? i : i + 1;
+            if (!tail) { fputs(first ? "" : ",", f); json_hex(f, p->in + start, end - start); }
+            first = 0;
+            start = i + 1;
+        }
+    if (!tail) fputc(']', f);
+    else json_hex(f, p->in + start, p->in_len - start);
+}
+
+static void print_kernel_reads(FILE *f, const struct readback *rb, int tail)
+{
+    if (tail) { json_hex(f, rb->tail, rb->tail_len); return; }
+    fputc('[', f);
+    for (size_t i = 0; i < rb->nlines; i++) {
+        fputs(i ? "," : "", f);
+        json_hex(f, rb->rd + rb->line_off[i], rb->line_len[i]);
+    }
+    fputc(']', f);
+}
+
+static int reads_equal(const struct pair *p, const struct readback *rb)
+{
+    char *a = NULL, *b = NULL;
+    size_t al = 0, bl = 0;
+    FILE *fa = open_memstream(&a, &al), *fb = open_memstream(&b, &bl);
+    if (!fa || !fb) { if (fa) fclose(fa); if (fb) fclose(fb); free(a); free(b); return 0; }
+    print_image_reads(fa, p, 0); print_image_reads(fa, p, 1);
+    print_kernel_reads(fb, rb, 0); print_kernel_reads(fb, rb, 1);
+    fclose(fa);
+    fclose(fb);
+    int eq = al == bl && memcmp(a, b, al) == 0;
+    free(a);
+    free(b);
+    return eq;
+}
+
 static void print_state_image(FILE *f, const struct pair *p)
 {
     fprintf(f, "{\"index\":%u,\"locked\":", p->index);
@@ -1146,6 +1231,10 @@ static void print_state_image(FILE *f, const struct pair *p)
     json_hex(f, p->in, p->in_len);
     fputs(",\"input_line_ends\":", f);
     print_line_ends(f, p->in_end, p->in_len);
+    fputs(",\"input_lines\":", f);
+    print_image_reads(f, p, 0);
+    fputs(",\"input_tail\":", f);
+    print_image_reads(f, p, 1);
     fputs(",\"canonical\":", f);
     json_bool(f, p->canonical);
     fputs(",\"output\":", f);
@@ -1179,6 +1268,10 @@ static void print_state_kernel(FILE *f, const struct readback *rb)
     json_hex(f, rb->in, rb->in_len);
     fputs(",\"input_line_ends\":", f);
     print_line_ends(f, rb->in_end, rb->in_len);
+    fputs(",\"input_lines\":", f);
+    print_kernel_reads(f, rb, 0);
+    fputs(",\"input_tail\":", f);
+    print_kernel_reads(f, rb, 1);
     fputs(",\"canonical\":", f);
     json_bool(f, rb->have_termios && (rb->t.c_lflag & K_ICANON));
     fputs(",\"output\":", f);
@@ -1247,18 +1340,6 @@ static void field_bytes(struct fieldw *w, const char *name, const uint8_t *a, si
     field_end(w, ok ? "restored" : "mismatch", NULL);
 }
 
-static void field_ends(struct fieldw *w, const struct pair *p, const struct readback *rb)
-{
-    field_begin(w, "input.line_ends");
-    fputs(",\"image\":", w->f);
-    print_line_ends(w->f, p->in_end, p->in_len);
-    fputs(",\"kernel\":", w->f);
-    print_line_ends(w->f, rb->in_end, rb->in_len);
-    int ok = p->in_len == rb->in_len && memcmp(p->in_end, rb->in_end, p->in_len) == 0;
-    if (!ok) w->mismatches++;
-    field_end(w, ok ? "restored" : "mismatch", NULL);
-}
-
 static int print_pair_report(FILE *f, const struct pair *p, const struct readback *rb, const struct opts *o)
 {
     struct fieldw w = {f, 1, 0};
@@ -1290,8 +1371,21 @@ static int print_pair_report(FILE *f, const struct pair *p, const struct readbac
     field_num(&w, "slave.winsize.ws_col", p->ws[1], rb->ws.ws_col, 1, NULL);
     field_num(&w, "slave.winsize.ws_xpixel", p->ws[2], rb->ws.ws_xpixel, 1, NULL);
     field_num(&w, "slave.winsize.ws_ypixel", p->ws[3], rb->ws.ws_ypixel, 1, NULL);
-    field_bytes(&w, "input", p->in, p->in_len, rb->in, rb->in_len);
-    field_ends(&w, p, rb);
+    /* input is compared as the reader sees it: what each read() returns (one line per read
+     * in canonical mode) and the unterminated tail.  The ring bytes in "kernel.input" are
+     * reconstructed from those reads (an EOF line end shows as 0x00). */
+    {
+        int ok = reads_equal(p, rb);
+        if (!ok) w.mismatches++;
+        field_begin(&w, "input.lines");
+        fputs(",\"image\":", f); print_image_reads(f, p, 0);
+        fputs(",\"kernel\":", f); print_kernel_reads(f, rb, 0);
+        field_end(&w, ok ? "restored" : "mismatch", NULL);
+        field_begin(&w, "input.tail");
+        fputs(",\"image\":", f); print_image_reads(f, p, 1);
+        fputs(",\"kernel\":", f); print_kernel_reads(f, rb, 1);
+        field_end(&w, ok ? "restored" : "mismatch", NULL);
+    }
     field_bytes(&w, "output", p->out, p->out_len, rb->out, rb->out_len);
     /* packet-mode status bytes must never appear: none is in the image */
     field_num(&w, "output.packet_status_reads", 0, (long long)rb->nstatus, 1, NULL);
@@ -1388,8 +1482,8 @@ static int attach(struct plan *pl, struct pair *p, const struct opts *o)
         perror("ckpt-pty-helper: exec");
         _exit(127);
     }
-    fcntl(slave_fd, F_SETFL, fl);
-    /* the parent keeps the slave open (no EIO on the master while the child runs) */
+    /* the file description is shared with the child: leave it blocking.
+     * the parent keeps the slave open (no EIO on the master while the child runs) */
     struct termios saved_tio;
     int stdin_tty = isatty(0) && tcgetattr(0, &saved_tio) == 0;
     if (stdin_tty) {
@@ -1652,6 +1746,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: %s probe [--devpts shared|private] [--index N]\n"
+            "       (check and restore read the plan from stdin, or from --plan FILE)\n"
             "       %s check < PLAN\n"
             "       %s restore --verify [--devpts shared|private] [--index exact|any] < PLAN\n"
             "       %s restore --attach [--pair N] [--command CMD] [--devpts shared|private] [--index exact|any] < PLAN\n"
@@ -1682,6 +1777,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--pair") == 0 && v && parse_uint(v, MAX_INDEX, &n) == 0) { o.have_pair = 1; o.pair_index = n; i++; }
         else if (strcmp(a, "--command") == 0 && v) { o.command = v; i++; }
         else if (strcmp(a, "--exec") == 0 && v) { o.exec_cmd = v; i++; }
+        else if (strcmp(a, "--plan") == 0 && v) { o.plan_path = v; i++; }
         else { fprintf(stderr, "%s: bad argument '%s'\n", g_prog, a); usage(); return 2; }
     }
     if (strcmp(mode, "restore") == 0 && o.verify + o.attach + (o.exec_cmd != NULL) != 1) {
@@ -1694,7 +1790,14 @@ int main(int argc, char **argv)
         return 0;
     }
     struct plan pl;
-    if (read_plan_stdin(&pl)) {
+    int pfd = 0;
+    if (o.plan_path && (pfd = open(o.plan_path, O_RDONLY | O_CLOEXEC)) < 0) {
+        fprintf(stderr, "%s: cannot open the plan %s: %s\n", g_prog, o.plan_path, strerror(errno));
+        return 2;
+    }
+    int prc = read_plan_fd(pfd, &pl);
+    if (pfd > 0) close(pfd);
+    if (prc) {
         fprintf(stderr, "%s: plan refused: %s\n", g_prog, g_err);
         return 2;
     }

@@ -95,8 +95,13 @@ export interface VerifyState {
   stopped: boolean | null;
   hungup: boolean | null;
   slave: { termios: PlanTermios | null; winsize: PlanWinsize };
+  /** ring bytes (hex); on the kernel side reconstructed from the reads (an EOF line end shows as 00) */
   input: string;
   input_line_ends: number[];
+  /** what each canonical read() returns (hex), one complete line per read */
+  input_lines: string[];
+  /** the unterminated tail (hex), or the whole queue in non-canonical mode */
+  input_tail: string;
   canonical: boolean;
   output: string;
   output_status?: number[];
