@@ -43,6 +43,52 @@ function enumValueOrUndef(name: string): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
+/** A field of a fixed layout, resolved once: the hot loop reads it without any lookup. */
+interface FieldDesc {
+  offset: number;
+  size: number;
+  name: string;
+  signed: boolean;
+}
+
+function desc(layout: RecordLayout, path: string, signed = false): FieldDesc {
+  const f = layout.fields.get(path);
+  if (!f) throw new Error(`layout has no field ${path}`);
+  return { offset: f.offset, size: f.size, name: path.replace(/^.*\./, ''), signed };
+}
+
+const D = {
+  objtype: desc(LAYOUT.objref, 'objtype'),
+  objref: desc(LAYOUT.objref, 'objref', true),
+  f_type: desc(LAYOUT.fileGeneric, 'f_type'),
+  fdt_nfds: desc(LAYOUT.fileTable, 'fdt_nfds', true),
+  fd_objref: desc(LAYOUT.fileDesc, 'fd_objref', true),
+  fd_descriptor: desc(LAYOUT.fileDesc, 'fd_descriptor', true),
+  fd_close_on_exec: desc(LAYOUT.fileDesc, 'fd_close_on_exec'),
+  sig_tty_objref: desc(LAYOUT.signal, 'tty_objref', true),
+  sig_tty_pgrp: desc(LAYOUT.signal, 'tty_pgrp', true),
+  sig_tty_old_pgrp: desc(LAYOUT.signal, 'tty_old_pgrp', true),
+  tty_objref: desc(LAYOUT.fileTty, 'tty_objref', true),
+  pipe_objref: desc(LAYOUT.filePipe, 'pipe_objref', true),
+  sock_objref: desc(LAYOUT.fileSocket, 'sock_objref', true),
+};
+
+/** Record type that each objtype's restore reads first, indexed by objtype (undefined: any record). */
+const PRIMARY = new Map<number, number | undefined>();
+for (const k of Object.keys(Enums.objType)) {
+  const v = Enums.objType[k];
+  if (typeof v === 'number') PRIMARY.set(v, primaryRecordType(v));
+}
+
+// Plain constants for the hot loop (module namespaces may hand them out through getters).
+const { OBJREF: R_OBJREF, TTY: R_TTY, TTY_LDISC: R_TTY_LDISC, FILE: R_FILE, FILE_TABLE: R_FILE_TABLE, FILE_DESC: R_FILE_DESC, SIGNAL: R_SIGNAL, TAIL: R_TAIL, BUFFER: R_BUFFER } = T;
+const { FILE: O_FILE, FILE_TABLE: O_FILE_TABLE, TTY: O_TTY } = OBJ;
+const OBJREF_LEN = LAYOUT.objref.len;
+const FILE_GENERIC_LEN = LAYOUT.fileGeneric.len;
+const FILE_TABLE_LEN = LAYOUT.fileTable.len;
+const FILE_DESC_LEN = LAYOUT.fileDesc.len;
+const SIGNAL_LEN = LAYOUT.signal.len;
+
 class Reader {
   readonly view: DataView;
   constructor(
@@ -51,16 +97,17 @@ class Reader {
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
-  field(rec: number, layout: RecordLayout, name: string, signed = false): Field {
-    const f = layout.fields.get(name);
-    if (!f) throw new Error(`no field ${name}`);
-    const o = rec + f.offset;
+  at(rec: number, d: FieldDesc): Field {
+    const o = rec + d.offset;
     let value: number;
-    if (f.size === 1) value = this.view.getUint8(o);
-    else if (f.size === 2) value = this.view.getUint16(o, this.le);
-    else if (f.size === 4) value = signed ? this.view.getInt32(o, this.le) : this.view.getUint32(o, this.le);
+    if (d.size === 4) value = d.signed ? this.view.getInt32(o, this.le) : this.view.getUint32(o, this.le);
+    else if (d.size === 2) value = this.view.getUint16(o, this.le);
+    else if (d.size === 1) value = this.view.getUint8(o);
     else value = Number(this.view.getBigUint64(o, this.le));
-    return { value, offset: o, size: f.size, name: name.replace(/^.*\./, '') };
+    return { value, offset: o, size: d.size, name: d.name };
+  }
+  field(rec: number, layout: RecordLayout, name: string, signed = false): Field {
+    return this.at(rec, desc(layout, name, signed));
   }
   big(rec: number, layout: RecordLayout, name: string): Field<bigint> {
     const f = layout.fields.get(name);
@@ -149,10 +196,10 @@ export function openImage(input: Uint8Array): Image {
     const t = types[i];
     const o = offsets[i];
     if (!whole(i)) continue;
-    if (t === T.OBJREF) {
-      if (lens[i] < LAYOUT.objref.len) continue;
-      const objtype = rd.field(o, LAYOUT.objref, 'objtype');
-      const objref = rd.field(o, LAYOUT.objref, 'objref', true);
+    if (t === R_OBJREF) {
+      if (lens[i] < OBJREF_LEN) continue;
+      const objtype = rd.at(o, D.objtype);
+      const objref = rd.at(o, D.objref);
       const ref: ObjrefRec = { record: i, offset: o, objtype, objref, target: -1 };
       stack.push({ objref: objref.value, objtype: objtype.value, rec: i, objrefIdx: img.objrefs.length });
       img.objrefs.push(ref);
@@ -161,7 +208,7 @@ export function openImage(input: Uint8Array): Image {
     // Which pending OBJREF does this record satisfy?
     let owner: (typeof stack)[number] | undefined;
     for (let d = stack.length - 1; d >= 0; d--) {
-      const prim = primaryRecordType(stack[d].objtype);
+      const prim = PRIMARY.get(stack[d].objtype);
       if (prim === t || (prim === undefined && d === stack.length - 1 && !claimed[i])) {
         owner = stack[d];
         stack.length = d; // entries above it never got their object: their target stays -1
@@ -175,20 +222,19 @@ export function openImage(input: Uint8Array): Image {
         img.objects.set(owner.objref, entry);
       }
     }
-    const ownRef = (type: number): { objref: number | null; rec: number } =>
-      owner && owner.objtype === type ? { objref: owner.objref, rec: owner.rec } : { objref: null, rec: -1 };
 
     switch (t) {
-      case T.TTY: {
-        const tty = readTty(src, rd, i, o, lens[i], ownRef(OBJ.TTY));
+      case R_TTY: {
+        const own = owner && owner.objtype === O_TTY ? { objref: owner.objref, rec: owner.rec } : { objref: null, rec: -1 };
+        const tty = readTty(src, rd, i, o, lens[i], own);
         // The LDISC (and its BUFFER) that follow belong to this tty.
         const j = i + 1;
-        if (j < index.count && types[j] === T.TTY_LDISC && whole(j)) {
+        if (j < index.count && types[j] === R_TTY_LDISC && whole(j)) {
           claimed[j] = 1;
           tty.ldisc = readLdisc(src, j, offsets[j], lens[j]);
           const k = j + 1;
           // Attached even when datalen says there is none, so views show it and the validator can say so.
-          if (tty.ldisc && k < index.count && types[k] === T.BUFFER && whole(k)) {
+          if (tty.ldisc && k < index.count && types[k] === R_BUFFER && whole(k)) {
             claimed[k] = 1;
             tty.ldisc.buffer = readBuffer(bytes, k, offsets[k], lens[k]);
           }
@@ -196,61 +242,58 @@ export function openImage(input: Uint8Array): Image {
         img.ttys.push(tty);
         break;
       }
-      case T.FILE: {
-        if (lens[i] < LAYOUT.fileGeneric.len) break;
-        const f_type = rd.field(o, LAYOUT.fileGeneric, 'f_type');
-        const lay = fileLayoutFor(f_type.value);
-        let ref: Field | null = null;
-        if (lay && lay !== LAYOUT.fileGeneric && lens[i] >= off(lay, 'pad0')) {
-          const refName = f_type.value === FILE_TYPE.TTY ? 'tty_objref' : f_type.value === FILE_TYPE.PIPE ? 'pipe_objref' : 'sock_objref';
-          ref = rd.field(o, lay, refName, true);
-        }
-        const fr: FileRec = { record: i, offset: o, len: lens[i], objref: ownRef(OBJ.FILE).objref, f_type, ref };
+      case R_FILE: {
+        if (lens[i] < FILE_GENERIC_LEN) break;
+        const f_type = rd.at(o, D.f_type);
+        const refDesc = f_type.value === FILE_TYPE.TTY ? D.tty_objref : f_type.value === FILE_TYPE.PIPE ? D.pipe_objref : f_type.value === FILE_TYPE.SOCKET ? D.sock_objref : null;
+        const ref = refDesc && lens[i] >= refDesc.offset + refDesc.size ? rd.at(o, refDesc) : null;
+        const objref = owner && owner.objtype === O_FILE ? owner.objref : null;
+        const fr: FileRec = { record: i, offset: o, len: lens[i], objref, f_type, ref };
         img.files.push(fr);
         break;
       }
-      case T.FILE_TABLE: {
-        if (lens[i] < LAYOUT.fileTable.len) break;
+      case R_FILE_TABLE: {
+        if (lens[i] < FILE_TABLE_LEN) break;
         const ft: FileTable = {
           record: i,
           offset: o,
-          objref: ownRef(OBJ.FILE_TABLE).objref,
-          fdt_nfds: rd.field(o, LAYOUT.fileTable, 'fdt_nfds', true),
+          objref: owner && owner.objtype === O_FILE_TABLE ? owner.objref : null,
+          fdt_nfds: rd.at(o, D.fdt_nfds),
           fds: [],
         };
         img.fileTables.push(ft);
         break;
       }
-      case T.FILE_DESC: {
-        if (lens[i] < LAYOUT.fileDesc.len) break;
+      case R_FILE_DESC: {
+        if (lens[i] < FILE_DESC_LEN) break;
         const table = img.fileTables.length - 1;
         const fd: FileDesc = {
           record: i,
           offset: o,
           len: lens[i],
           table,
-          fd_objref: rd.field(o, LAYOUT.fileDesc, 'fd_objref', true),
-          fd_descriptor: rd.field(o, LAYOUT.fileDesc, 'fd_descriptor', true),
-          fd_close_on_exec: rd.field(o, LAYOUT.fileDesc, 'fd_close_on_exec'),
+          fd_objref: rd.at(o, D.fd_objref),
+          fd_descriptor: rd.at(o, D.fd_descriptor),
+          fd_close_on_exec: rd.at(o, D.fd_close_on_exec),
         };
         img.fds.push(fd);
         if (table >= 0) img.fileTables[table].fds.push(fd);
         break;
       }
-      case T.SIGNAL: {
-        if (lens[i] < LAYOUT.signal.len) break;
+      case R_SIGNAL: {
+        if (lens[i] < SIGNAL_LEN) break;
         const s: SignalRec = {
           record: i,
           offset: o,
           len: lens[i],
-          tty_objref: rd.field(o, LAYOUT.signal, 'tty_objref', true),
-          tty_pgrp: rd.field(o, LAYOUT.signal, 'tty_pgrp', true),
-          tty_old_pgrp: rd.field(o, LAYOUT.signal, 'tty_old_pgrp', true),
+          tty_objref: rd.at(o, D.sig_tty_objref),
+          tty_pgrp: rd.at(o, D.sig_tty_pgrp),
+          tty_old_pgrp: rd.at(o, D.sig_tty_old_pgrp),
         };
         img.signals.push(s);
         break;
       }
-      case T.TAIL:
+      case R_TAIL:
         if (img.tailRecord < 0) img.tailRecord = i;
         break;
       default:

@@ -123,9 +123,11 @@ export function fileLayoutFor(fType: number): RecordLayout | undefined {
   }
 }
 
+const KNOWN_TYPES = new Set(Object.values(Enums.hdrType).filter((v): v is number => typeof v === 'number'));
+
 /** Record types that v18 defines (from the ksy enum). */
 export function isKnownRecordType(t: number): boolean {
-  return typeof Enums.hdrType[t] === 'string';
+  return KNOWN_TYPES.has(t);
 }
 
 /** Fixed `len` required by restart for a record type, when it has one (the file record depends on f_type). */

@@ -1,7 +1,9 @@
 // The record index: offsets, types and lengths of every record in typed arrays, built by walking
 // the {u32 type, u32 len} framing once. No object is allocated per record, so an image of a million
 // records costs a few megabytes here; decoding of payloads happens elsewhere, on demand.
-import { fixedLenOf, HDR_SIZE, isKnownRecordType } from './layout.js';
+import { fixedLenOf, HDR_SIZE as HDR, isKnownRecordType } from './layout.js';
+
+const HDR_SIZE: number = HDR;
 
 export interface FramingProblem {
   code: 'REC_HDR_TRUNCATED' | 'REC_LEN_SHORT' | 'REC_TRUNCATED' | 'REC_RESYNC';

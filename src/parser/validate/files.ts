@@ -10,8 +10,10 @@ const SOCK = 14;
 
 export function checkFiles(img: Image, sink: Sink): void {
   const { index } = img;
+  const { FILE_TABLE, FILE_DESC, SIGNAL, FILE } = T;
   for (let i = 0; i < index.count; i++) {
     const t = index.types[i];
+    if (t !== FILE_TABLE && t !== FILE_DESC && t !== SIGNAL && t !== FILE) continue;
     const len = index.lens[i];
     if (t === T.FILE_TABLE && len !== LAYOUT.fileTable.len) at(sink, 'error', 'FILE_TABLE_LEN', hdrField(img, i, 'len'), `FILE_TABLE has len ${len}; restart requires ${LAYOUT.fileTable.len}.`, i);
     if (t === T.FILE_DESC && len !== LAYOUT.fileDesc.len) at(sink, 'error', 'FILE_DESC_LEN', hdrField(img, i, 'len'), `FILE_DESC has len ${len}; restart requires ${LAYOUT.fileDesc.len}.`, i);

@@ -13,14 +13,19 @@ export function reservedObjrefs(img: Image): Map<number, Field> {
   return m;
 }
 
+/** One past the last v18 objtype (from the ksy enum). */
+const OBJ_MAX = Math.max(...Object.values(Enums.objType).filter((v): v is number => typeof v === 'number')) + 1;
+
 function objName(objtype: number): string {
   return enumName(Enums.objType, objtype) ?? `objtype ${objtype}`;
 }
 
 export function checkObjrefs(img: Image, sink: Sink): void {
   const { index } = img;
+  const OBJREF = T.OBJREF;
+  const LEN = LAYOUT.objref.len;
   for (let i = 0; i < index.count; i++) {
-    if (index.types[i] === T.OBJREF && index.lens[i] !== LAYOUT.objref.len) {
+    if (index.types[i] === OBJREF && index.lens[i] !== LEN) {
       at(sink, 'error', 'OBJREF_LEN', hdrField(img, i, 'len'), `OBJREF record ${i} has len ${index.lens[i]}; restart requires ${LAYOUT.objref.len}.`, i);
     }
   }
@@ -29,7 +34,7 @@ export function checkObjrefs(img: Image, sink: Sink): void {
     if (r.objref.value <= 0) {
       at(sink, 'error', 'OBJREF_INVALID', fieldPlace(r.objref), `objref ${r.objref.value} is not positive; objrefs start at 1.`, r.record);
     }
-    if (!enumName(Enums.objType, r.objtype.value) || r.objtype.value === 0) {
+    if (!(r.objtype.value > 0 && r.objtype.value < OBJ_MAX)) {
       at(sink, 'error', 'OBJREF_TYPE', fieldPlace(r.objtype), `objtype ${r.objtype.value} is not a v18 object type.`, r.record);
     }
     const first = seen.get(r.objref.value);
@@ -42,6 +47,7 @@ export function checkObjrefs(img: Image, sink: Sink): void {
   }
   // A reserved objref that an object also carries: restart fails at whichever comes later.
   const reservedAt = new Map<number, Field>();
+  const refByRecord = new Map(img.objrefs.map((r) => [r.record, r]));
   for (const t of img.ttys) {
     if (t.role !== 'master' || t.file_objref.value <= 0) continue;
     const v = t.file_objref.value;
@@ -51,7 +57,8 @@ export function checkObjrefs(img: Image, sink: Sink): void {
       continue;
     }
     reservedAt.set(v, t.file_objref);
-    const ref = img.objrefs.find((r) => r.objref.value === v);
+    const obj = img.objects.get(v);
+    const ref = obj ? refByRecord.get(obj.objrefRecord) : undefined;
     if (!ref) continue;
     if (ref.offset > t.file_objref.offset) {
       at(sink, 'error', 'REF_RESERVED_USED', fieldPlace(ref.objref), `objref ${v} is the master's reserved file_objref (record ${t.record}); restart has already used it for the ptmx file.`, ref.record);
@@ -78,12 +85,16 @@ function checkOwnObjref(img: Image, sink: Sink): void {
  * Check an objref-valued field of record `from`: it must name an object of one of `types` whose
  * OBJREF comes earlier. Returns the object's record, or -1.
  */
+const reservedCache = new WeakMap<Image, Map<number, Field>>();
+
 export function checkRef(img: Image, sink: Sink, f: Field, from: number, types: number[], what: string): number {
   const ref = f.value;
   const obj = img.objects.get(ref);
   if (!obj) {
     // A master's reserved file_objref names the ptmx FILE that restart creates.
-    const reserved = reservedObjrefs(img).get(ref);
+    let reservedMap = reservedCache.get(img);
+    if (!reservedMap) reservedCache.set(img, (reservedMap = reservedObjrefs(img)));
+    const reserved = reservedMap.get(ref);
     if (reserved && types.includes(OBJ.FILE)) return -1;
     at(sink, 'error', 'REF_DANGLING', fieldPlace(f), `${f.name} ${ref} names no object in the image (${what}).`, from);
     return -1;

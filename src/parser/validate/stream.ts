@@ -113,15 +113,17 @@ export function checkStream(img: Image, sink: Sink): void {
   const { index } = img;
   const view = new DataView(img.bytes.buffer, img.bytes.byteOffset, img.bytes.byteLength);
   let tail = -1;
+  const { ERROR, TAIL } = T;
+  const types = index.types;
   for (let i = 0; i < index.count; i++) {
-    const t = index.types[i];
+    const t = types[i];
     if (tail >= 0) {
       at(sink, 'error', 'TAIL_NOT_LAST', hdrField(img, i, 'type'), `Record ${i} (${recordTypeName(t)}) follows the TAIL at record ${tail}; restart never reads it.`, i);
       break;
     }
     if (!isKnownRecordType(t)) {
       at(sink, 'warning', 'REC_UNKNOWN_TYPE', hdrField(img, i, 'type'), `Record ${i} has type ${t}, which v18 does not define; it is skipped by its len.`, i);
-    } else if (t === T.ERROR) {
+    } else if (t === ERROR) {
       const next = i + 1 < index.count && index.types[i + 1] === T.STRING ? i + 1 : -1;
       let msg = '';
       if (next >= 0) {
@@ -129,7 +131,7 @@ export function checkStream(img: Image, sink: Sink): void {
         msg = new TextDecoder().decode(img.bytes.subarray(o + 8, o + index.spans[next])).replace(/\0/g, ' ').trim();
       }
       at(sink, 'error', 'ERROR_RECORD', hdrField(img, i, 'type'), `The checkpoint failed and wrote an ERROR record${msg ? `: "${msg}"` : ''}.`, i);
-    } else if (t === T.TAIL) {
+    } else if (t === TAIL) {
       tail = i;
       if (index.lens[i] !== LAYOUT.tail.len) {
         at(sink, 'error', 'TAIL_LEN', hdrField(img, i, 'len'), `TAIL has len ${index.lens[i]}; restart requires ${LAYOUT.tail.len}.`, i);
