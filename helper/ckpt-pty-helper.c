@@ -1784,6 +1784,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: restore needs exactly one of --verify, --attach or --exec CMD\n", g_prog);
         return 2;
     }
+    if (o.attach && !o.plan_path) {
+        fprintf(stderr, "%s: --attach relays stdin, so the plan must come from --plan FILE\n", g_prog);
+        return 2;
+    }
     if (strcmp(mode, "probe") == 0) {
         if (o.private_devpts && setup_private_devpts()) { fprintf(stderr, "%s: %s\n", g_prog, g_err); return 3; }
         probe(&o);

@@ -482,6 +482,22 @@ test('CRIU defect "index collision fails the restore": an index 32+ above the lo
   assert.equal(o.index, 100);
 });
 
+test('unprivileged (uid 65534): --devpts private falls back to a user namespace; a hangup needs CAP_SYS_ADMIN', { skip }, () => {
+  const planFile = join(dir, 'unpriv.plan');
+  const asNobody = (file: string, p: RestorePlan): SpawnSyncReturns<string> => {
+    writeFileSync(file, serializePlan(p));
+    chmodSync(file, 0o644);
+    return spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', helper, 'restore', '--verify', '--devpts', 'private', '--plan', file], { encoding: 'latin1', timeout: 20000 });
+  };
+  const r = asNobody(planFile, plan(pair({ index: 2, inputText: 'ab\ncd', lineEnds: [2], outputText: 'x\r\n', packet: true, exclusive: true })));
+  if (r.error && /ENOENT/.test(String(r.error))) return; // no setpriv
+  assert.equal(r.status, 0, r.stderr);
+  assertAllRestored(JSON.parse(r.stdout) as VerifyReport);
+  const h = asNobody(join(dir, 'unpriv-hung.plan'), plan(pair({ hungup: true })));
+  assert.equal(h.status, 3);
+  assert.match(h.stderr, /TIOCVHANGUP.*CAP_SYS_ADMIN/);
+});
+
 // ---------------------------------------------------------------- attach
 test('attach: the slave holds "echo restored\\n"; sh reads it and prints restored; stdin EOF ends the session', { skip }, async () => {
   const p = plan(pair({ inputText: 'echo restored\n', lineEnds: [13], outputText: 'old output\r\n' }));
