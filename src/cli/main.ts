@@ -10,6 +10,7 @@ import type { Image } from '../parser/model.js';
 import { reportJson } from '../parser/report-json.js';
 import { reportText } from '../parser/report-text.js';
 import { errorCount, validate } from '../parser/validate/index.js';
+import { restoreCmd } from './restore.js';
 
 const USAGE = `usage: ckpt-inspect [--json] FILE
        ckpt-inspect set FILE PATH=VALUE... [-o OUT] [--force]
@@ -201,6 +202,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (argv[0] === 'set') return setCmd(argv.slice(1));
     if (argv[0] === 'encode') return encodeCmd(argv.slice(1));
+    if (argv[0] === 'restore') return restoreCmd(argv.slice(1));
     return inspect(argv);
   } catch (e) {
     if (e instanceof EditError) {

@@ -1,0 +1,489 @@
+/**
+ * End to end: `ckpt-inspect restore` (the built CLI, bin/ckpt-inspect.js) against a real, throwaway
+ * OpenSSH server (test/harness/sshd.ts: its own network namespace and private devpts), with the
+ * real helper compiled on the "remote" and real PTYs. Needs root for the namespaces (falls back
+ * to loopback), openssh-server/-client, gcc, python3 (to give --attach a terminal).
+ *
+ *     npm run build && node --import tsx --test test/unit/restore-e2e.test.ts
+ *
+ * The client runs inside the harness's client namespace through the TEST-ONLY variable
+ * CKPT_INSPECT_TEST_SSH_PREFIX (a JSON argv prefix such as ["ip","netns","exec",NS]).
+ * Every test checks that /proc/sys/kernel/pty/nr, the ptys of the remote's devpts instance and
+ * the processes the test can own (its descendants, everything in the two namespaces, anything
+ * running from the remote helper cache) are the same afterwards as before.
+ */
+import { test, before, after, beforeEach, afterEach, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, writeFile, readFile, rm, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSshd, type SshdHarness } from '../harness/sshd';
+import { allImages, ROOT } from '../lib/images';
+import { openImage } from '../../src/parser/image';
+import { buildPlan } from '../../src/parser/plan-from-image';
+import { serializePlan, type VerifyReport } from '../../src/parser/restore-plan';
+import { validateAttachCommand, attachRemoteCommand, attachSshArgs, helperRestoreArgs } from '../../src/remote/restore-remote';
+
+const CLI = join(ROOT, 'bin/ckpt-inspect.js');
+const DIST_CLI = join(ROOT, 'dist/cli.js');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let h: SshdHarness;
+let work: string;
+let remoteCache: string;
+let env: NodeJS.ProcessEnv;
+
+// ---------------------------------------------------------------------------------------------
+// Running the CLI
+// ---------------------------------------------------------------------------------------------
+
+interface CliResult { code: number | null; stdout: string; stderr: string; ms: number }
+
+function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [CLI, ...args], { env: opts.env ?? env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: performance.now() - t0 });
+    });
+  });
+}
+
+const sshArgs = (): string[] => ['--host', h.alias, '--ssh-config', h.configFile];
+
+// ---------------------------------------------------------------------------------------------
+// Leak checks: ptys and processes before and after every test
+// ---------------------------------------------------------------------------------------------
+
+function ptyNr(): number {
+  return Number(readFileSync('/proc/sys/kernel/pty/nr', 'utf8').trim());
+}
+
+/** Entries of the remote host's private devpts instance (only `ptmx` when no pty is open). */
+function remoteDevpts(): string[] {
+  if (h.mode !== 'netns') return ['ptmx'];
+  return execFileSync('nsenter', ['-t', String(h.sshdPid), '-m', 'ls', '/dev/pts'], { encoding: 'utf8' }).split(/\s+/).filter((s) => s !== '').sort();
+}
+
+function procTable(): Map<number, { ppid: number; cmd: string }> {
+  const m = new Map<number, { ppid: number; cmd: string }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (rest[0] === 'Z' || rest[0] === 'X') continue;
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      m.set(Number(d), { ppid: Number(rest[1]), cmd });
+    } catch { /* gone */ }
+  }
+  return m;
+}
+
+/** The processes this test could have started (directly, through ssh, or as a left-over helper). */
+function ownedProcesses(): Map<number, string> {
+  const nsPids = new Set<number>();
+  for (const ns of [h.hostNamespace, h.clientNamespace]) {
+    if (!ns) continue;
+    const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
+    for (const p of (r.stdout ?? '').split(/\s+/)) if (/^\d+$/.test(p)) nsPids.add(Number(p));
+  }
+  const t = procTable();
+  const mine = new Set<number>([process.pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, e] of t) if (!mine.has(pid) && mine.has(e.ppid)) { mine.add(pid); grew = true; }
+  }
+  const out = new Map<number, string>();
+  for (const [pid, e] of t) {
+    if (pid === process.pid) continue;
+    if (mine.has(pid) || nsPids.has(pid) || e.cmd.includes(remoteCache) || e.cmd.includes('ckpt-pty-helper')) out.set(pid, e.cmd);
+  }
+  return out;
+}
+
+let snapshot: { nr: number; devpts: string[]; procs: Map<number, string> } | undefined;
+
+beforeEach(() => {
+  if (!h) return;
+  snapshot = { nr: ptyNr(), devpts: remoteDevpts(), procs: ownedProcesses() };
+});
+
+afterEach(async () => {
+  if (!h || !snapshot) return;
+  const before = snapshot;
+  snapshot = undefined;
+  // Sessions end asynchronously (sshd's session child, the helper's exit): wait for them.
+  let procs = ownedProcesses();
+  let nr = ptyNr();
+  let devpts = remoteDevpts();
+  const same = (): boolean => procs.size === before.procs.size && [...procs.keys()].every((p) => before.procs.has(p)) && nr === before.nr && devpts.join() === before.devpts.join();
+  for (let i = 0; i < 100 && !same(); i++) {
+    await sleep(100);
+    procs = ownedProcesses();
+    nr = ptyNr();
+    devpts = remoteDevpts();
+  }
+  const extra = [...procs].filter(([p]) => !before.procs.has(p)).map(([p, c]) => `${p} ${c}`);
+  const gone = [...before.procs].filter(([p]) => !procs.has(p)).map(([p, c]) => `${p} ${c}`);
+  assert.deepEqual(devpts, before.devpts, 'ptys left in the remote devpts instance');
+  assert.deepEqual(extra, [], 'processes left behind');
+  assert.deepEqual(gone, [], 'processes that went away (the harness must survive)');
+  assert.equal(nr, before.nr, '/proc/sys/kernel/pty/nr changed');
+  leakChecks++;
+});
+
+let leakChecks = 0;
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+// ---------------------------------------------------------------------------------------------
+
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newestMtime(p));
+    else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+before(async () => {
+  // The CLI under test is the built one: build when missing or older than the sources.
+  if (!existsSync(DIST_CLI) || statSync(DIST_CLI).mtimeMs < newestMtime(join(ROOT, 'src'))) {
+    execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  }
+  work = await mkdtemp(join(tmpdir(), 'ckpt-restore-e2e-'));
+  remoteCache = join(work, 'remote-cache');
+  h = await startSshd({ remoteEnv: { XDG_CACHE_HOME: remoteCache }, log: (l) => console.log(l) });
+  env = { ...process.env };
+  delete env.CKPT_INSPECT_TEST_SSH_PREFIX;
+  if (h.sshCommandPrefix.length) env.CKPT_INSPECT_TEST_SSH_PREFIX = JSON.stringify(h.sshCommandPrefix);
+  console.log(`harness mode=${h.mode} host=${h.hostName}:${h.port}`);
+});
+
+after(async () => {
+  console.log(`leak checks passed after ${leakChecks} tests`);
+  await h?.teardown();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+const acceptedLogins = async (): Promise<number> => ((await h.sshdLog()).match(/Accepted publickey/g) ?? []).length;
+
+function stagedPlans(): string[] {
+  if (!existsSync(join(remoteCache, 'ckpt-inspector'))) return [];
+  return readdirSync(join(remoteCache, 'ckpt-inspector')).flatMap((d) => readdirSync(join(remoteCache, 'ckpt-inspector', d)).filter((n) => n.startsWith('plan.')));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verify every valid image that has pty pairs
+// ---------------------------------------------------------------------------------------------
+
+interface Case { name: string; file: string; maxInput: number; planText: string }
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  for (const im of allImages().filter((i) => i.json.errors.length === 0)) {
+    let plan;
+    try {
+      plan = buildPlan(openImage(im.bytes)).plan;
+    } catch {
+      continue; // no complete pty pair: nothing to restore
+    }
+    out.push({ name: `${im.source}/${im.name}`, file: '', maxInput: Math.max(...plan.pairs.map((p) => p.input.data.length)), planText: serializePlan(plan) });
+  }
+  return out;
+}
+
+async function pool<T>(items: T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  }));
+}
+
+const NOT_RESTORABLE = new Set(['master.termios', 'n_tty.column']);
+
+function fieldOf(r: VerifyReport, pair: number, name: string): VerifyReport['pairs'][number]['fields'][number] {
+  const f = r.pairs[pair]?.fields.find((x) => x.name === name);
+  assert.ok(f, `field ${name} in pair ${pair}`);
+  return f;
+}
+
+describe('restore --verify --json, every valid image with pty pairs', () => {
+  test('the first restore compiles the helper on the remote; the second hits the cache', async () => {
+    const file = join(ROOT, 'samples/pair.ckpt');
+    const first = await cli(['restore', file, ...sshArgs(), '--verify', '--json', '-v']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /CKPT-HELPER-INSTALLED|exit 0/);
+    const r = JSON.parse(first.stdout) as VerifyReport;
+    assert.equal(r.ok, true);
+    const second = await cli(['restore', file, ...sshArgs(), '--verify', '--json', '-v']);
+    assert.equal(second.code, 0, second.stderr);
+    // One ssh call when cached, and neither the image nor the plan is on any command line.
+    const calls = second.stderr.split('\n').filter((l) => l.startsWith('[ssh] ssh: '));
+    assert.equal(calls.length, 1, second.stderr);
+    const plan = buildPlan(openImage(new Uint8Array(readFileSync(file)))).plan;
+    const p0 = plan.pairs[0];
+    assert.ok(p0);
+    for (const needle of [Buffer.from(p0.input.data).toString('hex'), Buffer.from(p0.output).toString('hex'), 'ckpt-pty-restore-plan']) {
+      assert.ok(!first.stderr.includes(needle) && !second.stderr.includes(needle), `plan data ${needle} on a command line`);
+    }
+    for (const c of calls) {
+      assert.match(c, / -o BatchMode=yes /);
+      assert.match(c, / -- ckpt-remote /);
+      assert.doesNotMatch(c, /StrictHostKeyChecking/i);
+    }
+  });
+
+  test('every image: exit 0 and every restorable field matches (a full 4096-byte queue is refused as documented)', async () => {
+    const all = cases();
+    assert.ok(all.length >= 20, `found only ${all.length} images with pty pairs`);
+    const results = new Map<string, { r: CliResult; c: Case }>();
+    await pool(all, 4, async (c) => {
+      const file = join(work, `${c.name.replace(/\//g, '_')}.ckpt`);
+      const im = allImages().find((i) => `${i.source}/${i.name}` === c.name);
+      assert.ok(im);
+      await writeFile(file, im.bytes);
+      c.file = file;
+      // A private devpts instance per restore: the images all want /dev/pts/7 and run in parallel.
+      const r = await cli(['restore', file, ...sshArgs(), '--verify', '--json', '--devpts', 'private']);
+      results.set(c.name, { r, c });
+    });
+    const problems: string[] = [];
+    let restoredFields = 0;
+    for (const [name, { r, c }] of results) {
+      let j: VerifyReport & { error?: string; helperExitCode?: number };
+      try {
+        j = JSON.parse(r.stdout) as typeof j;
+      } catch {
+        problems.push(`${name}: exit ${r.code}, no JSON: ${r.stderr.trim()}`);
+        continue;
+      }
+      if (c.maxInput > 4095) {
+        // N_TTY_BUF_SIZE - 1: the helper refuses (exit 3, "restore failed") rather than letting the
+        // kernel process the rest later under the final termios; the CLI passes that on.
+        if (r.code !== 3 || j.ok !== false || j.helperExitCode !== 3 || !/at most 4095/.test(j.error ?? '')) {
+          problems.push(`${name}: a ${c.maxInput}-byte input queue should be refused with exit 3 and "at most 4095": exit ${r.code} ${r.stdout.slice(0, 300)}`);
+        }
+        continue;
+      }
+      if (r.code !== 0 || j.ok !== true) problems.push(`${name}: exit ${r.code}, ok ${j.ok}: ${r.stderr.trim()}`);
+      for (const [i, p] of j.pairs.entries()) {
+        for (const f of p.fields) {
+          if (f.status === 'restored') restoredFields++;
+          else if (f.status === 'not-restorable' && NOT_RESTORABLE.has(f.name)) continue;
+          else problems.push(`${name} pair ${i}: ${f.name} ${f.status}: image ${JSON.stringify(f.image)} kernel ${JSON.stringify(f.kernel)} ${f.reason ?? ''}`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+    console.log(`${results.size} images restored and verified, ${restoredFields} fields restored`);
+
+    // Specific features, from the kernel's own answers.
+    const get = (n: string): VerifyReport => {
+      const e = results.get(n);
+      assert.ok(e, `image ${n} present`);
+      return JSON.parse(e.r.stdout) as VerifyReport;
+    };
+    // Partial canonical line: one complete line read, the unterminated tail still pending.
+    const partial = get('generated/ok-pair-i386');
+    assert.deepEqual(partial.pairs[0]?.kernel.input_lines, [Buffer.from('ls -l\n').toString('hex')]);
+    assert.equal(partial.pairs[0]?.kernel.input_tail, Buffer.from('ech').toString('hex'));
+    const noLine = get('generated/ok-canon-no-line');
+    assert.deepEqual(noLine.pairs[0]?.kernel.input_lines, []);
+    assert.notEqual(noLine.pairs[0]?.kernel.input_tail, '');
+    // \r\n output with ONLCR on comes back once, not as \r\r\n.
+    const onlcr = partial.pairs[0]?.kernel;
+    assert.ok(onlcr && ((onlcr.slave.termios?.c_oflag ?? 0) & 0o5) === 0o5, 'OPOST|ONLCR on');
+    assert.equal(Buffer.from(onlcr.output, 'hex').toString('latin1'), 'total 0\r\n$ ');
+    // Packet mode: on, and the master reader sees no status byte.
+    const pkt = get('generated/ok-raw-locked-packet');
+    assert.equal(pkt.pairs[0]?.kernel.packet, true);
+    assert.equal(pkt.pairs[0]?.kernel.locked, true);
+    assert.deepEqual(pkt.pairs[0]?.kernel.output_status, []);
+    assert.equal(fieldOf(pkt, 0, 'output.packet_status_reads').kernel, 0);
+    // Exclusive mode, stopped output, hung-up slave, three pairs.
+    assert.equal(get('generated/ok-exclusive').pairs[0]?.kernel.exclusive, true);
+    assert.equal(get('generated/ok-stopped').pairs[0]?.kernel.stopped, true);
+    assert.equal(get('generated/ok-hupped-slave').pairs[0]?.kernel.hungup, true);
+    assert.deepEqual(get('generated/ok-three-pairs').pairs.map((p) => p.kernel.index), [0, 4, 9]);
+    // Full queue: the raw 4096-byte image is in the set and was refused above.
+    assert.ok(results.has('generated/ok-full-4096-raw'));
+  });
+
+  test('shared devpts, exact indexes (0, 4, 9), human-readable table', async () => {
+    const im = allImages().find((i) => i.name === 'ok-three-pairs');
+    assert.ok(im);
+    const file = join(work, 'three.ckpt');
+    await writeFile(file, im.bytes);
+    const r = await cli(['restore', file, ...sshArgs()]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /pair 2: \/dev\/pts\/9 -> \/dev\/pts\/9/);
+    assert.match(r.stdout, /^OK: \d+ restored, 6 not-restorable$/m);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Attach
+// ---------------------------------------------------------------------------------------------
+
+const PTY_DRIVER = `
+import os, sys, pty, time, select, json, subprocess
+timeout = float(sys.argv[1]); expect = sys.argv[2].encode(); send = sys.argv[3].encode(); probe = sys.argv[4]
+argv = sys.argv[5:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+buf = b''; sent = False; probed = ''; end = time.time() + timeout
+while time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if fd in r:
+        try: d = os.read(fd, 4096)
+        except OSError: break
+        if not d: break
+        buf += d
+    if not sent and expect in buf:
+        if probe: probed = subprocess.run(probe, shell=True, capture_output=True, text=True).stdout
+        os.write(fd, send); sent = True
+w, st = os.waitpid(pid, os.WNOHANG)
+if w == 0:
+    os.kill(pid, 9); os.waitpid(pid, 0); code = None
+else:
+    code = os.waitstatus_to_exitcode(st)
+os.close(fd)
+print(json.dumps({"out": buf.decode('latin1'), "status": code, "sent": sent, "probe": probed}))
+`;
+
+interface Driven { out: string; status: number | null; sent: boolean; probe: string }
+
+async function drive(args: string[], expect: string, send: string, probe = ''): Promise<Driven> {
+  const driver = join(work, 'pty-driver.py');
+  if (!existsSync(driver)) await writeFile(driver, PTY_DRIVER);
+  const r = spawnSync('python3', [driver, '45', expect, send, probe, process.execPath, CLI, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as Driven;
+}
+
+describe('restore --attach', () => {
+  test('the slave holds "echo restored\\n": sh runs it on the restored pty, output comes back', async () => {
+    const file = join(work, 'echo-restored.ckpt');
+    await copyFile(join(ROOT, 'samples/pair.ckpt'), file);
+    const set = await cli(['set', file, 'ttys[1].ldisc.data=echo restored\\n']);
+    assert.equal(set.code, 0, set.stderr);
+    const plan = buildPlan(openImage(new Uint8Array(readFileSync(file)))).plan;
+    assert.equal(Buffer.from(plan.pairs[0]?.input.data ?? []).toString(), 'echo restored\n');
+    const planHex = Buffer.from('echo restored\n').toString('hex');
+    const probeScript = join(work, 'probe.sh');
+    await writeFile(probeScript, [
+      'for p in /proc/[0-9]*; do',
+      '  c=$(tr "\\000" " " < "$p/cmdline" 2>/dev/null)',
+      '  case "$c" in *ckpt-pty-helper*) echo "$c" ;; esac',
+      'done',
+      `ls ${remoteCache}/ckpt-inspector/*/`,
+      '',
+    ].join('\n'));
+    const probe = `sh ${probeScript}`;
+    const d = await drive(['restore', file, ...sshArgs(), '--attach', '--command', 'sh', '-v'], 'restored\r\n', 'exit 7\n', probe);
+    assert.ok(d.sent, `never saw "restored": ${JSON.stringify(d.out)}`);
+    // The output queue first ("total 0\r\n$ "), then sh's prompt and the result of the queued line.
+    assert.match(d.out, /total 0\r\n\$ [^]*restored\r\n/);
+    assert.equal(d.status, 7, d.out);
+    // While attached: the helper runs with the plan on fd 3 (file already deleted), no plan data in argv.
+    assert.match(d.probe, /ckpt-pty-helper restore --attach --devpts shared --index exact --command sh --plan \/dev\/fd\/3/);
+    assert.ok(!/plan\.[A-Za-z0-9]{10}/.test(d.probe.split('\n').filter((l) => !l.includes('sh -c')).join('\n')), `staged plan still present: ${d.probe}`);
+    assert.ok(!d.out.includes(planHex) && !d.probe.includes(planHex), 'plan data on a command line');
+    assert.deepEqual(stagedPlans(), []);
+  });
+
+  test('an attach the helper refuses (--pair not in the plan) fails and leaves no staged plan', async () => {
+    const file = join(ROOT, 'samples/pair.ckpt');
+    const d = await drive(['restore', file, ...sshArgs(), '--attach', '--pair', '42', '--command', 'sh'], 'NEVER-SEEN-MARKER', '');
+    assert.notEqual(d.status, 0);
+    assert.match(d.out, /no pair to attach to/);
+    assert.deepEqual(stagedPlans(), []);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Refusals: host keys, metacharacters
+// ---------------------------------------------------------------------------------------------
+
+describe('refusals', () => {
+  test('unknown host key: exit 4 with the acceptance hint; nothing ran on the remote', async () => {
+    const emptyKh = join(work, 'empty_known_hosts');
+    await writeFile(emptyKh, '');
+    const cfg = join(work, 'ssh_config_unknown');
+    await writeFile(cfg, (await readFile(h.configFile, 'utf8')).replace(h.knownHostsFile, emptyKh));
+    const logins = await acceptedLogins();
+    const staged = stagedPlans();
+    for (const extra of [['--verify', '--json'], ['--attach', '--command', 'sh']]) {
+      const r = await cli(['restore', join(ROOT, 'samples/pair.ckpt'), '--host', h.alias, '--ssh-config', cfg, ...extra]);
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, /Host key verification failed for ckpt-remote \(the host key is not known\)/);
+      assert.match(r.stderr, /To accept the key, connect once in a terminal with `ssh -F .* -- ckpt-remote`/);
+      assert.match(r.stderr, /ssh-keyscan/);
+      if (extra.includes('--json')) assert.equal((JSON.parse(r.stdout) as { hostKey: string }).hostKey, 'unknown');
+    }
+    assert.equal(await readFile(emptyKh, 'utf8'), '', 'the key must not have been accepted');
+    assert.equal(await acceptedLogins(), logins, 'no login happened');
+    assert.deepEqual(stagedPlans(), staged);
+  });
+
+  test('shell metacharacters in the destination or options run nothing', async () => {
+    const marker = join(work, 'pwned');
+    const img = join(ROOT, 'samples/pair.ckpt');
+    const logins = await acceptedLogins();
+    const refused: string[][] = [
+      ['--host', `x;touch ${marker}`],
+      ['--host', `$(touch ${marker})`],
+      ['--host', `-oProxyCommand=touch ${marker}`],
+      ['--host', `\`touch ${marker}\``],
+      ['--host', `${h.alias} touch ${marker}`],
+      ['--host', h.alias, '--ssh-config', h.configFile, '--attach', '--command', `sh;touch ${marker}`],
+      ['--host', h.alias, '--ssh-config', h.configFile, '--attach', '--command', `sh -c $(touch ${marker})`],
+      ['--host', h.alias, '--ssh-config', h.configFile, '--attach', '--command', `sh -c "touch ${marker}"`],
+      ['--host', h.alias, '--ssh-config', h.configFile, '--attach', '--command', `sh\ntouch ${marker}`],
+      ['--host', h.alias, '--ssh-config', h.configFile, '--attach', '--command', `sh && touch ${marker}`],
+      ['--host', h.alias, '--ssh-config', h.configFile, '--attach', '--command', `sh | touch ${marker}`],
+      ['--host', h.alias, '--ssh-config', h.configFile, '--attach', '--command', `X=1;touch ${marker}`],
+    ];
+    for (const a of refused) {
+      const r = await cli(['restore', img, ...a]);
+      assert.equal(r.code, 2, `${JSON.stringify(a)}: ${r.stderr}`);
+      assert.ok(!existsSync(marker), `marker after ${JSON.stringify(a)}`);
+    }
+    assert.equal(await acceptedLogins(), logins, 'a refused option must not even connect');
+    // Odd but harmless values reach ssh as single arguments: a config path with metacharacters is
+    // just a (missing) file, the image name never leaves this machine.
+    const odd = await cli(['restore', img, '--host', h.alias, '--ssh-config', `/nonexistent;touch ${marker}`, '--json']);
+    assert.equal(odd.code, 4, odd.stderr);
+    const weird = join(work, `a;touch ${marker.replace(/\//g, '_')};$(touch x).ckpt`);
+    await copyFile(img, weird);
+    const ok = await cli(['restore', weird, ...sshArgs(), '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(!existsSync(marker));
+    // Unit level: the quoting of the attach command line.
+    assert.deepEqual(validateAttachCommand('bash -l'), ['bash', '-l']);
+    assert.throws(() => validateAttachCommand("sh -c 'id'"));
+    const staged = { dest: 'h', planPath: '/c/d/plan.AbC', binary: '/c/d/ckpt-pty-helper', binarySha256: 'a'.repeat(64), cache: {} as never };
+    const argv = attachSshArgs(staged, { tty: '-t', command: 'vim notes.txt', configFile: '/x/cfg' });
+    assert.deepEqual(argv.slice(0, 2), ['-F', '/x/cfg']);
+    assert.equal(argv[2], '-t');
+    assert.equal(argv[argv.indexOf('--') + 1], 'h');
+    assert.equal(argv.length, argv.indexOf('--') + 3);
+    assert.ok(!argv.some((x) => /StrictHostKeyChecking/i.test(x)));
+    assert.match(attachRemoteCommand(staged, {}), /--attach --devpts shared --index exact/);
+    assert.deepEqual(helperRestoreArgs('--verify', { devpts: 'private', index: 'any' }), ['restore', '--verify', '--devpts', 'private', '--index', 'any']);
+  });
+});
