@@ -1,0 +1,129 @@
+// Memory property: small inputs that claim huge lengths and counts (record len 0xffffffff,
+// datalen, canon_datalen, nr_tasks, fdt_nfds, objrefs…) must allocate nothing in proportion to
+// the claim. Run in a child with a 64 MiB old space; its peak RSS after processing every input is
+// compared with its peak RSS right after loading the modules.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { samplePair } from '../../../bench/lib/ckpt-writer.js';
+import { LAYOUT, T } from '../../../src/parser/layout.js';
+import { walk } from './records.js';
+
+const HUGE = [0xffffffff, 0x7fffffff, 0x80000000, 0xfffffff8];
+
+export function hugeClaims(): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  // 64-byte files made of record headers that claim huge lens.
+  for (const len of HUGE) {
+    const b = new Uint8Array(64);
+    const v = new DataView(b.buffer);
+    for (let p = 0; p + 8 <= 64; p += 8) {
+      v.setUint32(p, p === 0 ? T.HEADER : T.BUFFER, true);
+      v.setUint32(p + 4, len, true);
+    }
+    b[16] = 1;
+    out.push(b);
+  }
+  const base = samplePair();
+  const w = walk(base);
+  for (const r of w.recs) {
+    for (const len of HUGE.slice(0, 2)) {
+      const b = base.slice();
+      new DataView(b.buffer).setUint32(r.off + 4, len, true);
+      out.push(b);
+    }
+  }
+  const fields: [number, string, string][] = [
+    [T.TTY_LDISC, 'datalen', 'ldisc'], [T.TTY_LDISC, 'canon_datalen', 'ldisc'], [T.TTY_LDISC, 'canon_data', 'ldisc'],
+    [T.TREE, 'nr_tasks', 'tree'], [T.FILE_TABLE, 'fdt_nfds', 'fileTable'], [T.OBJREF, 'objref', 'objref'],
+    [T.TTY, 'index', 'tty'], [T.TTY, 'link_objref', 'tty'], [T.FILE_DESC, 'fd_descriptor', 'fileDesc'],
+  ];
+  for (const [type, name, lay] of fields) {
+    const L = (LAYOUT as Record<string, { fields: Map<string, { offset: number }> }>)[lay];
+    for (const r of w.recs.filter((x) => x.type === type)) {
+      for (const val of HUGE) {
+        const b = base.slice();
+        new DataView(b.buffer).setUint32(r.off + L.fields.get(name)!.offset, val, true);
+        out.push(b);
+      }
+    }
+  }
+  return out;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  inputs: number;
+  baselineRss: number;
+  peakRss: number;
+  detail: string;
+  worst?: Uint8Array;
+}
+
+export async function memoryProbe(dir: string, limit = 64 * 2 ** 20): Promise<ProbeResult> {
+  const inputs = hugeClaims();
+  const list = inputs.map((b, i) => {
+    const f = join(dir, `mem-${i}.ckpt`);
+    writeFileSync(f, b);
+    return f;
+  });
+  const listFile = join(dir, 'mem-list.json');
+  writeFileSync(listFile, JSON.stringify(list));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--max-old-space-size=64', __filename, listFile], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) {
+    return { ok: false, inputs: inputs.length, baselineRss: 0, peakRss: 0, detail: `memory probe child failed (status ${r.status}, ${r.signal ?? ''}): ${r.stderr.slice(-2000)}` };
+  }
+  const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { base: number; peak: number; worstIdx: number; worstGrowth: number };
+  const ok = res.peak - res.base < limit;
+  return {
+    ok,
+    inputs: inputs.length,
+    baselineRss: res.base,
+    peakRss: res.peak,
+    detail: `peak RSS ${res.peak} vs ${res.base} after loading; largest step ${res.worstGrowth} bytes on input ${res.worstIdx}`,
+    worst: ok ? undefined : inputs[res.worstIdx],
+  };
+}
+
+async function child(listFile: string): Promise<void> {
+  const { openImage } = await import('../../../src/parser/image.js');
+  const { validate } = await import('../../../src/parser/validate/index.js');
+  const { reportJson } = await import('../../../src/parser/report-json.js');
+  const { reportText } = await import('../../../src/parser/report-text.js');
+  // warm up the modules so their code and tables are in the baseline
+  const s = samplePair();
+  const im = openImage(s);
+  const d = validate(im);
+  JSON.stringify(reportJson(im, d));
+  reportText(im, d, 'x');
+  const base = process.resourceUsage().maxRSS * 1024;
+  let worstIdx = -1;
+  let worstGrowth = 0;
+  const list = JSON.parse(readFileSync(listFile, 'utf8')) as string[];
+  list.forEach((f, i) => {
+    const before = process.resourceUsage().maxRSS * 1024;
+    const b = new Uint8Array(readFileSync(f));
+    try {
+      const img = openImage(b);
+      const diags = validate(img);
+      JSON.stringify(reportJson(img, diags));
+      reportText(img, diags, f);
+    } catch {
+      // exceptions are the main fuzzer's business
+    }
+    const g = process.resourceUsage().maxRSS * 1024 - before;
+    if (g > worstGrowth) {
+      worstGrowth = g;
+      worstIdx = i;
+    }
+  });
+  const peak = process.resourceUsage().maxRSS * 1024;
+  process.stdout.write(JSON.stringify({ base, peak, worstIdx, worstGrowth }) + '\n');
+}
+
+if (require.main === module) {
+  child(process.argv[2]).catch((e) => {
+    process.stderr.write(String(e instanceof Error ? e.stack : e));
+    process.exit(1);
+  });
+}

@@ -1,0 +1,99 @@
+// The linear-time property, probed directly: structural patterns that a quadratic loop would
+// punish (pending OBJREFs never satisfied, many pty pairs, canonical LDISCs full of line ends,
+// many dangling references, many masters with reserved objrefs) are built at n and 4n copies;
+// parse+validate+reports CPU time per byte must not grow by more than `maxGrowth`, and must stay
+// under `maxMsPerMiB` (the fuzzer's per-input budget).
+import { CkptWriter } from '../../../bench/lib/ckpt-writer.js';
+import { LAYOUT, OBJ, T } from '../../../src/parser/layout.js';
+import { checkInput, Finding } from './oracle.js';
+
+type Builder = (n: number) => Uint8Array;
+
+const lineEnds = [...Array(4095).keys()];
+const fullCanon = new Uint8Array(4095).fill(0x0a);
+
+export const PATTERNS: Record<string, { build: Builder; n: number }> = {
+  'pending OBJREFs (objtype CRED, no CRED record) then other records': {
+    n: 2000,
+    build: (n) => {
+      const w = new CkptWriter().header();
+      for (let i = 0; i < n; i++) w.objref(OBJ.CRED, 1000 + i);
+      for (let i = 0; i < n; i++) w.opaque(16, T.STRING);
+      return w.tail();
+    },
+  },
+  'many pty pairs': {
+    n: 1500,
+    build: (n) => {
+      const w = new CkptWriter().header();
+      for (let i = 0; i < n; i++) w.pair({}, {});
+      return w.tail();
+    },
+  },
+  'canonical LDISCs with 4095 line ends': {
+    n: 2,
+    build: (n) => {
+      const w = new CkptWriter().header();
+      for (let i = 0; i < n; i++) w.pair({}, { data: fullCanon, icanon: true, lineEnds });
+      return w.tail();
+    },
+  },
+  'FILE_DESCs with dangling fd_objref': {
+    n: 3000,
+    build: (n) => {
+      const w = new CkptWriter().header();
+      for (let i = 0; i < 200; i++) w.pair({}, {});
+      const b = w.tail();
+      // append n FILE_DESC records naming objref 999999 before the TAIL
+      const L = LAYOUT.fileDesc.len;
+      const body = new Uint8Array(n * L);
+      const v = new DataView(body.buffer);
+      for (let i = 0; i < n; i++) {
+        v.setUint32(i * L, T.FILE_DESC, true);
+        v.setUint32(i * L + 4, L, true);
+        v.setInt32(i * L + LAYOUT.fileDesc.fields.get('fd_objref')!.offset, 999999, true);
+        v.setInt32(i * L + LAYOUT.fileDesc.fields.get('fd_descriptor')!.offset, 10000 + i, true);
+      }
+      const out = new Uint8Array(b.length + body.length);
+      out.set(b.subarray(0, b.length - 16));
+      out.set(body, b.length - 16);
+      out.set(b.subarray(b.length - 16), b.length - 16 + body.length);
+      return out;
+    },
+  },
+};
+
+export interface ScalingResult {
+  pattern: string;
+  sizes: [number, number];
+  msPerMiB: [number, number];
+  growth: number;
+}
+
+export function scalingProbe(maxGrowth = 2.5, maxMsPerMiB = 1000): { results: ScalingResult[]; findings: Finding[]; inputs: Map<string, Uint8Array> } {
+  const results: ScalingResult[] = [];
+  const findings: Finding[] = [];
+  const inputs = new Map<string, Uint8Array>();
+  for (const [name, p] of Object.entries(PATTERNS)) {
+    const small = p.build(p.n);
+    const big = p.build(p.n * 4);
+    checkInput(small, { roundtrip: false }); // warm-up
+    const per = (b: Uint8Array) => {
+      let best = Infinity;
+      for (let k = 0; k < 2; k++) best = Math.min(best, checkInput(b, { roundtrip: false, budgetBaseMs: 1e9 }).ms);
+      return best / (b.length / 2 ** 20);
+    };
+    const a = per(small);
+    const c = per(big);
+    const r: ScalingResult = { pattern: name, sizes: [small.length, big.length], msPerMiB: [a, c], growth: c / a };
+    results.push(r);
+    if (r.growth > maxGrowth) {
+      findings.push({ kind: 'slow', key: `slow:superlinear:${name}`, detail: `${name}: ${a.toFixed(0)} ms/MiB at ${small.length} bytes, ${c.toFixed(0)} ms/MiB at ${big.length} bytes (x${r.growth.toFixed(1)} per byte for x4 size): superlinear` });
+      inputs.set(`slow:superlinear:${name}`, big);
+    } else if (c > maxMsPerMiB) {
+      findings.push({ kind: 'slow', key: `slow:per-MiB:${name}`, detail: `${name}: ${c.toFixed(0)} ms/MiB (budget ${maxMsPerMiB} ms/MiB)` });
+      inputs.set(`slow:per-MiB:${name}`, big);
+    }
+  }
+  return { results, findings, inputs };
+}

@@ -1,0 +1,55 @@
+// Fuzzer regressions (test/fixtures/regressions/regressions.json): each minimised input runs
+// through the parser, validator, both reports and the built CLI, and the property it once broke
+// is asserted. Entries marked "open" are known unfixed findings and run as todo.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { openImage } from '../../src/parser/image.js';
+import { validate } from '../../src/parser/validate/index.js';
+import { reportJson } from '../../src/parser/report-json.js';
+import { reportText } from '../../src/parser/report-text.js';
+import type { Diagnostic } from '../../src/parser/model.js';
+
+interface Entry {
+  file: string;
+  properties: ('no-throw' | 'diag-offsets' | 'cli-exit')[];
+  what: string;
+  open?: string;
+}
+
+const DIR = join(__dirname, '../fixtures/regressions');
+const CLI = join(__dirname, '../../bin/ckpt-inspect.js');
+const entries = JSON.parse(readFileSync(join(DIR, 'regressions.json'), 'utf8')) as Entry[];
+
+function pipeline(bytes: Uint8Array): Diagnostic[] {
+  const img = openImage(bytes);
+  const diags = validate(img);
+  JSON.stringify(reportJson(img, diags));
+  reportText(img, diags, 'regression.ckpt');
+  return diags;
+}
+
+for (const e of entries) {
+  test(`regression ${e.file}: ${e.properties.join(', ')}`, e.open ? { todo: e.open } : {}, () => {
+    const bytes = new Uint8Array(readFileSync(join(DIR, e.file)));
+    if (e.properties.includes('no-throw')) {
+      assert.doesNotThrow(() => pipeline(bytes), e.what);
+    }
+    if (e.properties.includes('diag-offsets')) {
+      const img = openImage(bytes);
+      for (const d of validate(img)) {
+        const size = bytes.length;
+        assert.ok(size === 0 ? d.offset === 0 : d.offset >= 0 && d.offset < size, `${d.code} offset ${d.offset} outside the ${size}-byte file`);
+        assert.ok(d.length >= 0 && d.offset + d.length <= size, `${d.code} range ${d.offset}+${d.length} past the ${size}-byte file`);
+      }
+    }
+    if (e.properties.includes('cli-exit') && existsSync(CLI)) {
+      for (const args of [[CLI, join(DIR, e.file)], [CLI, '--json', join(DIR, e.file)]]) {
+        const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+        assert.ok(r.status === 0 || r.status === 1, `${args.slice(1).join(' ')} exited ${r.status}: ${r.stderr}`);
+      }
+    }
+  });
+}
