@@ -191,6 +191,17 @@ export function openImage(input: Uint8Array): Image {
   const src = { bytes, littleEndian };
   const stack: { objref: number; objtype: number; rec: number; objrefIdx: number }[] = [];
   const claimed = new Uint8Array(index.count); // LDISC/BUFFER records consumed by a TTY
+  // Stack depths of the pending entries by the record type that satisfies them (each list
+  // ascending), so that a record finds its owner without scanning the stack: with a run of OBJREFs
+  // whose objects never come, that scan made openImage quadratic in the number of records.
+  const pendingByType = new Map<number, number[]>();
+  const popTo = (d: number): void => {
+    while (stack.length > d) {
+      const e = stack.pop()!;
+      const prim = PRIMARY.get(e.objtype);
+      if (prim !== undefined) pendingByType.get(prim)!.pop();
+    }
+  };
 
   for (let i = 0; i < index.count; i++) {
     const t = types[i];
@@ -201,18 +212,32 @@ export function openImage(input: Uint8Array): Image {
       const objtype = rd.at(o, D.objtype);
       const objref = rd.at(o, D.objref);
       const ref: ObjrefRec = { record: i, offset: o, objtype, objref, target: -1 };
+      const prim = PRIMARY.get(objtype.value);
+      if (prim !== undefined) {
+        let l = pendingByType.get(prim);
+        if (!l) pendingByType.set(prim, (l = []));
+        l.push(stack.length);
+      }
       stack.push({ objref: objref.value, objtype: objtype.value, rec: i, objrefIdx: img.objrefs.length });
       img.objrefs.push(ref);
       continue;
     }
     // Which pending OBJREF does this record satisfy?
     let owner: (typeof stack)[number] | undefined;
-    for (let d = stack.length - 1; d >= 0; d--) {
-      const prim = PRIMARY.get(stack[d].objtype);
-      if (prim === t || (prim === undefined && d === stack.length - 1 && !claimed[i])) {
+    const top = stack.length - 1;
+    if (top >= 0) {
+      // The top entry when its type matches (or is one without a record type of its own and the
+      // record is not an LDISC/BUFFER already claimed), else the highest pending entry of this type.
+      const primTop = PRIMARY.get(stack[top].objtype);
+      let d = -1;
+      if (primTop === t || (primTop === undefined && !claimed[i])) d = top;
+      else {
+        const l = pendingByType.get(t);
+        if (l && l.length) d = l[l.length - 1];
+      }
+      if (d >= 0) {
         owner = stack[d];
-        stack.length = d; // entries above it never got their object: their target stays -1
-        break;
+        popTo(d); // entries above it never got their object: their target stays -1
       }
     }
     if (owner) {

@@ -21,8 +21,14 @@ export function analyseCanon(img: Image, l: Ldisc): CanonAnalysis {
   const C = l.canon_datalen.value;
   let readTail: number | null = null;
   if (positions.length > 0 && C >= 1 && C <= N_TTY_BUF_SIZE) {
-    for (const p of positions) {
-      if (positions.every((q) => (p - q + N_TTY_BUF_SIZE) % N_TTY_BUF_SIZE < C)) {
+    // All positions lie in the C bytes ending at positions[k] iff the circular arc from the next
+    // position (positions[k+1], wrapping) to positions[k] is shorter than C. Same first k as testing
+    // every q for every p, in O(n) instead of O(n^2) (4095 line ends made that 16M steps per LDISC).
+    const n = positions.length;
+    for (let k = 0; k < n; k++) {
+      const p = positions[k];
+      const next = positions[(k + 1) % n];
+      if ((p - next + N_TTY_BUF_SIZE) % N_TTY_BUF_SIZE < C) {
         readTail = (p + 1 - C + 2 * N_TTY_BUF_SIZE) % N_TTY_BUF_SIZE;
         break;
       }

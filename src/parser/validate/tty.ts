@@ -10,6 +10,14 @@ function has(flags: number, mask: number): boolean {
   return ((flags % 2 ** 32) & mask) !== 0;
 }
 
+const ttyByRecord = new WeakMap<Image, Map<number, Tty>>();
+/** The TTY decoded from record `rec` (a map built once per image: a find() per slave was quadratic). */
+function ttyAt(img: Image, rec: number): Tty | undefined {
+  let m = ttyByRecord.get(img);
+  if (!m) ttyByRecord.set(img, (m = new Map(img.ttys.map((t) => [t.record, t]))));
+  return m.get(rec);
+}
+
 export function checkTtys(img: Image, sink: Sink): void {
   const slavesOf = new Map<number, Tty[]>();
   for (const t of img.ttys) {
@@ -54,7 +62,7 @@ function checkTty(img: Image, t: Tty, sink: Sink): void {
   } else if (slave) {
     const target = checkRef(img, sink, t.link_objref, r, [OBJ.TTY], "a slave's link");
     if (target >= 0) {
-      const m = img.ttys.find((x) => x.record === target);
+      const m = ttyAt(img, target);
       if (m && m.role !== 'master') {
         at(sink, 'error', 'REF_WRONG_TYPE', fieldPlace(t.link_objref), `link_objref ${link} names a ${m.role} tty; a slave must link to its master.`, r);
       } else if (m && m.index.value !== t.index.value) {
