@@ -1,0 +1,144 @@
+// The webview entry: a summary bar, the Structure tree on the left, tabbed panels (Terminal, Line
+// discipline, Graph, Problems) above the Hex view on the right. Handshake: post `ready`, render the
+// `init` the host answers, then post `rendered` once the first screen is complete.
+import type { FieldHit, InitData, PanelId, ToWebview } from '../src/shared/protocol.js';
+import { clear, h } from './dom.js';
+import { onHost, post, save, saved } from './rpc.js';
+import { select } from './selection.js';
+import { GraphPanel } from './panels/graph.js';
+import { HexPanel } from './panels/hex.js';
+import { LdiscPanel } from './panels/ldisc.js';
+import { ProblemsPanel } from './panels/problems.js';
+import { StructurePanel } from './panels/structure.js';
+import { TerminalPanel } from './panels/terminal.js';
+
+const t0 = performance.now();
+const app = document.getElementById('app')!;
+
+const summary = h('header', { class: 'summary', 'aria-label': 'Image summary' });
+const banner = h('div', { class: 'banner', role: 'status' });
+const structure = new StructurePanel();
+const hexPanel = new HexPanel();
+const terminal = new TerminalPanel();
+const ldisc = new LdiscPanel();
+const graph = new GraphPanel();
+const problems = new ProblemsPanel();
+
+const TABS: { id: PanelId; title: string; el: HTMLElement }[] = [
+  { id: 'terminal', title: 'Terminal', el: terminal.el },
+  { id: 'ldisc', title: 'Line discipline', el: ldisc.el },
+  { id: 'graph', title: 'Objhash graph', el: graph.el },
+  { id: 'problems', title: 'Problems', el: problems.el },
+];
+const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Panels' });
+const tabButtons = new Map<PanelId, HTMLButtonElement>();
+const tabPanels = h('div', { class: 'tabpanels' });
+for (const t of TABS) {
+  const b = h('button', { class: 'tab', role: 'tab', type: 'button', id: `tab-${t.id}`, 'aria-controls': `panel-${t.id}`, 'data-panel': t.id, text: t.title });
+  tabButtons.set(t.id, b);
+  tablist.append(b);
+  const p = h('div', { class: 'tabpanel', role: 'tabpanel', id: `panel-${t.id}`, 'aria-labelledby': `tab-${t.id}`, tabindex: 0 }, t.el);
+  tabPanels.append(p);
+}
+let current: PanelId = saved().panel ?? 'terminal';
+
+function showPanel(id: PanelId, focus = false): void {
+  current = id;
+  for (const t of TABS) {
+    const on = t.id === id;
+    const b = tabButtons.get(t.id)!;
+    b.setAttribute('aria-selected', String(on));
+    b.tabIndex = on ? 0 : -1;
+    document.getElementById(`panel-${t.id}`)!.hidden = !on;
+  }
+  if (focus) tabButtons.get(id)!.focus();
+  save({ panel: id });
+  post({ type: 'panel', panel: id });
+  if (id === 'graph') void graph.fill();
+}
+tablist.addEventListener('click', (e) => {
+  const b = (e.target as HTMLElement).closest<HTMLElement>('[data-panel]');
+  if (b) showPanel(b.dataset.panel as PanelId, true);
+});
+tablist.addEventListener('keydown', (e) => {
+  const i = TABS.findIndex((t) => t.id === current);
+  let j = i;
+  if (e.key === 'ArrowRight') j = (i + 1) % TABS.length;
+  else if (e.key === 'ArrowLeft') j = (i + TABS.length - 1) % TABS.length;
+  else if (e.key === 'Home') j = 0;
+  else if (e.key === 'End') j = TABS.length - 1;
+  else return;
+  e.preventDefault();
+  showPanel(TABS[j].id, true);
+});
+
+app.append(
+  summary,
+  banner,
+  h('main', { class: 'layout' }, structure.el, h('div', { class: 'right' }, h('section', { class: 'panels', 'aria-label': 'Panels' }, tablist, tabPanels), hexPanel.el)),
+);
+
+function fmtSize(n: number): string {
+  return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+}
+
+function renderSummary(d: InitData): void {
+  clear(summary);
+  const item = (label: string, value: string, cls = '') => h('span', { class: `sum-item ${cls}` }, h('span', { class: 'sum-label', text: label }), h('span', { class: 'sum-value', text: value }));
+  summary.append(
+    h('span', { class: 'sum-file', text: d.fileName }),
+    item('size', `${fmtSize(d.size)} (${d.size} bytes)`),
+    item('arch', `${d.archName ?? `unknown (${d.archId})`} · ${d.littleEndian ? 'little' : 'big'}-endian`),
+    item('records', String(d.recordCount)),
+    item('pty pairs', d.modelBuilt ? String(d.pairCount) : '—'),
+    item('errors', String(d.counts.error), d.counts.error ? 'bad' : ''),
+    item('warnings', String(d.counts.warning), d.counts.warning ? 'warn' : ''),
+  );
+  clear(banner);
+  banner.hidden = true;
+  const msgs: { cls: string; text: string }[] = [];
+  if (d.counts.error) msgs.push({ cls: 'bad', text: `Damaged image: ${d.counts.error} error(s). Everything the parser recovered is shown; damaged records are marked in Structure and listed under Problems.` });
+  if (!d.decoded) msgs.push({ cls: 'bad', text: 'Not decoded as v18 (bad header or unknown byte order): records are only framed.' });
+  if (d.modelNote) msgs.push({ cls: 'info', text: d.modelNote });
+  for (const m of msgs) banner.append(h('p', { class: m.cls, text: m.text }));
+  banner.hidden = msgs.length === 0;
+  tabButtons.get('problems')!.textContent = `Problems (${d.diagnosticsTotal})`;
+}
+
+let generation = 0;
+async function onInit(d: InitData): Promise<void> {
+  const first = generation === 0;
+  generation = d.generation;
+  document.body.dataset.generation = String(d.generation);
+  document.body.dataset.state = 'loading';
+  renderSummary(d);
+  problems.load(d);
+  showPanel(first ? current : current);
+  await Promise.all([structure.load(), hexPanel.load(d.size, d.generation), terminal.load(d), ldisc.load(d), graph.load(d)]);
+  document.body.dataset.state = 'rendered';
+  if (first) select(null, 'host');
+  // Two frames: the browser has laid out and painted what was appended.
+  requestAnimationFrame(() => requestAnimationFrame(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t0 })));
+}
+
+onHost((msg: ToWebview) => {
+  switch (msg.type) {
+    case 'init':
+      onInit(msg.data).catch((e: unknown) => post({ type: 'error', message: String(e) }));
+      break;
+    case 'reveal': {
+      const hit: FieldHit = msg.hit;
+      if (msg.panel) showPanel(msg.panel);
+      select(hit, 'host', hit.treePath.length ? hit : null);
+      break;
+    }
+    case 'showPanel':
+      showPanel(msg.panel);
+      break;
+    default:
+      break;
+  }
+});
+
+window.addEventListener('error', (e) => post({ type: 'error', message: `${e.message} @ ${e.filename}:${e.lineno}` }));
+post({ type: 'ready' });

@@ -1,0 +1,96 @@
+// Line discipline: the pending buffer of each tty as text with escapes, split into the complete lines
+// (line ends from read_flags) and the partial line, plus column, canon_*, the state bits and a hexdump.
+import type { InitData, LdiscView } from '../../src/shared/protocol.js';
+import { clear, h, hex } from '../dom.js';
+import { request } from '../rpc.js';
+import { select } from '../selection.js';
+import { Pager } from './pager.js';
+
+const PAGE = 4;
+
+export class LdiscPanel {
+  readonly el: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly pager: Pager;
+  private init: InitData | null = null;
+
+  constructor() {
+    this.body = h('div', { class: 'ldiscs' });
+    this.pager = new Pager(PAGE, 'line disciplines', () => void this.fill());
+    this.el = h('div', { class: 'ldisc' }, this.pager.el, this.body);
+    const pick = (e: Event) => {
+      const b = (e.target as HTMLElement).closest<HTMLElement>('[data-off]');
+      if (!b) return;
+      const offset = Number(b.dataset.off);
+      const length = Number(b.dataset.len);
+      void request('fieldAt', { offset }).then((hit) => select({ offset, length, ...(hit ? { record: hit.record } : {}), ...(hit && hit.length === length && hit.path ? { path: hit.path } : {}), label: b.dataset.label ?? '' }, 'ldisc', hit));
+    };
+    this.body.addEventListener('click', pick);
+    this.body.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        pick(e);
+        e.preventDefault();
+      }
+    });
+  }
+
+  async load(init: InitData): Promise<void> {
+    this.init = init;
+    this.pager.start = 0;
+    await this.fill();
+  }
+
+  private async fill(): Promise<void> {
+    clear(this.body);
+    const init = this.init;
+    if (!init) return;
+    if (!init.modelBuilt) {
+      this.body.append(h('p', { class: 'note', text: init.modelNote ?? '' }));
+      this.pager.update(0);
+      return;
+    }
+    const r = await request('ldiscs', { start: this.pager.start, count: PAGE });
+    this.pager.update(r.total);
+    if (!r.items.length) this.body.append(h('p', { class: 'note', text: 'No line discipline records in this image.' }));
+    for (const l of r.items) this.body.append(this.card(l));
+  }
+
+  private pickable(label: string, offset: number, length: number, ...kids: (HTMLElement | string)[]): HTMLElement {
+    return h('span', { class: 'pick', role: 'button', tabindex: 0, 'data-off': offset, 'data-len': length, 'data-label': label, title: `${label} @ ${offset} (${hex(offset)}), ${length} byte(s)` }, ...kids);
+  }
+
+  private card(l: LdiscView): HTMLElement {
+    const facts = h('dl', { class: 'facts' });
+    for (const c of l.cells) facts.append(h('dt', { text: c.name }), h('dd', {}, this.pickable(c.name, c.offset, c.size, c.text)));
+    const bits = h('div', { class: 'chips', 'aria-label': 'state bits' });
+    for (const b of l.bitsAll) {
+      bits.append(this.pickable(b.name, b.offset, 1, h('span', { class: `chip${b.value ? ' on' : ' off'}`, text: `${b.name}${b.value > 1 ? `=${b.value}` : ''}` })));
+    }
+    const lines = h('ol', { class: 'lines', 'aria-label': 'pending input' });
+    for (const ln of l.lines) {
+      const kind = ln.complete ? 'complete line' : l.icanon ? 'partial line' : 'pending (raw mode, no lines)';
+      lines.append(
+        h(
+          'li',
+          { class: `line ${ln.complete ? 'complete' : 'partial'}` },
+          this.pickable(kind, ln.offset, ln.length, h('code', { class: 'text', text: ln.text || '(empty)' })),
+          h('span', { class: 'line-kind', text: ln.complete ? '⏎ complete' : l.icanon ? '… partial' : 'raw' }),
+        ),
+      );
+    }
+    const note = l.icanon
+      ? `canonical mode · line ends from read_flags at ${l.lineEnds.length ? l.lineEnds.join(', ') : 'none'}${l.readTail !== null ? ` · read_tail ${l.readTail}` : ''}`
+      : 'raw mode: read_flags carries no line ends';
+    return h(
+      'section',
+      { class: 'ldisc-card', 'aria-label': `line discipline of ${l.title}` },
+      h('h3', { class: 'pair-title' }, this.pickable(`LDISC record ${l.record}`, l.offset, 560, `${l.title} · LDISC record ${l.record}`)),
+      facts,
+      bits,
+      h('h4', { text: `Pending input (${l.bufferLength} byte${l.bufferLength === 1 ? '' : 's'})` }),
+      h('p', { class: 'muted', text: note }),
+      lines,
+      l.hexdump ? h('pre', { class: 'hexdump', 'aria-label': 'hexdump of the pending buffer', text: l.hexdump }) : h('p', { class: 'muted', text: 'no BUFFER' }),
+    );
+  }
+}

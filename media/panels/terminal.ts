@@ -1,0 +1,126 @@
+// Terminal: each pty pair, master and slave side by side; flags by name with the raw value, c_cc in
+// ^C notation, winsize; values that differ between the two sides are marked. Clicking a value (or
+// Enter on it) selects its bytes.
+import type { FieldCell, InitData, PairView, TtyView } from '../../src/shared/protocol.js';
+import { clear, h, hex } from '../dom.js';
+import { request } from '../rpc.js';
+import { onSelect, select } from '../selection.js';
+import { Pager } from './pager.js';
+
+const PAGE = 4;
+
+export class TerminalPanel {
+  readonly el: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly pager: Pager;
+
+  constructor() {
+    this.body = h('div', { class: 'pairs' });
+    this.pager = new Pager(PAGE, 'pairs', () => void this.fill());
+    this.el = h('div', { class: 'terminal' }, this.pager.el, this.body);
+    this.body.addEventListener('click', (e) => this.onPick(e));
+    this.body.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        this.onPick(e);
+        e.preventDefault();
+      }
+    });
+    onSelect((sel) => {
+      for (const b of Array.from(this.body.querySelectorAll<HTMLElement>('.cell'))) {
+        const o = Number(b.dataset.off);
+        b.classList.toggle('selected', !!sel && o === sel.offset && Number(b.dataset.len) === sel.length);
+      }
+    });
+  }
+
+  private init: InitData | null = null;
+  async load(init: InitData): Promise<void> {
+    this.init = init;
+    this.pager.start = 0;
+    await this.fill();
+  }
+
+  private async fill(): Promise<void> {
+    const init = this.init;
+    clear(this.body);
+    if (!init) return;
+    if (!init.modelBuilt) {
+      this.body.append(h('p', { class: 'note', text: init.modelNote ?? 'The full model is not available.' }));
+      this.pager.update(0);
+      return;
+    }
+    const r = await request('pairs', { start: this.pager.start, count: PAGE });
+    this.pager.update(r.total);
+    if (!r.pairs.length) this.body.append(h('p', { class: 'note', text: 'No TTY records in this image.' }));
+    for (const p of r.pairs) this.body.append(this.pairTable(p));
+  }
+
+  private pairTable(p: PairView): HTMLElement {
+    const sides = [p.master, p.slave];
+    const names: string[] = [];
+    for (const t of sides) for (const c of t?.cells ?? []) if (!names.includes(c.name)) names.push(c.name);
+    const head = h(
+      'tr',
+      {},
+      h('th', { scope: 'col', text: 'field' }),
+      ...sides.map((t, k) => h('th', { scope: 'col', text: t ? `${t.role}${t.objref !== null ? ` #${t.objref}` : ''} · record ${t.record} @ ${hex(t.offset, 4)}` : k === 0 ? 'no master' : 'no slave' })),
+    );
+    const rows = names.map((n) =>
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'row', class: 'fname', text: n }),
+        ...sides.map((t) => h('td', {}, this.cell(t, n))),
+      ),
+    );
+    return h(
+      'section',
+      { class: 'pair', 'aria-label': `pty pair ${p.title}` },
+      h('h3', { class: 'pair-title', text: `${p.title}` }),
+      h('table', { class: 'pair-table' }, h('thead', {}, head), h('tbody', {}, ...rows)),
+    );
+  }
+
+  private cell(t: TtyView | null, name: string): HTMLElement | string {
+    const c: FieldCell | undefined = t?.cells.find((x) => x.name === name);
+    if (!t || !c) return '';
+    const kids: (HTMLElement | string)[] = [];
+    if (c.flags) {
+      const chips = h('span', { class: 'chips' });
+      for (const f of c.flags) chips.append(h('span', { class: 'chip', text: f }));
+      if (!c.flags.length) chips.append(h('span', { class: 'muted', text: '(none)' }));
+      kids.push(chips, h('span', { class: 'raw', text: c.raw }));
+    } else {
+      kids.push(h('span', { class: 'val', text: c.text }));
+      if (c.raw !== c.text) kids.push(h('span', { class: 'raw', text: c.raw }));
+    }
+    if (c.differs) kids.push(h('span', { class: 'differs-mark', text: '≠', title: 'differs between master and slave' }));
+    return h(
+      'span',
+      {
+        class: `cell${c.differs ? ' differs' : ''}`,
+        role: 'button',
+        tabindex: 0,
+        'data-off': c.offset,
+        'data-len': c.size,
+        'data-rec': t.record,
+        'data-name': c.name,
+        'data-role': t.role,
+        title: `${c.title ?? c.name} @ ${c.offset} (${hex(c.offset)}), ${c.size} byte(s)${c.differs ? ' — differs between master and slave' : ''}`,
+        'aria-label': `${t.role} ${c.name}: ${c.text}${c.differs ? ', differs' : ''}`,
+      },
+      ...kids,
+    );
+  }
+
+  private onPick(e: Event): void {
+    const b = (e.target as HTMLElement).closest<HTMLElement>('.cell');
+    if (!b) return;
+    const offset = Number(b.dataset.off);
+    void request('fieldAt', { offset }).then((hit) => {
+      const base = { offset, length: Number(b.dataset.len), record: Number(b.dataset.rec), label: `${b.dataset.role} ${b.dataset.name}` };
+      if (hit && hit.offset === offset && hit.length === base.length) select({ ...hit, label: base.label }, 'terminal', hit);
+      else select(base, 'terminal', hit);
+    });
+  }
+}

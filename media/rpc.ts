@@ -1,0 +1,56 @@
+// The webview end of src/shared/protocol.ts: typed requests with promises, host events to listeners.
+import type { FromWebview, PanelId, RequestName, Requests, ToWebview } from '../src/shared/protocol.js';
+
+interface VsCodeApi {
+  postMessage(msg: FromWebview): void;
+  getState(): unknown;
+  setState(s: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+export const vscode = acquireVsCodeApi();
+
+let nextId = 1;
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+type Listener = (msg: ToWebview) => void;
+const listeners: Listener[] = [];
+
+export function post(msg: FromWebview): void {
+  vscode.postMessage(msg);
+}
+
+export function request<K extends RequestName>(name: K, params: Requests[K]['params']): Promise<Requests[K]['result']> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    post({ type: 'request', id, name, params });
+  });
+}
+
+export function onHost(l: Listener): void {
+  listeners.push(l);
+}
+
+window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
+  const msg = ev.data;
+  if (msg.type === 'response') {
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new Error(msg.error));
+    return;
+  }
+  for (const l of listeners) l(msg);
+});
+
+export interface SavedState {
+  panel?: PanelId;
+  offset?: number;
+}
+export function saved(): SavedState {
+  return (vscode.getState() as SavedState | undefined) ?? {};
+}
+export function save(patch: SavedState): void {
+  vscode.setState({ ...saved(), ...patch });
+}

@@ -1,0 +1,143 @@
+// Activation: the .ckpt custom editor, its Problems-panel diagnostics and the "Checkpoint" commands.
+import * as vscode from 'vscode';
+import { CkptEditorProvider, EditorState } from './provider.js';
+import { hexOffset, PanelId, parseOffset } from '../shared/protocol.js';
+import { registerRestoreCommands } from './restore/index.js';
+
+let provider: CkptEditorProvider | undefined;
+
+function activeEditor(): EditorState {
+  const e = provider?.active;
+  if (!e) throw new Error('Open a .ckpt file in the Checkpoint Image editor first.');
+  return e;
+}
+
+/** Run a command body; show its error instead of throwing when called from the palette. */
+function command<A extends unknown[], R>(body: (...args: A) => Promise<R> | R): (...args: A) => Promise<R | undefined> {
+  return async (...args: A) => {
+    try {
+      return await body(...args);
+    } catch (err) {
+      void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+      return undefined;
+    }
+  };
+}
+
+export function activate(context: vscode.ExtensionContext): { provider: CkptEditorProvider } {
+  const diagnostics = vscode.languages.createDiagnosticCollection('ckpt');
+  context.subscriptions.push(diagnostics);
+  provider = CkptEditorProvider.register(context, diagnostics);
+  registerRestoreCommands(context);
+  const p = provider;
+
+  const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  reg(
+    'ckptInspector.goToOffset',
+    command(async (arg?: number | string) => {
+      const e = activeEditor();
+      let text = arg === undefined ? undefined : String(arg);
+      if (text === undefined) {
+        text = await vscode.window.showInputBox({
+          title: 'Go to offset',
+          prompt: `Byte offset in ${e.document.model.fileName} (0–${e.document.bytes.length - 1}); decimal, 0x… or …h`,
+          validateInput: (v) => {
+            const n = parseOffset(v);
+            return n === undefined ? 'Not an offset' : n >= e.document.bytes.length ? `Past the end (${e.document.bytes.length} bytes)` : null;
+          },
+        });
+        if (text === undefined) return undefined;
+      }
+      const offset = parseOffset(text);
+      if (offset === undefined || offset >= e.document.bytes.length) throw new Error(`Not an offset in this file: ${text}`);
+      const m = e.document.model;
+      const hit = m.structure.fieldAt(offset) ?? { record: -1, offset, length: 1, treePath: [], pageStarts: [], label: hexOffset(offset) };
+      p.reveal(e, hit);
+      return hit;
+    }),
+  );
+
+  reg(
+    'ckptInspector.copySelectionAsJson',
+    command(async () => {
+      const e = activeEditor();
+      if (!e.selection) throw new Error('Nothing is selected: select a record, field or byte first.');
+      const json = JSON.stringify(e.document.model.selectionJson(e.selection), null, 2);
+      await vscode.env.clipboard.writeText(json);
+      void vscode.window.setStatusBarMessage('Checkpoint: selection copied as JSON', 3000);
+      return json;
+    }),
+  );
+
+  reg(
+    'ckptInspector.exportReport',
+    command(async (target?: vscode.Uri) => {
+      const e = activeEditor();
+      const uri =
+        target ??
+        (await vscode.window.showSaveDialog({
+          title: 'Export checkpoint report (ckpt-inspect --json)',
+          defaultUri: e.document.uri.with({ path: e.document.uri.path.replace(/\.ckpt$/i, '') + '.report.json' }),
+          filters: { JSON: ['json'] },
+        }));
+      if (!uri) return undefined;
+      const json = JSON.stringify(e.document.model.report()) + '\n';
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(json));
+      void vscode.window.setStatusBarMessage(`Checkpoint: report written to ${uri.fsPath}`, 5000);
+      return uri;
+    }),
+  );
+
+  reg(
+    'ckptInspector.revealObjref',
+    command(async (arg?: number | string) => {
+      const e = activeEditor();
+      let text = arg === undefined ? undefined : String(arg);
+      if (text === undefined) {
+        text = await vscode.window.showInputBox({ title: 'Reveal object by objref', prompt: 'objref (a positive number)', validateInput: (v) => (/^\s*\d+\s*$/.test(v) ? null : 'Not a number') });
+        if (text === undefined) return undefined;
+      }
+      const objref = Number(text);
+      const hit = e.document.model.revealObjref(objref);
+      if (!hit) throw new Error(`No object with objref ${objref} in ${e.document.model.fileName}.`);
+      p.reveal(e, hit);
+      return hit;
+    }),
+  );
+
+  // Internal (not in the palette): used by the integration tests and bench/editor.mjs.
+  reg('ckptInspector.internal.showPanel', (panel: PanelId) => {
+    const e = activeEditor();
+    e.post({ type: 'showPanel', panel });
+  });
+  reg('ckptInspector.internal.stats', () => {
+    const e = p.active;
+    const mem = process.memoryUsage();
+    const out: Record<string, unknown> = { memory: { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers } };
+    if (e) {
+      const m = e.document.marks;
+      out.size = e.document.bytes.length;
+      out.generation = e.document.generation;
+      out.modelBuilt = e.document.model.img !== null;
+      out.timings = {
+        read: m.read - m.open,
+        model: m.model - m.open,
+        resolve: m.resolve !== undefined ? m.resolve - m.open : null,
+        rendered: m.rendered !== undefined ? m.rendered - m.open : null,
+        ...Object.fromEntries(Object.entries(e.document.model.timings).map(([k, v]) => [`model.${k}`, v])),
+      };
+      out.renders = e.rendered;
+      out.selection = e.selection;
+      out.activePanel = e.activePanel;
+      out.diagnostics = e.document.model.diagnostics.length;
+    }
+    return out;
+  });
+
+  return { provider: p };
+}
+
+export function deactivate(): void {
+  provider = undefined;
+}

@@ -1,0 +1,231 @@
+// The editor's model of one image, without VS Code: the bytes (kept once, never copied), the record
+// index and Structure tree (always, cheap: typed arrays), and the full model — openImage, validate,
+// buildGraph — when the image is at most `fullModelLimit` bytes (it costs several kilobytes of
+// heap per tty record). Answers every request of src/shared/protocol.ts except `rows`' transport.
+import { openImage } from '../parser/image.js';
+import { Enums, enumName } from '../parser/kaitai.js';
+import { buildGraph } from '../parser/graph.js';
+import type { Diagnostic, Graph, Image } from '../parser/model.js';
+import { reportJson } from '../parser/report-json.js';
+import { indexStream, StreamIndex } from '../parser/stream-index.js';
+import { validate } from '../parser/validate/index.js';
+import { LAYOUT, T } from '../parser/layout.js';
+import type { DiagnosticView, FieldHit, InitData, Requests, Selection } from '../shared/protocol.js';
+import { Structure } from './views/structure.js';
+import { graphView, ldiscList, ldiscView, pairList, pairView } from './views/model-views.js';
+
+export const DEFAULT_FULL_MODEL_LIMIT = 16 * 1024 * 1024;
+const MAX_DIAGNOSTICS_SENT = 2000;
+
+export interface ModelOptions {
+  fullModelLimit?: number;
+}
+
+/** Byte order from arch_id (x86_32 is the only little-endian v18 arch), else from the first record header. */
+function byteOrder(bytes: Uint8Array): boolean {
+  if (bytes.length >= 18) {
+    const arch = enumName(Enums.archId, bytes[16] | (bytes[17] << 8));
+    if (arch) return arch === 'X86_32';
+  }
+  if (bytes.length >= 8) {
+    const v = new DataView(bytes.buffer, bytes.byteOffset, 8);
+    const le = v.getUint32(0, true) === T.HEADER && v.getUint32(4, true) === LAYOUT.header.len;
+    const be = v.getUint32(0, false) === T.HEADER && v.getUint32(4, false) === LAYOUT.header.len;
+    if (le !== be) return le;
+  }
+  return true;
+}
+
+export class CkptModel {
+  readonly index: StreamIndex;
+  readonly littleEndian: boolean;
+  readonly structure: Structure;
+  readonly img: Image | null;
+  readonly diagnostics: Diagnostic[];
+  readonly graph: Graph | null;
+  readonly modelNote: string | null;
+  readonly timings: Record<string, number> = {};
+  private pairsCache: ReturnType<typeof pairList> | null = null;
+  private ldiscCache: ReturnType<typeof ldiscList> | null = null;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly fileName: string,
+    opts: ModelOptions = {},
+  ) {
+    const t0 = performance.now();
+    const limit = opts.fullModelLimit ?? DEFAULT_FULL_MODEL_LIMIT;
+    if (bytes.length <= limit) {
+      this.img = openImage(bytes);
+      this.index = this.img.index;
+      this.littleEndian = this.img.littleEndian;
+      this.timings.parse = performance.now() - t0;
+      this.diagnostics = validate(this.img);
+      this.timings.validate = performance.now() - t0 - this.timings.parse;
+      this.graph = buildGraph(this.img);
+      this.modelNote = null;
+    } else {
+      this.img = null;
+      this.littleEndian = byteOrder(bytes);
+      this.index = indexStream(bytes, this.littleEndian);
+      this.timings.index = performance.now() - t0;
+      this.diagnostics = this.index.problems.map((p) => ({
+        severity: p.code === 'REC_RESYNC' ? ('warning' as const) : ('error' as const),
+        code: p.code,
+        message: p.message,
+        offset: p.offset,
+        length: p.length,
+        field: p.field,
+        ...(p.record >= 0 ? { record: p.record } : {}),
+      }));
+      this.graph = null;
+      this.modelNote =
+        `This image is ${(bytes.length / 1048576).toFixed(1)} MiB, above the ${(limit / 1048576).toFixed(0)} MiB limit ` +
+        `(setting ckptInspector.fullModelLimitMiB) for the full model: structure, fields and hex are shown, ` +
+        `framing problems are checked; terminal, line discipline, graph and the full validation are not built. ` +
+        `Run \`ckpt-inspect --json\` for the full report.`;
+    }
+    const t1 = performance.now();
+    this.structure = new Structure({ bytes, littleEndian: this.littleEndian, index: this.index });
+    this.structure.setSeverities(this.diagnostics);
+    this.timings.structure = performance.now() - t1;
+    this.timings.model = performance.now() - t0;
+  }
+
+  get decoded(): boolean {
+    if (this.img) return this.img.decoded;
+    // Without the full model: a HEADER first and rev 2, as openImage decides.
+    const { index } = this;
+    if (index.count === 0 || index.types[0] !== T.HEADER || index.lens[0] < LAYOUT.header.len) return false;
+    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return v.getUint16(LAYOUT.header.fields.get('rev')!.offset, this.littleEndian) === 2;
+  }
+
+  private pairs() {
+    return (this.pairsCache ??= this.img ? pairList(this.img) : []);
+  }
+  private ldiscs() {
+    return (this.ldiscCache ??= this.img ? ldiscList(this.img) : []);
+  }
+
+  init(generation: number, timings: Record<string, number>): InitData {
+    const counts = { error: 0, warning: 0, info: 0 };
+    for (const d of this.diagnostics) counts[d.severity]++;
+    const archId = this.bytes.length >= 18 ? this.bytes[16] | (this.bytes[17] << 8) : -1;
+    return {
+      generation,
+      fileName: this.fileName,
+      size: this.bytes.length,
+      littleEndian: this.littleEndian,
+      archId,
+      archName: enumName(Enums.archId, archId) ?? null,
+      decoded: this.decoded,
+      recordCount: this.index.count,
+      modelBuilt: this.img !== null,
+      modelNote: this.modelNote,
+      pairCount: this.pairs().length,
+      ldiscCount: this.ldiscs().length,
+      graphNodes: this.graph?.nodes.length ?? 0,
+      graphEdges: this.graph?.edges.length ?? 0,
+      diagnostics: this.diagnostics.slice(0, MAX_DIAGNOSTICS_SENT).map(diagView),
+      diagnosticsTotal: this.diagnostics.length,
+      counts,
+      timings: { ...this.timings, ...timings },
+    };
+  }
+
+  rows(offset: number, length: number): { offset: number; data: ArrayBuffer } {
+    const o = Math.max(0, Math.min(offset, this.bytes.length));
+    const e = Math.max(o, Math.min(this.bytes.length, o + Math.max(0, Math.min(length, 1 << 20))));
+    // A fresh ArrayBuffer of exactly these bytes (the only thing that crosses to the webview).
+    return { offset: o, data: this.bytes.slice(o, e).buffer };
+  }
+
+  handle<K extends keyof Requests>(name: K, params: Requests[K]['params']): Requests[K]['result'] {
+    const p = params as never as Record<string, number | string | null>;
+    switch (name) {
+      case 'rows':
+        return this.rows(p.offset as number, p.length as number) as Requests[K]['result'];
+      case 'children':
+        return this.structure.children(String(p.id), Number(p.start) || 0) as Requests[K]['result'];
+      case 'fieldAt':
+        return this.structure.fieldAt(Number(p.offset)) as Requests[K]['result'];
+      case 'locateRecord':
+        return this.structure.locate(Number(p.record)) as Requests[K]['result'];
+      case 'pairs': {
+        const all = this.pairs();
+        const s = Math.max(0, Number(p.start));
+        return { pairs: all.slice(s, s + Math.min(50, Number(p.count))).map(pairView), total: all.length } as Requests[K]['result'];
+      }
+      case 'ldiscs': {
+        const all = this.ldiscs();
+        const s = Math.max(0, Number(p.start));
+        return { items: all.slice(s, s + Math.min(50, Number(p.count))).map((x) => ldiscView(this.img!, x.tty, x.ldisc)), total: all.length } as Requests[K]['result'];
+      }
+      case 'graph':
+        return (this.graph
+          ? graphView(this.graph, p.focusRecord === null || p.focusRecord === undefined ? null : Number(p.focusRecord))
+          : { nodes: [], edges: [], totalNodes: 0, totalEdges: 0, note: this.modelNote }) as Requests[K]['result'];
+      default:
+        throw new Error(`unknown request ${String(name)}`);
+    }
+  }
+
+  /** The record that holds object `objref` (its own record, else its OBJREF), as a hit to reveal. */
+  revealObjref(objref: number): FieldHit | null {
+    if (this.img) {
+      const o = this.img.objects.get(objref);
+      if (o) return this.structure.locate(o.record >= 0 ? o.record : o.objrefRecord);
+      const r = this.img.objrefs.find((x) => x.objref.value === objref);
+      return r ? this.structure.locate(r.record) : null;
+    }
+    // Without the full model: scan the OBJREF records (typed arrays + DataView).
+    const { types, offsets, lens, count } = this.index;
+    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    const at = LAYOUT.objref.fields.get('objref')!.offset;
+    for (let i = 0; i < count; i++) {
+      if (types[i] === T.OBJREF && lens[i] >= LAYOUT.objref.len && v.getInt32(offsets[i] + at, this.littleEndian) === objref) {
+        const next = i + 1 < count && types[i + 1] !== T.OBJREF ? i + 1 : i;
+        return this.structure.locate(next);
+      }
+    }
+    return null;
+  }
+
+  /** The selection as JSON: where it is, what record and field, the decoded value and the bytes. */
+  selectionJson(sel: Selection): Record<string, unknown> {
+    const rec = sel.record ?? this.structure.recordAt(sel.offset);
+    const out: Record<string, unknown> = {
+      file: this.fileName,
+      offset: sel.offset,
+      length: sel.length,
+      hex: Buffer.from(this.bytes.subarray(sel.offset, sel.offset + Math.min(sel.length, 4096))).toString('hex'),
+    };
+    if (rec >= 0) {
+      out.record = rec;
+      out.recordType = enumName(Enums.hdrType, this.index.types[rec]) ?? this.index.types[rec];
+      out.recordOffset = this.index.offsets[rec];
+    }
+    if (rec >= 0 && sel.path) {
+      const f = this.structure.fieldValue(rec, sel.path);
+      if (f) {
+        out.field = sel.path;
+        out.value = f.value;
+        out.text = f.text;
+      }
+    }
+    const ds = this.diagnostics.filter((d) => d.offset < sel.offset + Math.max(1, sel.length) && sel.offset < d.offset + Math.max(1, d.length));
+    if (ds.length) out.diagnostics = ds.map(diagView);
+    return out;
+  }
+
+  report(): unknown {
+    if (this.img) return reportJson(this.img, this.diagnostics);
+    const img = openImage(this.bytes); // on request only: the full report needs the full model
+    return reportJson(img, validate(img));
+  }
+}
+
+export function diagView(d: Diagnostic): DiagnosticView {
+  return { severity: d.severity, code: d.code, message: d.message, offset: d.offset, length: d.length, field: d.field, ...(d.record !== undefined ? { record: d.record } : {}) };
+}
