@@ -8,7 +8,7 @@ import {
   attachSshArgs, preparePlan, stagePlan, unstagePlan, validateAttachCommand, verifyRemote,
   type DevptsMode, type IndexMode, type RemoteOptions,
 } from '../remote/restore-remote.js';
-import { formatArgv, HostKeyError, InvalidDestinationError, InvalidOptionError, SshConnectError, SshError, validateDestination } from '../remote/ssh.js';
+import { formatArgv, HostKeyError, InvalidDestinationError, InvalidOptionError, resolveHost, SshConnectError, SshError, validateDestination } from '../remote/ssh.js';
 
 export const RESTORE_USAGE = `usage: ckpt-inspect restore FILE --host DEST [--ssh-config FILE] [--verify] [--json]
                            [--index exact|any] [--devpts shared|private]
@@ -205,6 +205,11 @@ export async function restoreCmd(argv: string[]): Promise<number> {
       ...(args.verbose ? { log: (l: string) => process.stderr.write(`[ssh] ${l}\n`) } : {}),
     };
     if (!json) for (const n of prepared.notes) process.stderr.write(`note: ${n}\n`);
+    if (opts.log) {
+      // What the user's configuration makes of DEST (ssh -G: nothing connects).
+      const r = await resolveHost(args.host, { ...(args.sshConfig !== undefined ? { configFile: args.sshConfig } : {}), ...(prefix ? { commandPrefix: prefix } : {}), log: opts.log });
+      opts.log(`${args.host}: ${r.user}@${r.hostname}:${r.port}, known hosts ${r.userKnownHostsFiles.join(' ')}, StrictHostKeyChecking ${r.strictHostKeyChecking}`);
+    }
 
     if (args.verify) {
       const r = await verifyRemote(args.host, prepared.text, { ...opts, devpts: args.devpts, index: args.index });

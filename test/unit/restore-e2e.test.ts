@@ -106,7 +106,8 @@ function ownedProcesses(): Map<number, string> {
   const out = new Map<number, string>();
   for (const [pid, e] of t) {
     if (pid === process.pid) continue;
-    if (mine.has(pid) || nsPids.has(pid) || e.cmd.includes(remoteCache) || e.cmd.includes('ckpt-pty-helper')) out.set(pid, e.cmd);
+    // (Not every process named ckpt-pty-helper: other suites run the helper locally at the same time.)
+    if (mine.has(pid) || nsPids.has(pid) || e.cmd.includes(remoteCache)) out.set(pid, e.cmd);
   }
   return out;
 }
@@ -233,6 +234,8 @@ describe('restore --verify --json, every valid image with pty pairs', () => {
     // One ssh call when cached, and neither the image nor the plan is on any command line.
     const calls = second.stderr.split('\n').filter((l) => l.startsWith('[ssh] ssh: '));
     assert.equal(calls.length, 1, second.stderr);
+    assert.match(second.stderr, /\[ssh\] ssh -G: .* -G -- ckpt-remote -> exit 0/);
+    assert.match(second.stderr, /ckpt-remote: root@\S+:\d+, known hosts \S+known_hosts, StrictHostKeyChecking yes/);
     const plan = buildPlan(openImage(new Uint8Array(readFileSync(file)))).plan;
     const p0 = plan.pairs[0];
     assert.ok(p0);
@@ -357,6 +360,10 @@ while time.time() < end:
         if probe: probed = subprocess.run(probe, shell=True, capture_output=True, text=True).stdout
         os.write(fd, send); sent = True
 w, st = os.waitpid(pid, os.WNOHANG)
+stop = time.time() + 10
+while w == 0 and time.time() < stop:
+    time.sleep(0.05)
+    w, st = os.waitpid(pid, os.WNOHANG)
 if w == 0:
     os.kill(pid, 9); os.waitpid(pid, 0); code = None
 else:
@@ -367,9 +374,14 @@ print(json.dumps({"out": buf.decode('latin1'), "status": code, "sent": sent, "pr
 
 interface Driven { out: string; status: number | null; sent: boolean; probe: string }
 
-async function drive(args: string[], expect: string, send: string, probe = ''): Promise<Driven> {
+async function ptyDriver(): Promise<string> {
   const driver = join(work, 'pty-driver.py');
   if (!existsSync(driver)) await writeFile(driver, PTY_DRIVER);
+  return driver;
+}
+
+async function drive(args: string[], expect: string, send: string, probe = ''): Promise<Driven> {
+  const driver = await ptyDriver();
   const r = spawnSync('python3', [driver, '45', expect, send, probe, process.execPath, CLI, ...args], { env, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as Driven;
@@ -485,5 +497,73 @@ describe('refusals', () => {
     assert.ok(!argv.some((x) => /StrictHostKeyChecking/i.test(x)));
     assert.match(attachRemoteCommand(staged, {}), /--attach --devpts shared --index exact/);
     assert.deepEqual(helperRestoreArgs('--verify', { devpts: 'private', index: 'any' }), ['restore', '--verify', '--devpts', 'private', '--index', 'any']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The extension's pieces that do not need VS Code
+// ---------------------------------------------------------------------------------------------
+
+describe('extension helpers (no vscode)', () => {
+  test('the VS Code terminal argv (ssh -t, staged plan) restores and attaches through a real pty', async () => {
+    const file = join(work, 'echo-restored-ext.ckpt');
+    await copyFile(join(ROOT, 'samples/pair.ckpt'), file);
+    assert.equal((await cli(['set', file, 'ttys[1].ldisc.data=echo via-terminal\\n'])).code, 0);
+    const { stagePlan, preparePlan } = await import('../../src/remote/restore-remote');
+    const opts = { packageRoot: ROOT, configFile: h.configFile, commandPrefix: h.sshCommandPrefix };
+    const staged = await stagePlan(h.alias, preparePlan(new Uint8Array(readFileSync(file))).text, opts);
+    assert.deepEqual(stagedPlans(), [staged.planPath.split('/').pop()]);
+    const st = statSync(staged.planPath);
+    assert.equal(st.mode & 0o777, 0o600);
+    assert.equal(statSync(join(staged.planPath, '..')).mode & 0o777, 0o700);
+    const args = attachSshArgs(staged, { tty: '-t', configFile: h.configFile, command: 'sh' });
+    // What window.createTerminal({shellPath: 'ssh', shellArgs: args}) runs, in a real local pty.
+    const r = spawnSync('python3', [await ptyDriver(), '45', 'via-terminal\r\n', 'exit 3\n', '', ...h.sshCommandPrefix, 'ssh', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const d = JSON.parse(r.stdout) as Driven;
+    assert.ok(d.sent, d.out);
+    assert.equal(d.status, 3, d.out);
+    assert.deepEqual(stagedPlans(), [], 'the terminal session consumed and deleted the staged plan');
+    // A second session with the same argv finds the plan gone and runs nothing.
+    const again = spawnSync('python3', [await ptyDriver(), '20', 'NEVER-SEEN-MARKER', '', '', ...h.sshCommandPrefix, 'ssh', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const d2 = JSON.parse(again.stdout) as Driven;
+    assert.equal(d2.status, 2, d2.out);
+    assert.match(d2.out, /staged restore plan .* is gone/);
+  });
+
+  test('ssh config hosts (with Include) and the recent list', async () => {
+    const { parseConfigHosts, pushRecent } = await import('../../src/extension/restore/hosts');
+    const inc = join(work, 'inc.conf');
+    await writeFile(inc, 'Host included-one\n  HostName 10.0.0.9\n');
+    const text = `# comment\nHost alpha beta *.wild !neg\n  User x\nHost=gamma\nInclude ${inc}\nMatch host foo\nHost "quoted"\n`;
+    const hosts = parseConfigHosts(text, '/cfg', (p) => (p === inc ? readFileSync(p, 'utf8') : undefined)).map((x) => x.host);
+    assert.deepEqual(hosts, ['alpha', 'beta', 'gamma', 'included-one', 'quoted']);
+    assert.deepEqual(pushRecent(['a', 'b', 'c'], 'b', 3), ['b', 'a', 'c']);
+    assert.deepEqual(pushRecent(['a', 'b', 'c'], 'd', 3), ['d', 'a', 'b']);
+  });
+
+  test('the verify table escapes values and shows restored / mismatch / not restorable', async () => {
+    const { renderVerifyTable, tableRows } = await import('../../src/extension/restore/table');
+    const base = { index: 7, locked: false, packet: false, exclusive: false, stopped: false, hungup: false, slave: { termios: null, winsize: { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 } }, input: '', input_line_ends: [], input_lines: [], input_tail: '', canonical: false, output: '' };
+    const report: VerifyReport = {
+      ok: false,
+      pairs: [{
+        image: base,
+        kernel: { ...base, index: 8 },
+        fields: [
+          { name: 'index', image: 7, kernel: 8, status: 'mismatch', reason: null },
+          { name: 'output', image: '<script>', kernel: '<script>', status: 'restored', reason: null },
+          { name: 'n_tty.column', image: 3, kernel: null, status: 'not-restorable', reason: 'no ioctl' },
+        ],
+      }],
+    };
+    const rows = tableRows(report);
+    assert.deepEqual(rows.map((r) => r.status), ['mismatch', 'restored', 'not restorable']);
+    assert.equal(rows[0]?.pts, '/dev/pts/7 → 8');
+    const html = renderVerifyTable({ report, file: '/x/a&b.ckpt', host: 'h<1>', notes: ['n"1'] }, 'vscode-resource:', 'NONCE');
+    assert.ok(!html.includes('<script>'));
+    assert.match(html, /&lt;script&gt;/);
+    assert.match(html, /a&amp;b\.ckpt on <b>h&lt;1&gt;<\/b>/);
+    assert.match(html, /default-src 'none'; style-src vscode-resource: 'nonce-NONCE'/);
+    assert.match(html, /1 mismatch, 1 restored, 1 not restorable/);
   });
 });
