@@ -1446,7 +1446,11 @@ static int attach(struct plan *pl, struct pair *p, const struct opts *o)
         int sigs[] = {SIGINT, SIGQUIT, SIGHUP, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE, SIGCHLD, SIGWINCH, SIGTERM};
         for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
         sigprocmask(SIG_SETMASK, &old, NULL);
-        /* every other fd is O_CLOEXEC */
+        /* Our own fds are O_CLOEXEC, but fds we inherited are not (an attach run with --plan
+         * /dev/fd/3 inherits the plan on fd 3): the command gets only the terminal. */
+        long maxfd = sysconf(_SC_OPEN_MAX);
+        if (maxfd < 0 || maxfd > 65536) maxfd = 65536;
+        for (int fd = 3; fd < maxfd; fd++) close(fd);
         if (o->command) {
             execl("/bin/sh", "sh", "-c", o->command, (char *)NULL);
         } else {

@@ -534,6 +534,25 @@ test('attach: the slave holds "echo restored\\n"; sh reads it and prints restore
   assert.equal(code, 0, err);
 });
 
+test('attach: the command gets only its terminal, not fds the helper inherited (the plan on fd 3)', { skip }, async () => {
+  const planFile = join(dir, 'fds.plan');
+  writeFileSync(planFile, serializePlan(plan(pair({}))));
+  const { openSync, closeSync } = await import('node:fs');
+  const inherited = openSync(planFile, 'r');
+  const child = spawn(helper, ['restore', '--attach', '--plan', '/dev/fd/3', '--command', 'sh -c "ls -l /proc/$$/fd; echo FD-END"', '--devpts', 'private'], {
+    stdio: ['pipe', 'pipe', 'pipe', inherited],
+  });
+  closeSync(inherited);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  assert.match(out, /FD-END/);
+  assert.doesNotMatch(out, /fds\.plan/, `the plan file reached the command: ${out}`);
+  const fds = [...out.matchAll(/ (\d+) -> /g)].map((m) => Number(m[1]));
+  assert.ok(fds.every((fd) => fd <= 2 || fd === 10), `unexpected fds ${fds.join(',')}: ${out}`);
+  assert.equal(code, 0);
+});
+
 test('attach: --pair chooses among several pairs; a hung-up pair cannot be attached', { skip }, () => {
   const p = plan(pair({ index: 1 }), pair({ index: 4, hungup: true }), pair({ index: 2 }));
   const planFile = join(dir, 'multi.plan');
