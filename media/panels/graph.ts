@@ -94,7 +94,10 @@ export class GraphPanel {
     const gl = dg.graph();
     const W = Math.ceil(gl.width ?? 400);
     const H = Math.ceil(gl.height ?? 300);
-    const svg = s('svg', { class: 'graph-svg', width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'group', 'aria-label': `Objhash graph, ${g.nodes.length} nodes` });
+    // Fit the panel's width, shrinking to at most 60 % before scrolling (CSSOM styles are CSP-safe).
+    const svg = s('svg', { class: 'graph-svg', width: '100%', viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'xMinYMin meet', role: 'group', 'aria-label': `Objhash graph, ${g.nodes.length} nodes` });
+    svg.style.maxWidth = `${W}px`;
+    svg.style.minWidth = `${Math.round(W * 0.6)}px`;
     const defs = s('defs', {});
     for (const [id, cls] of [['arrow', 'arrowhead'], ['arrow-dangling', 'arrowhead dangling']]) {
       defs.append(

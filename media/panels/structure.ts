@@ -29,6 +29,10 @@ export class StructurePanel {
     this.el = h('section', { class: 'structure', 'aria-label': 'Structure' }, h('h2', { class: 'panel-title', text: 'Structure' }), this.list);
     this.list.addEventListener('keydown', (e) => this.onKey(e));
     this.list.addEventListener('click', (e) => this.onClick(e));
+    this.list.addEventListener('focusin', (e) => {
+      const row = (e.target as HTMLElement).closest<HTMLElement>('.treeitem');
+      if (row?.dataset.id) this.focusId = row.dataset.id;
+    });
     this.list.addEventListener('focus', () => {
       if (!this.focusId && this.rootKids.length) this.setFocus(this.rootKids[0]);
     });

@@ -13,11 +13,11 @@ export class CkptDocument implements vscode.CustomDocument {
   readonly marks: Record<string, number> = {};
   private reloadTimer: NodeJS.Timeout | undefined;
 
-  static async create(uri: vscode.Uri, limit: number, backupId?: string): Promise<CkptDocument> {
+  static async create(uri: vscode.Uri, maxTtys: number, backupId?: string): Promise<CkptDocument> {
     const t0 = performance.now();
     const bytes = await vscode.workspace.fs.readFile(backupId ? vscode.Uri.parse(backupId) : uri);
     const t1 = performance.now();
-    const doc = new CkptDocument(uri, bytes, limit);
+    const doc = new CkptDocument(uri, bytes, maxTtys);
     doc.marks.open = t0;
     doc.marks.read = t1;
     doc.marks.model = performance.now();
@@ -27,9 +27,9 @@ export class CkptDocument implements vscode.CustomDocument {
   private constructor(
     readonly uri: vscode.Uri,
     private _bytes: Uint8Array,
-    private readonly limit: number,
+    private readonly maxTtys: number,
   ) {
-    this._model = new CkptModel(_bytes, uri.path.split('/').pop() ?? uri.path, { fullModelLimit: limit });
+    this._model = new CkptModel(_bytes, uri.path.split('/').pop() ?? uri.path, { maxTtys });
     if (uri.scheme === 'file' || uri.scheme === 'vscode-remote') {
       const dir = vscode.Uri.joinPath(uri, '..');
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, uri.path.split('/').pop() ?? '*'));
@@ -68,7 +68,7 @@ export class CkptDocument implements vscode.CustomDocument {
   replaceBytes(bytes: Uint8Array): void {
     const t0 = performance.now();
     this._bytes = bytes;
-    this._model = new CkptModel(bytes, this._model.fileName, { fullModelLimit: this.limit });
+    this._model = new CkptModel(bytes, this._model.fileName, { maxTtys: this.maxTtys });
     this._generation++;
     this.marks.reload = t0;
     this.changed.fire();

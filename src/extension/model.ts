@@ -1,6 +1,6 @@
 // The editor's model of one image, without VS Code: the bytes (kept once, never copied), the record
 // index and Structure tree (always, cheap: typed arrays), and the full model — openImage, validate,
-// buildGraph — when the image is at most `fullModelLimit` bytes (it costs several kilobytes of
+// buildGraph — when the image has at most `maxTtys` TTY records (it costs several kilobytes of
 // heap per tty record). Answers every request of src/shared/protocol.ts except `rows`' transport.
 import { openImage } from '../parser/image.js';
 import { Enums, enumName } from '../parser/kaitai.js';
@@ -14,11 +14,13 @@ import type { DiagnosticView, FieldHit, InitData, Requests, Selection } from '..
 import { Structure } from './views/structure.js';
 import { graphView, ldiscList, ldiscView, pairList, pairView } from './views/model-views.js';
 
-export const DEFAULT_FULL_MODEL_LIMIT = 16 * 1024 * 1024;
+/** The full model costs several kilobytes of heap per TTY record; above this many it is not built. */
+export const DEFAULT_MAX_TTYS = 4000;
 const MAX_DIAGNOSTICS_SENT = 2000;
 
 export interface ModelOptions {
-  fullModelLimit?: number;
+  /** Build the full model only when the image has at most this many TTY records. */
+  maxTtys?: number;
 }
 
 /** Byte order from arch_id (x86_32 is the only little-endian v18 arch), else from the first record header. */
@@ -54,21 +56,26 @@ export class CkptModel {
     opts: ModelOptions = {},
   ) {
     const t0 = performance.now();
-    const limit = opts.fullModelLimit ?? DEFAULT_FULL_MODEL_LIMIT;
-    if (bytes.length <= limit) {
+    const limit = opts.maxTtys ?? DEFAULT_MAX_TTYS;
+    // The framing walk is cheap (typed arrays); it tells how many TTY records the full model would decode.
+    const le = byteOrder(bytes);
+    const quick = indexStream(bytes, le);
+    let ttys = 0;
+    for (let i = 0; i < quick.count; i++) if (quick.types[i] === T.TTY) ttys++;
+    this.timings.index = performance.now() - t0;
+    if (ttys <= limit) {
       this.img = openImage(bytes);
       this.index = this.img.index;
       this.littleEndian = this.img.littleEndian;
-      this.timings.parse = performance.now() - t0;
+      this.timings.parse = performance.now() - t0 - this.timings.index;
       this.diagnostics = validate(this.img);
-      this.timings.validate = performance.now() - t0 - this.timings.parse;
+      this.timings.validate = performance.now() - t0 - this.timings.index - this.timings.parse;
       this.graph = buildGraph(this.img);
       this.modelNote = null;
     } else {
       this.img = null;
-      this.littleEndian = byteOrder(bytes);
-      this.index = indexStream(bytes, this.littleEndian);
-      this.timings.index = performance.now() - t0;
+      this.littleEndian = le;
+      this.index = quick;
       this.diagnostics = this.index.problems.map((p) => ({
         severity: p.code === 'REC_RESYNC' ? ('warning' as const) : ('error' as const),
         code: p.code,
@@ -80,8 +87,8 @@ export class CkptModel {
       }));
       this.graph = null;
       this.modelNote =
-        `This image is ${(bytes.length / 1048576).toFixed(1)} MiB, above the ${(limit / 1048576).toFixed(0)} MiB limit ` +
-        `(setting ckptInspector.fullModelLimitMiB) for the full model: structure, fields and hex are shown, ` +
+        `This image has ${ttys} TTY records, more than the ${limit} the full model is built for ` +
+        `(setting ckptInspector.fullModelMaxTtys): structure, fields and hex are shown, ` +
         `framing problems are checked; terminal, line discipline, graph and the full validation are not built. ` +
         `Run \`ckpt-inspect --json\` for the full report.`;
     }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { CkptDocument } from './document.js';
-import { diagView } from './model.js';
+import { DEFAULT_MAX_TTYS, diagView } from './model.js';
 import type { FieldHit, FromWebview, PanelId, RequestName, Requests, Selection, ToWebview } from '../shared/protocol.js';
 import { toVsDiagnostics } from './diagnostics.js';
 
@@ -54,8 +54,8 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
   }
 
   async openCustomDocument(uri: vscode.Uri, ctx: vscode.CustomDocumentOpenContext): Promise<CkptDocument> {
-    const limitMiB = vscode.workspace.getConfiguration('ckptInspector').get<number>('fullModelLimitMiB', 16);
-    const doc = await CkptDocument.create(uri, limitMiB * 1024 * 1024, ctx.backupId);
+    const maxTtys = vscode.workspace.getConfiguration('ckptInspector').get<number>('fullModelMaxTtys', DEFAULT_MAX_TTYS);
+    const doc = await CkptDocument.create(uri, maxTtys, ctx.backupId);
     const publish = () => this.diagnostics.set(uri, toVsDiagnostics(doc.model.diagnostics));
     publish();
     doc.onDidChangeModel(() => {

@@ -1,0 +1,320 @@
+#!/usr/bin/env node
+// Integration tests of the .ckpt editor in a real VS Code: code-server 4.100.3 from .tools/
+// (scripts/install-code-server.sh), Debian's chromium driven by playwright-core, mocha inside the
+// extension host (test/integration/suite/), then checks of the rendered webview DOM from Playwright
+// and screenshots (dark, light, high contrast) in test-output/. Prints failures and a closing
+// `N passed, N failed`; exits non-zero on any failure or timeout.
+//   npm run test:integration            (CKPT_IT_TIMEOUT=seconds, CKPT_IT_KEEP=1 keeps the temp dir)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CS_ENTRY = join(root, '.tools/code-server/node_modules/code-server/out/node/entry.js');
+const OUT = join(root, 'test-output');
+const TIMEOUT_S = Number(process.env.CKPT_IT_TIMEOUT ?? 300);
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+const log = (s) => process.stdout.write(`${s}\n`);
+
+function step(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
+  return r.stdout;
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitUntil(what, fn, ms) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => null);
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    log(`  ok ${name}`);
+  } catch (e) {
+    failed++;
+    failures.push({ title: `DOM: ${name}`, error: String(e?.stack ?? e) });
+    log(`  FAIL ${name}: ${e?.message ?? e}`);
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function main() {
+  if (!existsSync(CS_ENTRY)) {
+    throw new Error(`code-server is not installed: run scripts/install-code-server.sh (expected ${CS_ENTRY})`);
+  }
+  mkdirSync(OUT, { recursive: true });
+  log('build: extension, webview, integration suite');
+  step('node', ['scripts/build.mjs']);
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    entryPoints: [join(root, 'test/integration/suite/index.ts')],
+    outfile: join(root, 'dist/test/integration/index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'inline',
+    external: ['vscode', 'mocha', 'iconv-lite'],
+    logLevel: 'warning',
+  });
+
+  const tmp = mkdtempSync(join(tmpdir(), 'ckpt-it-'));
+  const ws = join(tmp, 'workspace');
+  const udd = join(tmp, 'user-data');
+  const exts = join(tmp, 'extensions');
+  const xdg = join(tmp, 'xdg');
+  for (const d of [ws, join(udd, 'User'), exts, xdg]) mkdirSync(d, { recursive: true });
+  const manifestPath = step('node', ['--import', 'tsx', 'test/integration/fixtures.ts', ws]).trim();
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  log(`fixtures: ${manifest.source} images in ${ws}`);
+  const settingsFile = join(udd, 'User/settings.json');
+  const settings = (theme) =>
+    writeFileSync(
+      settingsFile,
+      JSON.stringify({
+        'workbench.startupEditor': 'none',
+        'workbench.colorTheme': theme,
+        'security.workspace.trust.enabled': false,
+        'workbench.tips.enabled': false,
+        'extensions.ignoreRecommendations': true,
+        'update.mode': 'none',
+        'telemetry.telemetryLevel': 'off',
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'chat.commandCenter.enabled': false,
+      }),
+    );
+  settings('Default Dark Modern');
+  const resultFile = join(tmp, 'results.json');
+  const releaseFile = join(tmp, 'release');
+  const port = await freePort();
+  const cs = spawn(
+    process.execPath,
+    [CS_ENTRY, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', udd, '--extensions-dir', exts, ws],
+    {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, XDG_CONFIG_HOME: xdg, EXT_TEST_RESULT: resultFile, EXT_TEST_RELEASE: releaseFile, CKPT_TEST_MANIFEST: manifestPath, CKPT_TEST_WORKSPACE: ws },
+    },
+  );
+  let csLog = '';
+  cs.stdout.on('data', (d) => (csLog += d));
+  cs.stderr.on('data', (d) => (csLog += d));
+  let browser;
+  const consoleLines = [];
+  try {
+    await waitUntil('code-server /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 30000);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.on('console', (m) => consoleLines.push(m.text()));
+    const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(root)],
+      ['extensionTestsPath', remote(join(root, 'dist/test/integration/index.js'))],
+    ];
+    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const t0 = Date.now();
+    await page.goto(url);
+    log('workbench: waiting for the mocha suite in the extension host');
+    try {
+      await waitUntil('the results file', async () => existsSync(resultFile), TIMEOUT_S * 1000);
+    } catch (e) {
+      await page.screenshot({ path: join(OUT, 'integration-timeout.png') });
+      throw e;
+    }
+    const r = JSON.parse(readFileSync(resultFile, 'utf8'));
+    log(`mocha in the extension host: ${r.passed} passed, ${r.failed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    passed += r.passed;
+    failed += r.failed;
+    failures.push(...r.failures);
+
+    log('webview DOM checks (Playwright)');
+    await domChecks(page, manifest);
+    log(`screenshots in ${OUT}`);
+    for (const [theme, name] of [
+      ['Default Light Modern', 'light'],
+      ['Default High Contrast', 'hc'],
+      ['Default Dark Modern', 'dark'],
+    ]) {
+      rmSync(`${releaseFile}.theme-done`, { force: true });
+      writeFileSync(`${releaseFile}.theme`, theme);
+      await waitUntil(`theme ${theme}`, async () => existsSync(`${releaseFile}.theme-done`), 15000);
+      await sleep(1200);
+      await shootAll(page, name);
+    }
+    const csp = consoleLines.filter((l) => /Content Security Policy|Refused to/.test(l));
+    await check('no Content-Security-Policy violations in the console', async () => assert(csp.length === 0, csp.join('\n')));
+    writeFileSync(releaseFile, '');
+  } finally {
+    await browser?.close().catch(() => {});
+    try {
+      process.kill(-cs.pid, 'SIGTERM');
+    } catch {}
+    await sleep(300);
+    try {
+      process.kill(-cs.pid, 'SIGKILL');
+    } catch {}
+    writeFileSync(join(OUT, 'code-server.log'), csLog);
+    writeFileSync(join(OUT, 'browser-console.log'), consoleLines.join('\n'));
+    if (!process.env.CKPT_IT_KEEP) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The frame that holds the editor's webview (#app), inside the workbench's webview iframes. */
+async function editorFrame(page) {
+  return waitUntil(
+    'the editor webview',
+    async () => {
+      for (const f of page.frames()) {
+        const ok = await f.evaluate(() => document.body?.dataset.state === 'rendered' && !!document.querySelector('#app .summary')).catch(() => false);
+        if (ok) return f;
+      }
+      return null;
+    },
+    30000,
+  );
+}
+
+async function tab(f, id) {
+  await f.click(`#tab-${id}`);
+  await f.waitForSelector(`#panel-${id}:not([hidden])`);
+}
+
+async function domChecks(page, m) {
+  const f = await editorFrame(page);
+  const off = m.slaveTtyOffset + 46; // termios.c_lflag
+  await check('summary shows the file, arch and records', async () => {
+    const t = await f.textContent('.summary');
+    assert(/sample\.ckpt/.test(t) && /X86_32/.test(t) && /records/.test(t), t);
+  });
+  await check('Terminal: pair title /dev/pts/N, slave c_lflag flags by name with raw octal, ^C, differences marked', async () => {
+    await tab(f, 'terminal');
+    const title = await f.textContent('.pair-title');
+    assert(title.trim() === `/dev/pts/${m.ptsIndex}`, title);
+    const cell = await f.textContent('.cell[data-role="slave"][data-name="c_lflag"]');
+    assert(/ICANON/.test(cell) && /ECHO/.test(cell) && cell.includes(`0${m.slaveLflag.toString(8)}`), cell);
+    const vintr = await f.textContent('.cell[data-role="slave"][data-name="VINTR"]');
+    assert(vintr.includes('^C'), vintr);
+    const diff = await f.locator('.cell.differs').count();
+    assert(diff >= 2, `differs: ${diff}`);
+  });
+  await check('selecting a field highlights its bytes in Hex and selects it in Structure', async () => {
+    await f.click('.cell[data-role="slave"][data-name="c_lflag"]');
+    await waitUntil('hex highlight', async () => (await f.locator('.hex-bytes .b.sel').count()) === 2, 5000);
+    const offs = await f.$$eval('.hex-bytes .b.sel', (els) => els.map((e) => Number(e.dataset.off)));
+    assert(offs[0] === off && offs[1] === off + 1, `highlighted ${offs}`);
+    const label = await f.textContent('.treeitem.selected .label');
+    assert(label === 'c_lflag', `tree selection ${label}`);
+  });
+  await check('clicking a byte selects the innermost field that holds it', async () => {
+    const idx = m.slaveTtyOffset + 24; // index
+    await f.click(`.hex-bytes .b[data-off="${idx + 1}"]`);
+    await waitUntil('tree selection', async () => (await f.textContent('.treeitem.selected .label')) === 'index', 5000);
+    const offs = await f.$$eval('.hex-bytes .b.sel', (els) => els.map((e) => Number(e.dataset.off)));
+    assert(offs.length === 4 && offs[0] === idx, `highlighted ${offs}`);
+  });
+  await check('Line discipline: `ls -l` complete, `ech` partial, hexdump', async () => {
+    await tab(f, 'ldisc');
+    const complete = await f.$$eval('.line.complete code', (els) => els.map((e) => e.textContent));
+    const partial = await f.$$eval('.line.partial code', (els) => els.map((e) => e.textContent));
+    assert(complete.includes('ls -l\\n'), `complete: ${JSON.stringify(complete)}`);
+    assert(partial.includes('ech'), `partial: ${JSON.stringify(partial)}`);
+    const dumps = await f.$$eval('.hexdump', (els) => els.map((e) => e.textContent));
+    assert(dumps.some((d) => /6c 73 20 2d 6c 0a 65 63 68/.test(d)), dumps.join('\n'));
+  });
+  await check('Graph: nodes and edges drawn, reserved objref distinct, nodes focusable', async () => {
+    await tab(f, 'graph');
+    await f.waitForSelector('svg.graph-svg .node');
+    const nodes = await f.locator('svg.graph-svg .node').count();
+    const edges = await f.locator('svg.graph-svg .edge').count();
+    assert(nodes === m.graph.nodes && edges === m.graph.edges, `${nodes} nodes, ${edges} edges; want ${m.graph.nodes}, ${m.graph.edges}`);
+    assert((await f.locator('.node.kind-reserved').count()) === 1, 'one reserved node');
+    assert((await f.getAttribute('.node.kind-tty-slave', 'tabindex')) === '0', 'slave node focusable');
+    await f.focus('.node.kind-tty-slave');
+    await page.keyboard.press('Enter');
+    await waitUntil('tree selection of the slave TTY record', async () => (await f.textContent('.treeitem.selected .label')) === 'TTY', 5000);
+  });
+  await check('Problems panel lists the diagnostics; keyboard works in the tree', async () => {
+    await tab(f, 'problems');
+    const n = await f.locator('.problem').count();
+    const t = await f.textContent('#tab-problems');
+    assert(t.includes(`(${n})`), `${t} vs ${n}`);
+    await f.focus('.treeitem[data-id="g:header"]');
+    await page.keyboard.press('ArrowRight');
+    await waitUntil('expanded', async () => (await f.getAttribute('.treeitem[data-id="g:header"]', 'aria-expanded')) === 'true', 5000);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await waitUntil('HEADER selected', async () => (await f.textContent('.treeitem.selected .label')) === 'HEADER', 5000);
+    const sel = await f.locator('.hex-bytes .b.sel').count();
+    assert(sel > 0, 'HEADER bytes highlighted');
+  });
+  await tab(f, 'terminal');
+  await f.click('.cell[data-role="slave"][data-name="c_lflag"]');
+}
+
+async function shootAll(page, name) {
+  const f = await editorFrame(page);
+  await tab(f, 'terminal');
+  await sleep(300);
+  await page.screenshot({ path: join(OUT, `editor-${name}.png`) });
+  for (const t of ['ldisc', 'graph']) {
+    await tab(f, t);
+    await sleep(300);
+    await page.screenshot({ path: join(OUT, `editor-${name}-${t}.png`) });
+  }
+  await tab(f, 'terminal');
+}
+
+const overall = setTimeout(() => {
+  log(`integration: overall timeout after ${TIMEOUT_S + 120} s`);
+  log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+}, (TIMEOUT_S + 120) * 1000);
+
+main()
+  .catch((e) => {
+    failed++;
+    failures.push({ title: 'harness', error: String(e?.stack ?? e) });
+  })
+  .finally(() => {
+    clearTimeout(overall);
+    for (const f of failures) log(`\nFAILED ${f.title}\n${f.error}`);
+    log(`${passed} passed, ${failed} failed`);
+    process.exit(failed ? 1 : 0);
+  });

@@ -1,0 +1,46 @@
+// Runs inside the real VS Code extension host (code-server): mocha over the *.test.ts bundled next to
+// this file, results written to $EXT_TEST_RESULT as JSON. Then waits for the harness to release it
+// ($EXT_TEST_RELEASE appears), so the workbench stays as the tests left it for the DOM checks.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import * as MochaNs from 'mocha';
+import { registerTests } from './editor.test.js';
+
+type MochaCtor = new (o: Record<string, unknown>) => Mocha;
+const MochaClass: MochaCtor = ((MochaNs as unknown as { default?: MochaCtor }).default ?? (MochaNs as unknown as MochaCtor));
+
+export async function run(): Promise<void> {
+  const resultFile = process.env.EXT_TEST_RESULT;
+  const release = process.env.EXT_TEST_RELEASE;
+  const mocha = new MochaClass({ ui: 'bdd', timeout: 30000, color: false });
+  mocha.suite.emit('pre-require', globalThis, 'editor.test', mocha);
+  registerTests();
+  const failures: { title: string; error: string }[] = [];
+  const passes: string[] = [];
+  await new Promise<void>((resolve) => {
+    const runner = mocha.run(() => resolve());
+    runner.on('pass', (t: Mocha.Test) => {
+      passes.push(t.fullTitle());
+      console.log(`  ok ${t.fullTitle()}`);
+    });
+    runner.on('fail', (t: Mocha.Test, err: Error) => {
+      failures.push({ title: t.fullTitle(), error: String(err?.stack ?? err) });
+      console.log(`  FAIL ${t.fullTitle()}: ${err?.message}`);
+    });
+  });
+  if (resultFile) writeFileSync(resultFile, JSON.stringify({ passed: passes.length, failed: failures.length, passes, failures }, null, 2));
+  if (release) {
+    // While waiting, the harness may ask for a colour theme (for its screenshots) through $release.theme.
+    const themeFile = `${release}.theme`;
+    const until = Date.now() + 240000;
+    while (!existsSync(release) && Date.now() < until) {
+      if (existsSync(themeFile)) {
+        const theme = readFileSync(themeFile, 'utf8').trim();
+        rmSync(themeFile, { force: true });
+        await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+        writeFileSync(`${release}.theme-done`, theme);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
