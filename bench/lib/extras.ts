@@ -85,6 +85,21 @@ export function normaliseExtra(v: unknown): Figure[] {
     });
     if (out.length) return out;
   }
+  // {fooMs, barMs, ratio[, target]}: one figure, the first number against the second.
+  if (v && typeof v === 'object' && !Array.isArray(v) && num((v as Record<string, unknown>).ratio) !== undefined) {
+    const o = v as Record<string, unknown>;
+    const nums = Object.entries(o).filter(([k, x]) => k !== 'ratio' && k !== 'target' && num(x) !== undefined) as [string, number][];
+    if (nums.length === 2) {
+      const unit = (k: string) => (/Ms$/.test(k) ? ' ms' : '');
+      const f: Figure = { name: nums[0][0].replace(/Ms$/, ''), value: nums[0][1], unit: unit(nums[0][0]).trim() || undefined, baseline: `${nums[1][0].replace(/Ms$/, '')} ${nums[1][1]}${unit(nums[1][0])}`, ratio: o.ratio as number };
+      if (num(o.target) !== undefined) {
+        f.target = o.target as number;
+        f.ok = (o.ratio as number) <= (o.target as number);
+      }
+      if (f.unit === undefined) delete f.unit;
+      return [f];
+    }
+  }
   const walk = (x: unknown, path: string, depth: number) => {
     if (depth > 4 || out.length > 60) return;
     if (typeof x === 'number' && Number.isFinite(x)) out.push({ name: path || 'value', value: x });

@@ -70,7 +70,7 @@ export interface ScalingResult {
   growth: number;
 }
 
-export function scalingProbe(maxGrowth = 2.5, maxMsPerMiB = 1000): { results: ScalingResult[]; findings: Finding[]; inputs: Map<string, Uint8Array> } {
+export function scalingProbe(maxGrowth = 2.5, maxMsPerMiB = 2000): { results: ScalingResult[]; findings: Finding[]; inputs: Map<string, Uint8Array> } {
   const results: ScalingResult[] = [];
   const findings: Finding[] = [];
   const inputs = new Map<string, Uint8Array>();
