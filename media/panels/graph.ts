@@ -86,18 +86,19 @@ export class GraphPanel {
       return;
     }
     const dg = new dagre.graphlib.Graph({ multigraph: true });
-    dg.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 70, edgesep: 8, marginx: 12, marginy: 12 });
+    dg.setGraph({ rankdir: 'LR', nodesep: 16, ranksep: 56, edgesep: 8, marginx: 12, marginy: 12 });
     dg.setDefaultEdgeLabel(() => ({}));
     for (const n of g.nodes) dg.setNode(n.id, { width: Math.max(60, n.label.length * CHAR_W + 20), height: NODE_H });
-    g.edges.forEach((e, i) => dg.setEdge(e.from, e.to, { label: e.label, width: e.label.length * 6.2, height: 12, labelpos: 'c' }, `e${i}`));
+    // Labels are drawn at the middle of each route, not laid out as dagre label nodes (which double the ranks).
+    g.edges.forEach((e, i) => dg.setEdge(e.from, e.to, {}, `e${i}`));
     dagre.layout(dg);
     const gl = dg.graph();
     const W = Math.ceil(gl.width ?? 400);
     const H = Math.ceil(gl.height ?? 300);
-    // Fit the panel's width, shrinking to at most 60 % before scrolling (CSSOM styles are CSP-safe).
+    // Fit the panel's width, shrinking to at most 80 % before scrolling (CSSOM styles are CSP-safe).
     const svg = s('svg', { class: 'graph-svg', width: '100%', viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'xMinYMin meet', role: 'group', 'aria-label': `Objhash graph, ${g.nodes.length} nodes` });
     svg.style.maxWidth = `${W}px`;
-    svg.style.minWidth = `${Math.round(W * 0.6)}px`;
+    svg.style.minWidth = `${Math.round(W * 0.8)}px`;
     const defs = s('defs', {});
     for (const [id, cls] of [['arrow', 'arrowhead'], ['arrow-dangling', 'arrowhead dangling']]) {
       defs.append(
@@ -113,7 +114,9 @@ export class GraphPanel {
       const grp = s('g', { class: `edge${e.dangling ? ' dangling' : ''}` });
       grp.append(s('path', { d, class: 'edge-line', 'marker-end': `url(#${e.dangling ? 'arrow-dangling' : 'arrow'})` }));
       grp.append(s('title', { text: `${e.label} @ ${e.offset}${e.dangling ? ' (dangling: no such object)' : ''}` }));
-      if (ed.x !== undefined && ed.y !== undefined) grp.append(s('text', { x: ed.x.toFixed(1), y: (ed.y + 4).toFixed(1), class: 'edge-label', 'text-anchor': 'middle', text: e.label }));
+      const a = ed.points[Math.floor((ed.points.length - 1) / 2)];
+      const b = ed.points[Math.ceil((ed.points.length - 1) / 2)];
+      grp.append(s('text', { x: ((a.x + b.x) / 2).toFixed(1), y: ((a.y + b.y) / 2 - 3).toFixed(1), class: 'edge-label', 'text-anchor': 'middle', text: e.label }));
       edgesG.append(grp);
     });
     svg.append(edgesG);

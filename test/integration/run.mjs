@@ -5,18 +5,13 @@
 // and screenshots (dark, light, high contrast) in test-output/. Prints failures and a closing
 // `N passed, N failed`; exits non-zero on any failure or timeout.
 //   npm run test:integration            (CKPT_IT_TIMEOUT=seconds, CKPT_IT_KEEP=1 keeps the temp dir)
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleHostModule, root, sleep, startWorkbench, waitUntil } from './workbench.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CS_ENTRY = join(root, '.tools/code-server/node_modules/code-server/out/node/entry.js');
 const OUT = join(root, 'test-output');
 const TIMEOUT_S = Number(process.env.CKPT_IT_TIMEOUT ?? 300);
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 let passed = 0;
 let failed = 0;
@@ -27,30 +22,6 @@ function step(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...opts });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
   return r.stdout;
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitUntil(what, fn, ms) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 async function check(name, fn) {
@@ -70,87 +41,27 @@ function assert(cond, msg) {
 }
 
 async function main() {
-  if (!existsSync(CS_ENTRY)) {
-    throw new Error(`code-server is not installed: run scripts/install-code-server.sh (expected ${CS_ENTRY})`);
-  }
   mkdirSync(OUT, { recursive: true });
   log('build: extension, webview, integration suite');
   step('node', ['scripts/build.mjs']);
-  const esbuild = await import('esbuild');
-  await esbuild.build({
-    entryPoints: [join(root, 'test/integration/suite/index.ts')],
-    outfile: join(root, 'dist/test/integration/index.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: 'inline',
-    external: ['vscode', 'mocha', 'iconv-lite'],
-    logLevel: 'warning',
-  });
-
-  const tmp = mkdtempSync(join(tmpdir(), 'ckpt-it-'));
-  const ws = join(tmp, 'workspace');
-  const udd = join(tmp, 'user-data');
-  const exts = join(tmp, 'extensions');
-  const xdg = join(tmp, 'xdg');
-  for (const d of [ws, join(udd, 'User'), exts, xdg]) mkdirSync(d, { recursive: true });
-  const manifestPath = step('node', ['--import', 'tsx', 'test/integration/fixtures.ts', ws]).trim();
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-  log(`fixtures: ${manifest.source} images in ${ws}`);
-  const settingsFile = join(udd, 'User/settings.json');
-  const settings = (theme) =>
-    writeFileSync(
-      settingsFile,
-      JSON.stringify({
-        'workbench.startupEditor': 'none',
-        'workbench.colorTheme': theme,
-        'security.workspace.trust.enabled': false,
-        'workbench.tips.enabled': false,
-        'extensions.ignoreRecommendations': true,
-        'update.mode': 'none',
-        'telemetry.telemetryLevel': 'off',
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'chat.commandCenter.enabled': false,
-      }),
-    );
-  settings('Default Dark Modern');
-  const resultFile = join(tmp, 'results.json');
-  const releaseFile = join(tmp, 'release');
-  const port = await freePort();
-  const cs = spawn(
-    process.execPath,
-    [CS_ENTRY, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', udd, '--extensions-dir', exts, ws],
-    {
-      cwd: root,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, XDG_CONFIG_HOME: xdg, EXT_TEST_RESULT: resultFile, EXT_TEST_RELEASE: releaseFile, CKPT_TEST_MANIFEST: manifestPath, CKPT_TEST_WORKSPACE: ws },
+  await bundleHostModule('test/integration/suite/index.ts', 'dist/test/integration/index.js');
+  let manifest;
+  let resultFile;
+  let releaseFile;
+  const wb = await startWorkbench({
+    testsModule: 'dist/test/integration/index.js',
+    prepare: ({ tmp, ws }) => {
+      const manifestPath = step('node', ['--import', 'tsx', 'test/integration/fixtures.ts', ws]).trim();
+      manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      log(`fixtures: ${manifest.source} images in ${ws}`);
+      resultFile = join(tmp, 'results.json');
+      releaseFile = join(tmp, 'release');
+      return { EXT_TEST_RESULT: resultFile, EXT_TEST_RELEASE: releaseFile, CKPT_TEST_MANIFEST: manifestPath, CKPT_TEST_WORKSPACE: ws };
     },
-  );
-  let csLog = '';
-  cs.stdout.on('data', (d) => (csLog += d));
-  cs.stderr.on('data', (d) => (csLog += d));
-  let browser;
-  const consoleLines = [];
+  });
+  const { page, consoleLines } = wb;
   try {
-    await waitUntil('code-server /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 30000);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.on('console', (m) => consoleLines.push(m.text()));
-    const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
-    const payload = [
-      ['extensionDevelopmentPath', remote(root)],
-      ['extensionTestsPath', remote(join(root, 'dist/test/integration/index.js'))],
-    ];
-    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     const t0 = Date.now();
-    await page.goto(url);
     log('workbench: waiting for the mocha suite in the extension host');
     try {
       await waitUntil('the results file', async () => existsSync(resultFile), TIMEOUT_S * 1000);
@@ -182,17 +93,9 @@ async function main() {
     await check('no Content-Security-Policy violations in the console', async () => assert(csp.length === 0, csp.join('\n')));
     writeFileSync(releaseFile, '');
   } finally {
-    await browser?.close().catch(() => {});
-    try {
-      process.kill(-cs.pid, 'SIGTERM');
-    } catch {}
-    await sleep(300);
-    try {
-      process.kill(-cs.pid, 'SIGKILL');
-    } catch {}
-    writeFileSync(join(OUT, 'code-server.log'), csLog);
+    writeFileSync(join(OUT, 'code-server.log'), wb.log());
     writeFileSync(join(OUT, 'browser-console.log'), consoleLines.join('\n'));
-    if (!process.env.CKPT_IT_KEEP) rmSync(tmp, { recursive: true, force: true });
+    await wb.stop();
   }
 }
 
