@@ -8,6 +8,12 @@ import { Enums, enumName } from './kaitai.js';
 
 const hex = (n: number, w = 0) => `0x${n.toString(16).padStart(w, '0')}`;
 
+/** tv_sec as an ISO date when a Date can hold it (a damaged header may hold any 64-bit value). */
+function formatTime(sec: bigint): string {
+  const ms = Number(sec) * 1000;
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `${sec} s (not a date)`;
+}
+
 export interface TextOptions {
   /** List at most this many records (the rest are summarised). */
   maxRecords?: number;
@@ -20,7 +26,7 @@ export function reportText(img: Image, diags: Diagnostic[], file: string, opts: 
   out.push(`${file}: ${img.size} bytes, ${index.count} records, ${img.littleEndian ? 'little' : 'big'}-endian, arch ${arch}`);
   if (img.header) {
     const h = img.header;
-    out.push(`  kernel ${h.major.value}.${h.minor.value}.${h.patch.value}, image rev ${h.rev.value}, time ${new Date(Number(h.time.value) * 1000).toISOString()}, uflags ${hex(Number(h.uflags.value))}`);
+    out.push(`  kernel ${h.major.value}.${h.minor.value}.${h.patch.value}, image rev ${h.rev.value}, time ${formatTime(h.time.value)}, uflags 0x${h.uflags.value.toString(16)}`);
   }
   if (!img.decoded) out.push('  (not decoded as v18: records are framed only)');
 
