@@ -114,11 +114,19 @@ async function onInit(d: InitData): Promise<void> {
   renderSummary(d);
   problems.load(d);
   showPanel(first ? current : current);
-  await Promise.all([structure.load(), hexPanel.load(d.size, d.generation), terminal.load(d), ldisc.load(d), graph.load(d)]);
+  const phases: Record<string, number> = { init: performance.now() - t0 };
+  const timed = (name: string, p: Promise<void>) => p.then(() => void (phases[name] = performance.now() - t0));
+  await Promise.all([
+    timed('structure', structure.load()),
+    timed('hex', hexPanel.load(d.size, d.generation)),
+    timed('terminal', terminal.load(d)),
+    timed('ldisc', ldisc.load(d)),
+    timed('graph', graph.load(d, current === 'graph')),
+  ]);
   document.body.dataset.state = 'rendered';
   if (first) select(null, 'host');
   // Two frames: the browser has laid out and painted what was appended.
-  requestAnimationFrame(() => requestAnimationFrame(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t0 })));
+  requestAnimationFrame(() => requestAnimationFrame(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t0, phases })));
 }
 
 onHost((msg: ToWebview) => {

@@ -52,15 +52,18 @@ export class GraphPanel {
       for (const p of this.placed) p.el.classList.toggle('selected', p.record === sel.record);
       if (source !== 'graph' && this.partial && sel.record !== undefined && !this.placed.some((p) => p.record === sel.record)) {
         this.focusRecord = sel.record;
-        if (this.el.isConnected) void this.fill();
+        if (!this.el.closest('[hidden]')) void this.fill();
       }
     });
   }
 
-  async load(init: InitData): Promise<void> {
+  /** New model; the layout runs now only if the Graph tab is showing, else when it is first shown. */
+  async load(init: InitData, visible: boolean): Promise<void> {
     this.init = init;
     this.shownFor = undefined;
-    await this.fill();
+    this.placed = [];
+    clear(this.canvas);
+    if (visible) await this.fill();
   }
 
   async fill(): Promise<void> {

@@ -1,7 +1,13 @@
 // One CustomDocument per .ckpt file: owns the bytes (read once) and the model built over them.
 // Edits (issue 4) will change `bytes` and call `rebuild()`; views listen to onDidChangeModel.
+import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { CkptModel } from './model.js';
+
+/** The Buffer's bytes as a plain Uint8Array view: no copy. */
+function asBytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
 
 export class CkptDocument implements vscode.CustomDocument {
   private _model: CkptModel;
@@ -15,7 +21,9 @@ export class CkptDocument implements vscode.CustomDocument {
 
   static async create(uri: vscode.Uri, maxTtys: number, backupId?: string): Promise<CkptDocument> {
     const t0 = performance.now();
-    const bytes = await vscode.workspace.fs.readFile(backupId ? vscode.Uri.parse(backupId) : uri);
+    const src = backupId ? vscode.Uri.parse(backupId) : uri;
+    // A file: URI is read with node's fs: exactly one buffer of the file's size (workspace.fs may copy).
+    const bytes = src.scheme === 'file' ? asBytes(await readFile(src.fsPath)) : await vscode.workspace.fs.readFile(src);
     const t1 = performance.now();
     const doc = new CkptDocument(uri, bytes, maxTtys);
     doc.marks.open = t0;
@@ -57,7 +65,7 @@ export class CkptDocument implements vscode.CustomDocument {
   async reload(): Promise<void> {
     let bytes: Uint8Array;
     try {
-      bytes = await vscode.workspace.fs.readFile(this.uri);
+      bytes = this.uri.scheme === 'file' ? asBytes(await readFile(this.uri.fsPath)) : await vscode.workspace.fs.readFile(this.uri);
     } catch {
       return; // deleted or unreadable: keep showing what we had
     }

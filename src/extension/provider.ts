@@ -16,7 +16,7 @@ export interface EditorState {
   selection: Selection | null;
   ready: boolean;
   /** Generation whose first render the webview reported, and when (performance.now()). */
-  rendered: { generation: number; at: number; ms: number }[];
+  rendered: { generation: number; at: number; ms: number; phases?: Record<string, number> }[];
   activePanel: PanelId | null;
   post(msg: ToWebview): void;
 }
@@ -106,7 +106,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
         break;
       case 'rendered':
         if (msg.phase === 'first') {
-          e.rendered.push({ generation: msg.generation, at: performance.now(), ms: msg.ms });
+          e.rendered.push({ generation: msg.generation, at: performance.now(), ms: msg.ms, ...(msg.phases ? { phases: msg.phases } : {}) });
           e.document.marks.rendered ??= performance.now();
         }
         break;

@@ -181,7 +181,7 @@ export type FromWebview =
   | { type: 'ready' }
   | { type: 'request'; id: number; name: RequestName; params: unknown }
   | { type: 'selection'; selection: Selection | null }
-  | { type: 'rendered'; generation: number; phase: 'first' | 'panel'; panel: string; ms: number }
+  | { type: 'rendered'; generation: number; phase: 'first' | 'panel'; panel: string; ms: number; phases?: Record<string, number> }
   | { type: 'panel'; panel: PanelId }
   | { type: 'error'; message: string };
 

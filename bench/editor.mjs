@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Editor bench (issue 3): a 64 MiB image opened in the .ckpt editor in a real VS Code (code-server);
+// time from open to the webview's first complete render, and the extension host's RSS after opening.
+// Prints one JSON object. Targets: first render < 1500 ms, host RSS < 3 × file size.
+//   node bench/editor.mjs [--size BYTES] [--mode bench-pairs|bench-small|writer]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleHostModule, root, startWorkbench, waitUntil } from '../test/integration/workbench.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : def;
+};
+const SIZE = Number(opt('--size', String(64 * 1024 * 1024)));
+let mode = opt('--mode', 'bench-pairs');
+
+const r = spawnSync('node', ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+if (r.status !== 0) process.exit(2);
+await bundleHostModule('test/integration/bench-host.ts', 'dist/test/integration/bench-host.js');
+
+let result;
+const wb = await startWorkbench({
+  testsModule: 'dist/test/integration/bench-host.js',
+  prepare: ({ tmp, ws }) => {
+    const file = join(ws, 'bench.ckpt');
+    if (mode !== 'writer' && existsSync(join(root, 'test/gen/ckpt-gen.c'))) {
+      const gen = join(tmp, 'ckpt-gen');
+      execFileSync('gcc', ['-O2', '-o', gen, join(root, 'test/gen/ckpt-gen.c')]);
+      execFileSync(gen, [mode, file, String(SIZE)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    } else {
+      mode = 'writer';
+      execFileSync('node', ['--import', 'tsx', 'test/integration/make-sample.ts', file, '--size', String(SIZE)], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+    result = join(tmp, 'bench-result.json');
+    return { CKPT_BENCH_FILE: file, CKPT_BENCH_RESULT: result };
+  },
+});
+let out;
+try {
+  await waitUntil('the bench result', async () => existsSync(result), 240000);
+  const res = JSON.parse(readFileSync(result, 'utf8'));
+  if (!res.ok) throw new Error(res.error);
+  const size = statSync(join(wb.ws, 'bench.ckpt')).size;
+  const t = res.stats.timings;
+  out = {
+    file: { size, mode, records: undefined, modelBuilt: res.stats.modelBuilt },
+    firstRenderMs: t.rendered, // openCustomDocument → webview's "rendered" (first complete screen), host clock
+    openToRenderSeenMs: Math.round(res.openToRenderSeenMs), // vscode.openWith → render observed by polling
+    phasesMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v === null ? null : Math.round(v)])),
+    webviewMs: res.stats.renders.at(-1)?.ms, // webview script start → rendered
+    webviewPhasesMs: Object.fromEntries(Object.entries(res.stats.renders.at(-1)?.phases ?? {}).map(([k, v]) => [k, Math.round(v)])),
+    hostRssBytes: res.memoryAfter.rss,
+    hostRssBeforeOpenBytes: res.memoryBefore.rss,
+    hostRssOverFileSize: +(res.memoryAfter.rss / size).toFixed(2),
+    hostRssGrowthOverFileSize: +((res.memoryAfter.rss - res.memoryBefore.rss) / size).toFixed(2),
+    heapUsedBytes: res.memoryAfter.heapUsed,
+    arrayBuffersBytes: res.memoryAfter.arrayBuffers,
+    targets: { firstRenderMs: 1500, rssOverFileSize: 3 },
+  };
+  out.pass = { firstRender: out.firstRenderMs < 1500, memory: out.hostRssOverFileSize < 3 };
+} finally {
+  await wb.stop();
+}
+process.stdout.write(JSON.stringify(out, null, 2) + '\n');
