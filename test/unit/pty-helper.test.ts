@@ -544,7 +544,7 @@ test('attach: the command gets only its terminal, not fds the helper inherited (
   });
   closeSync(inherited);
   let out = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString('latin1'); });
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   assert.match(out, /FD-END/);
   assert.doesNotMatch(out, /fds\.plan/, `the plan file reached the command: ${out}`);
