@@ -2,7 +2,7 @@
 // index and Structure tree (always, cheap: typed arrays), and the full model — openImage, validate,
 // buildGraph — when the image has at most `maxTtys` TTY records (it costs several kilobytes of
 // heap per tty record). Answers every request of src/shared/protocol.ts except `rows`' transport.
-import { openImage } from '../parser/image.js';
+import { chooseByteOrder, openImage } from '../parser/image.js';
 import { Enums, enumName } from '../parser/kaitai.js';
 import { buildGraph } from '../parser/graph.js';
 import type { Diagnostic, Graph, Image } from '../parser/model.js';
@@ -21,21 +21,6 @@ const MAX_DIAGNOSTICS_SENT = 2000;
 export interface ModelOptions {
   /** Build the full model only when the image has at most this many TTY records. */
   maxTtys?: number;
-}
-
-/** Byte order from arch_id (x86_32 is the only little-endian v18 arch), else from the first record header. */
-function byteOrder(bytes: Uint8Array): boolean {
-  if (bytes.length >= 18) {
-    const arch = enumName(Enums.archId, bytes[16] | (bytes[17] << 8));
-    if (arch) return arch === 'X86_32';
-  }
-  if (bytes.length >= 8) {
-    const v = new DataView(bytes.buffer, bytes.byteOffset, 8);
-    const le = v.getUint32(0, true) === T.HEADER && v.getUint32(4, true) === LAYOUT.header.len;
-    const be = v.getUint32(0, false) === T.HEADER && v.getUint32(4, false) === LAYOUT.header.len;
-    if (le !== be) return le;
-  }
-  return true;
 }
 
 export class CkptModel {
@@ -58,7 +43,7 @@ export class CkptModel {
     const t0 = performance.now();
     const limit = opts.maxTtys ?? DEFAULT_MAX_TTYS;
     // The framing walk is cheap (typed arrays); it tells how many TTY records the full model would decode.
-    const le = byteOrder(bytes);
+    const le = chooseByteOrder(bytes, bytes.length >= 18 ? bytes[16] | (bytes[17] << 8) : -1) ?? true;
     const quick = indexStream(bytes, le);
     let ttys = 0;
     for (let i = 0; i < quick.count; i++) if (quick.types[i] === T.TTY) ttys++;

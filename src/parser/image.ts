@@ -21,7 +21,7 @@ function archByteOrder(archId: number): boolean | undefined {
 }
 
 /** Byte order from arch_id; when arch_id is unknown, from the first record header if it can only be read one way. */
-function chooseByteOrder(bytes: Uint8Array, archId: number): boolean | undefined {
+export function chooseByteOrder(bytes: Uint8Array, archId: number): boolean | undefined {
   const fromArch = archByteOrder(archId);
   if (fromArch !== undefined) return fromArch;
   if (bytes.length < 8) return undefined;
@@ -400,8 +400,9 @@ function readTty(
     termios,
     winsize,
     ldisc: null,
-    node,
   };
+  // The decoded tree itself is not kept (views decode a record again when they show it): a few
+  // kilobytes per tty add up on images with thousands of pairs.
   if (dec.error) tty.truncated = true;
   return tty;
 }
@@ -435,7 +436,6 @@ function readLdisc(src: { bytes: Uint8Array; littleEndian: boolean }, rec: numbe
       name: 'read_flags',
     },
     buffer: null,
-    node,
   };
 }
 

@@ -60,8 +60,12 @@ export function enumName(table: EnumTable, value: number): string | undefined {
   return typeof n === 'string' ? n : undefined;
 }
 
+const SNAKE = new Map<string, string>();
+/** camelCase (generated) -> snake_case (C); cached, as it runs for every decoded field. */
 function snake(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  let s = SNAKE.get(name);
+  if (s === undefined) SNAKE.set(name, (s = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)));
+  return s;
 }
 
 function kebabToSnakeType(ctorName: string): string {

@@ -71,7 +71,6 @@ export interface Ldisc {
   read_flags: Field<Uint8Array>;
   /** The BUFFER that follows (pending input), when there is one. */
   buffer: BufferRecord | null;
-  node: DecodedNode;
 }
 
 export type TtyRole = 'master' | 'slave' | 'unknown';
@@ -95,7 +94,6 @@ export interface Tty {
   termios: Termios;
   winsize: Winsize;
   ldisc: Ldisc | null;
-  node: DecodedNode;
   /** Set when the record was shorter than the struct (fields past the end are absent). */
   truncated?: boolean;
 }
