@@ -11,6 +11,7 @@ import { LdiscPanel } from './panels/ldisc.js';
 import { ProblemsPanel } from './panels/problems.js';
 import { StructurePanel } from './panels/structure.js';
 import { TerminalPanel } from './panels/terminal.js';
+import { editStatus } from './edit.js';
 
 const t0 = performance.now();
 const app = document.getElementById('app')!;
@@ -75,6 +76,7 @@ tablist.addEventListener('keydown', (e) => {
 app.append(
   summary,
   banner,
+  editStatus,
   h('main', { class: 'layout' }, structure.el, h('div', { class: 'right' }, h('section', { class: 'panels', 'aria-label': 'Panels' }, tablist, tabPanels), hexPanel.el)),
 );
 
@@ -113,12 +115,12 @@ async function onInit(d: InitData): Promise<void> {
   document.body.dataset.state = 'loading';
   renderSummary(d);
   problems.load(d);
-  showPanel(first ? current : current);
+  if (d.cause !== 'edit') showPanel(current);
   const phases: Record<string, number> = { init: performance.now() - t0 };
   const timed = (name: string, p: Promise<void>) => p.then(() => void (phases[name] = performance.now() - t0));
   await Promise.all([
-    timed('structure', structure.load()),
-    timed('hex', hexPanel.load(d.size, d.generation)),
+    timed('structure', d.cause === 'edit' ? structure.refresh() : structure.load()),
+    timed('hex', hexPanel.load(d.size, d.generation, d.editable)),
     timed('terminal', terminal.load(d)),
     timed('ldisc', ldisc.load(d)),
     timed('graph', graph.load(d, current === 'graph')),

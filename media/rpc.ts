@@ -1,5 +1,5 @@
 // The webview end of src/shared/protocol.ts: typed requests with promises, host events to listeners.
-import type { FromWebview, PanelId, RequestName, Requests, ToWebview } from '../src/shared/protocol.js';
+import { checkToWebview, type FromWebview, type PanelId, type RequestName, type Requests, type ToWebview } from '../src/shared/protocol.js';
 
 interface VsCodeApi {
   postMessage(msg: FromWebview): void;
@@ -31,8 +31,16 @@ export function onHost(l: Listener): void {
   listeners.push(l);
 }
 
-window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
-  const msg = ev.data;
+/** Messages dropped because they are not of the protocol's types (or malformed), for the tests. */
+export let rejected = 0;
+
+window.addEventListener('message', (ev: MessageEvent<unknown>) => {
+  const msg = checkToWebview(ev.data);
+  if (!msg) {
+    rejected++;
+    document.body.dataset.rejectedMessages = String(rejected);
+    return;
+  }
   if (msg.type === 'response') {
     const p = pending.get(msg.id);
     if (!p) return;

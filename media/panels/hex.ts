@@ -6,6 +6,7 @@ import { HEX_BYTES_PER_ROW as W, type Selection } from '../../src/shared/protoco
 import { h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { onSelect, select } from '../selection.js';
+import { sendEdit } from '../edit.js';
 
 const CHUNK = 4096;
 const MAX_CHUNKS = 256;
@@ -27,6 +28,9 @@ export class HexPanel {
   private sel: Selection | null = null;
   private caret = 0;
   private generation = 0;
+  private editable = false;
+  /** First hex digit typed at the caret, waiting for the second. */
+  private nibble: number | null = null;
 
   constructor() {
     this.spacer = h('div', { class: 'hex-spacer' });
@@ -60,7 +64,11 @@ export class HexPanel {
   }
 
   /** Start over for a (re)loaded file; resolves once the first screen of bytes is drawn. */
-  async load(size: number, generation: number): Promise<void> {
+  async load(size: number, generation: number, editable = false): Promise<void> {
+    this.editable = editable;
+    this.nibble = null;
+    this.rowsEl.setAttribute('aria-readonly', String(!editable));
+    this.scroller.setAttribute('aria-label', `Hex view: arrow keys move, Enter selects the field${editable ? ', hex digits overwrite the byte at the caret' : ''}`);
     this.size = size;
     this.generation = generation;
     this.chunks.clear();
@@ -206,6 +214,29 @@ export class HexPanel {
     const page = this.visibleRows * W;
     const last = Math.max(0, this.size - 1);
     let c = this.caret;
+    if (this.editable && /^[0-9a-f]$/i.test(e.key) && !e.ctrlKey && !e.altKey && !e.metaKey && this.size > 0) {
+      e.preventDefault();
+      const d = parseInt(e.key, 16);
+      if (this.nibble === null) {
+        this.nibble = d;
+        this.status.textContent = `byte ${hex(this.caret)}: ${e.key.toLowerCase()}_ (type the second digit, Escape cancels)`;
+        return;
+      }
+      const value = ((this.nibble << 4) | d).toString(16).padStart(2, '0');
+      this.nibble = null;
+      const at = this.caret;
+      void sendEdit(this.scroller, `bytes@${at}`, value).then((ok) => {
+        if (ok && this.caret === at) this.caret = Math.min(at + 1, Math.max(0, this.size - 1));
+        this.paint();
+        this.showStatus();
+      });
+      return;
+    }
+    if (e.key === 'Escape' && this.nibble !== null) {
+      this.nibble = null;
+      this.showStatus();
+      return;
+    }
     switch (e.key) {
       case 'ArrowLeft': c -= 1; break;
       case 'ArrowRight': c += 1; break;

@@ -5,6 +5,7 @@ import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { select } from '../selection.js';
 import { Pager } from './pager.js';
+import { bitControl, isControl, restoreFocus, sendEdit, textControl } from '../edit.js';
 
 const PAGE = 4;
 
@@ -19,6 +20,7 @@ export class LdiscPanel {
     this.pager = new Pager(PAGE, 'line disciplines', () => void this.fill());
     this.el = h('div', { class: 'ldisc' }, this.pager.el, this.body);
     const pick = (e: Event) => {
+      if (isControl(e.target)) return;
       const b = (e.target as HTMLElement).closest<HTMLElement>('[data-off]');
       if (!b) return;
       const offset = Number(b.dataset.off);
@@ -36,8 +38,9 @@ export class LdiscPanel {
 
   async load(init: InitData): Promise<void> {
     this.init = init;
-    this.pager.start = 0;
+    if (init.cause !== 'edit') this.pager.start = 0;
     await this.fill();
+    restoreFocus(this.body);
   }
 
   private async fill(): Promise<void> {
@@ -59,12 +62,48 @@ export class LdiscPanel {
     return h('span', { class: 'pick', role: 'button', tabindex: 0, 'data-off': offset, 'data-len': length, 'data-label': label, title: `${label} @ ${offset} (${hex(offset)}), ${length} byte(s)` }, ...kids);
   }
 
+  /**
+   * The pending input as editable text (C escapes: \\n, \\t, \\xHH) or hex; Apply (or Ctrl+Enter)
+   * sends it. The text goes into the textarea as its value, never as markup.
+   */
+  private bufferEditor(l: LdiscView): HTMLElement {
+    const path = l.dataPath!;
+    const id = `buf-${l.record}`;
+    const area = h('textarea', { class: 'edit buffer-edit', id, 'data-path': path, rows: 3, spellcheck: 'false', 'aria-label': `pending input of ${l.title}` });
+    area.value = l.dataText;
+    const mode = h('select', { class: 'buffer-mode', 'aria-label': 'buffer editor format' }, h('option', { value: 'text', text: 'text (C escapes)' }), h('option', { value: 'hex', text: 'hex' }));
+    mode.addEventListener('change', () => {
+      area.value = mode.value === 'hex' ? l.dataHex : l.dataText;
+    });
+    const apply = h('button', { class: 'btn buffer-apply', type: 'button', text: 'Apply' });
+    const send = () => void sendEdit(area, path, mode.value === 'hex' ? `hex:${area.value}` : area.value);
+    apply.addEventListener('click', send);
+    area.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        send();
+      }
+    });
+    return h(
+      'div',
+      { class: 'edit-wrap buffer-editor' },
+      h('label', { for: id, class: 'muted', text: `Edit the pending input (${l.icanon ? 'canonical mode: each \\n ends a line' : 'raw mode'}); Ctrl+Enter applies` }),
+      area,
+      h('div', { class: 'buffer-actions' }, mode, apply),
+    );
+  }
+
   private card(l: LdiscView): HTMLElement {
+    const editable = !!this.init?.editable;
     const facts = h('dl', { class: 'facts' });
-    for (const c of l.cells) facts.append(h('dt', { text: c.name }), h('dd', {}, this.pickable(c.name, c.offset, c.size, c.text)));
-    const bits = h('div', { class: 'chips', 'aria-label': 'state bits' });
+    for (const c of l.cells) {
+      const v = editable && c.path ? h('span', { class: 'edit-wrap' }, textControl(c.path, c.value ?? c.raw, `${l.title} ${c.name}`)) : c.text;
+      facts.append(h('dt', {}, this.pickable(c.name, c.offset, c.size, c.name)), h('dd', {}, v));
+    }
+    const bits = h('div', { class: editable ? 'edit-wrap bits' : 'chips', role: 'group', 'aria-label': 'state bits' });
     for (const b of l.bitsAll) {
-      bits.append(this.pickable(b.name, b.offset, 1, h('span', { class: `chip${b.value ? ' on' : ' off'}`, text: `${b.name}${b.value > 1 ? `=${b.value}` : ''}` })));
+      if (editable && b.path && b.value <= 1) bits.append(bitControl(b.path, b.name, b.value === 1, `${b.name} @ ${b.offset}`));
+      else bits.append(this.pickable(b.name, b.offset, 1, h('span', { class: `chip${b.value ? ' on' : ' off'}`, text: `${b.name}${b.value > 1 ? `=${b.value}` : ''}` })));
     }
     const lines = h('ol', { class: 'lines', 'aria-label': 'pending input' });
     for (const ln of l.lines) {
@@ -90,6 +129,7 @@ export class LdiscPanel {
       h('h4', { text: `Pending input (${l.bufferLength} byte${l.bufferLength === 1 ? '' : 's'})` }),
       h('p', { class: 'muted', text: note }),
       lines,
+      editable && l.dataPath ? this.bufferEditor(l) : '',
       l.hexdump ? h('pre', { class: 'hexdump', 'aria-label': 'hexdump of the pending buffer', text: l.hexdump }) : h('p', { class: 'muted', text: 'no BUFFER' }),
     );
   }

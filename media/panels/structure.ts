@@ -51,6 +51,30 @@ export class StructurePanel {
     this.paint();
   }
 
+  /** After an edit: the same tree with fresh labels and severities, expanded nodes kept open. */
+  async refresh(): Promise<void> {
+    const r = await request('children', { id: 'root', start: 0 });
+    this.rootKids = this.adopt(null, r.nodes, 0);
+    const queue = [...this.rootKids];
+    while (queue.length) {
+      const it = this.items.get(queue.shift()!);
+      if (!it || !it.kids) continue;
+      if (!it.expanded) {
+        it.kids = null; // reloaded when opened
+        continue;
+      }
+      try {
+        await this.loadKids(it.node.id, it.pageStart);
+      } catch {
+        it.kids = null;
+        it.expanded = false;
+        continue;
+      }
+      queue.push(...(it.kids ?? []));
+    }
+    this.paint();
+  }
+
   private adopt(parent: string | null, nodes: TreeNode[], level: number): string[] {
     return nodes.map((n) => {
       const old = this.items.get(n.id);

@@ -6,6 +6,7 @@ import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { onSelect, select } from '../selection.js';
 import { Pager } from './pager.js';
+import { bitControl, choiceControl, isControl, restoreFocus, textControl } from '../edit.js';
 
 const PAGE = 4;
 
@@ -20,6 +21,7 @@ export class TerminalPanel {
     this.el = h('div', { class: 'terminal' }, this.pager.el, this.body);
     this.body.addEventListener('click', (e) => this.onPick(e));
     this.body.addEventListener('keydown', (e) => {
+      if (isControl(e.target)) return;
       if (e.key === 'Enter' || e.key === ' ') {
         this.onPick(e);
         e.preventDefault();
@@ -36,8 +38,9 @@ export class TerminalPanel {
   private init: InitData | null = null;
   async load(init: InitData): Promise<void> {
     this.init = init;
-    this.pager.start = 0;
+    if (init.cause !== 'edit') this.pager.start = 0;
     await this.fill();
+    restoreFocus(this.body);
   }
 
   private async fill(): Promise<void> {
@@ -85,7 +88,20 @@ export class TerminalPanel {
     const c: FieldCell | undefined = t?.cells.find((x) => x.name === name);
     if (!t || !c) return '';
     const kids: (HTMLElement | string)[] = [];
-    if (c.flags) {
+    const edit = this.init?.editable && c.path && c.control ? c : null;
+    if (edit && edit.control === 'flags' && edit.bits) {
+      const box = h('span', { class: 'edit-wrap bits', role: 'group', 'aria-label': `${t.role} ${c.name} bits` });
+      for (const b of edit.bits) {
+        box.append(b.options ? choiceControl(b.path, b.name, b.options, b.current ?? '') : bitControl(b.path, b.name, !!b.set, b.doc ? `${b.name}: ${b.doc}` : b.name));
+      }
+      const extra = (c.flags ?? []).filter((f) => /^0/.test(f));
+      if (extra.length) box.append(h('span', { class: 'chip', text: extra.join(' '), title: 'bits with no name' }));
+      kids.push(box, h('span', { class: 'raw', text: c.raw }));
+    } else if (edit) {
+      const wrap = h('span', { class: 'edit-wrap' }, textControl(edit.path!, c.value ?? c.raw, `${t.role} ${c.name}`, c.control === 'cc' ? 'edit-cc' : 'edit-num'));
+      kids.push(wrap);
+      if (c.text !== c.value) kids.push(h('span', { class: 'raw', text: c.control === 'cc' ? c.raw : c.text }));
+    } else if (c.flags) {
       const chips = h('span', { class: 'chips' });
       for (const f of c.flags) chips.append(h('span', { class: 'chip', text: f }));
       if (!c.flags.length) chips.append(h('span', { class: 'muted', text: '(none)' }));

@@ -1,31 +1,68 @@
-// One CustomDocument per .ckpt file: owns the bytes (read once) and the model built over them.
-// Edits (issue 4) will change `bytes` and call `rebuild()`; views listen to onDidChangeModel.
-import { readFile } from 'node:fs/promises';
+// One CustomDocument per .ckpt file: owns the bytes (a ByteStore, edited in place) and the model
+// built over them. Edits come as paths (src/parser/edit-paths.ts); the document turns them into
+// splices, applies them, rebuilds the model and tells the views. Each edit keeps its forward and
+// inverse splices: undo and redo apply them to the CURRENT bytes, so undo after a save simply
+// makes the reverse change (VS Code's edit stack decides the order; the bytes follow it).
 import * as vscode from 'vscode';
+import { editForPath, EditError } from '../parser/edit-paths.js';
+import type { Splice } from '../parser/encode.js';
+import { SaveError, writeFileAtomic, type AtomicWriteHooks } from '../io/atomic-write.js';
+import { ByteStore } from './byte-store.js';
 import { CkptModel } from './model.js';
 
-/** The Buffer's bytes as a plain Uint8Array view: no copy. */
-function asBytes(b: Buffer): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+export interface EditEntry {
+  label: string;
+  path: string;
+  forward: Splice[];
+  inverse: Splice[];
+  /** The document's epoch when the edit was made: a revert or reload from disk starts a new one. */
+  epoch: number;
+}
+
+export interface EditTiming {
+  path: string;
+  kind: 'edit' | 'undo' | 'redo';
+  generation: number;
+  /** performance.now() when the edit arrived. */
+  at: number;
+  /** Host: splices computed and applied, model rebuilt, image re-validated (ms). */
+  hostMs: number;
+  /** How the model was brought up to date. */
+  model: 'patched' | 'rebuilt';
+}
+
+async function readStore(uri: vscode.Uri): Promise<ByteStore> {
+  // A file: URI is read with node's fs straight into the store (workspace.fs may copy).
+  return uri.scheme === 'file' ? ByteStore.readFile(uri.fsPath) : ByteStore.from(await vscode.workspace.fs.readFile(uri));
 }
 
 export class CkptDocument implements vscode.CustomDocument {
   private _model: CkptModel;
   private _generation = 1;
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = new vscode.EventEmitter<'edit' | 'reload'>();
+  /** The model changed: after an edit (undo, redo) or a reload from disk (or a revert). */
   readonly onDidChangeModel = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
   /** ms timestamps (performance.now()) of this document's life, for the bench and tests. */
   readonly marks: Record<string, number> = {};
+  /** The last edits' timings (newest last), for the bench and the stats command. */
+  readonly editTimings: EditTiming[] = [];
   private reloadTimer: NodeJS.Timeout | undefined;
+  private epoch = 0;
+  /** Bumped by every change of the bytes; equal to savedSeq right after an open, save or revert. */
+  private changeSeq = 0;
+  private savedSeq = 0;
+  private lastSaveAt = -Infinity;
+  /** Why the model last changed, for the webview (keep its place after an edit). */
+  lastCause: 'open' | 'edit' | 'reload' = 'open';
 
   static async create(uri: vscode.Uri, maxTtys: number, backupId?: string): Promise<CkptDocument> {
     const t0 = performance.now();
-    const src = backupId ? vscode.Uri.parse(backupId) : uri;
-    // A file: URI is read with node's fs: exactly one buffer of the file's size (workspace.fs may copy).
-    const bytes = src.scheme === 'file' ? asBytes(await readFile(src.fsPath)) : await vscode.workspace.fs.readFile(src);
+    const store = await readStore(backupId ? vscode.Uri.parse(backupId) : uri);
     const t1 = performance.now();
-    const doc = new CkptDocument(uri, bytes, maxTtys);
+    const doc = new CkptDocument(uri, store, maxTtys);
+    // A document restored from a backup differs from the file until it is saved.
+    if (backupId) doc.changeSeq++;
     doc.marks.open = t0;
     doc.marks.read = t1;
     doc.marks.model = performance.now();
@@ -34,10 +71,11 @@ export class CkptDocument implements vscode.CustomDocument {
 
   private constructor(
     readonly uri: vscode.Uri,
-    private _bytes: Uint8Array,
+    private store: ByteStore,
     private readonly maxTtys: number,
   ) {
-    this._model = new CkptModel(_bytes, uri.path.split('/').pop() ?? uri.path, { maxTtys });
+    this._model = new CkptModel(store.view, uri.path.split('/').pop() ?? uri.path, { maxTtys });
+    this.warmSoon();
     if (uri.scheme === 'file' || uri.scheme === 'vscode-remote') {
       const dir = vscode.Uri.joinPath(uri, '..');
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, uri.path.split('/').pop() ?? '*'));
@@ -55,35 +93,151 @@ export class CkptDocument implements vscode.CustomDocument {
     return this._model;
   }
   get bytes(): Uint8Array {
-    return this._bytes;
+    return this.store.view;
   }
   get generation(): number {
     return this._generation;
   }
+  /** The bytes may differ from the file (changed since the last open, save or revert). */
+  get hasUnsavedChanges(): boolean {
+    return this.changeSeq !== this.savedSeq;
+  }
 
-  /** Re-read the file from disk and rebuild the model (the file watcher calls this). */
+  // ---- edits ----
+
+  /**
+   * Change a value by path. Returns null when the value is already that (nothing to undo). Throws
+   * EditError (bad path or value) without touching the bytes.
+   */
+  edit(path: string, value: string): { entry: EditEntry; note?: string } | null {
+    const t0 = performance.now();
+    const img = this._model.img;
+    if (!img) throw new EditError(this._model.modelNote ?? 'this image has no decoded model to edit');
+    const e = editForPath(img, path, value);
+    if (this.store.isNoop(e.splices)) return null;
+    const inverse = this.store.apply(e.splices);
+    const entry: EditEntry = { label: e.description, path, forward: e.splices, inverse, epoch: this.epoch };
+    this.afterChange(t0, path, 'edit', e.splices);
+    return { entry, ...(e.note ? { note: e.note } : {}) };
+  }
+
+  undo(entry: EditEntry): void {
+    this.replay(entry, 'undo');
+  }
+  redo(entry: EditEntry): void {
+    this.replay(entry, 'redo');
+  }
+
+  private replay(entry: EditEntry, kind: 'undo' | 'redo'): void {
+    // An edit made before a revert or a reload from disk no longer describes these bytes.
+    if (entry.epoch !== this.epoch) return;
+    const t0 = performance.now();
+    const splices = kind === 'undo' ? entry.inverse : entry.forward;
+    const inv = this.store.apply(splices);
+    // Keep the pair consistent with what was actually applied (identical unless the bytes moved on).
+    if (kind === 'undo') entry.forward = inv;
+    else entry.inverse = inv;
+    this.afterChange(t0, entry.path, kind, splices);
+  }
+
+  private afterChange(t0: number, path: string, kind: EditTiming['kind'], splices: Splice[]): void {
+    this.changeSeq++;
+    const how = this._model.patch(this.store.view, splices) ? 'patched' : 'rebuilt';
+    if (how === 'rebuilt') {
+      this._model = new CkptModel(this.store.view, this._model.fileName, { maxTtys: this.maxTtys });
+      this.warmSoon();
+    }
+    this._generation++;
+    this.editTimings.push({ path, kind, generation: this._generation, at: t0, hostMs: performance.now() - t0, model: how });
+    if (this.editTimings.length > 50) this.editTimings.shift();
+    this.lastCause = 'edit';
+    this.changed.fire('edit');
+  }
+
+  // ---- save, revert, backup ----
+
+  /** Write the bytes to `target` (default: the document's file). file: URIs atomically; others through workspace.fs. */
+  async saveTo(target: vscode.Uri = this.uri, hooks: AtomicWriteHooks = {}): Promise<void> {
+    const seq = this.changeSeq;
+    if (target.scheme === 'file') {
+      writeFileAtomic(target.fsPath, this.store.view, hooks);
+    } else {
+      try {
+        await vscode.workspace.fs.writeFile(target, this.store.view.slice());
+      } catch (e) {
+        throw new SaveError(`could not save ${target.toString()}: ${e instanceof Error ? e.message : String(e)}`, e);
+      }
+    }
+    if (target.toString() === this.uri.toString()) {
+      this.savedSeq = seq;
+      this.lastSaveAt = performance.now();
+    }
+  }
+
+  /** Back to the file on disk; earlier edits can no longer be undone or redone. */
+  async revert(): Promise<void> {
+    const store = await readStore(this.uri);
+    this.epoch++;
+    this.changeSeq = this.savedSeq = 0;
+    this.replaceStore(store);
+  }
+
+  /** Re-read the file after it changed on disk (the file watcher). Never drops unsaved changes. */
   async reload(): Promise<void> {
-    let bytes: Uint8Array;
+    if (this.hasUnsavedChanges) return; // the person's edits win; Save overwrites, Revert reloads
+    if (performance.now() - this.lastSaveAt < 2000) return; // our own save
+    let store: ByteStore;
     try {
-      bytes = this.uri.scheme === 'file' ? asBytes(await readFile(this.uri.fsPath)) : await vscode.workspace.fs.readFile(this.uri);
+      store = await readStore(this.uri);
     } catch {
       return; // deleted or unreadable: keep showing what we had
     }
-    this.replaceBytes(bytes);
+    if (this.hasUnsavedChanges) return;
+    const a = store.view;
+    const b = this.store.view;
+    if (a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) return;
+    this.epoch++;
+    this.replaceStore(store);
   }
 
-  /** New content (a reload, later an edit): rebuild the model and tell the views. */
-  replaceBytes(bytes: Uint8Array): void {
+  /** New content from disk: rebuild the model and tell the views. */
+  private replaceStore(store: ByteStore): void {
     const t0 = performance.now();
-    this._bytes = bytes;
-    this._model = new CkptModel(bytes, this._model.fileName, { maxTtys: this.maxTtys });
+    this.store = store;
+    this._model = new CkptModel(store.view, this._model.fileName, { maxTtys: this.maxTtys });
+    this.warmSoon();
     this._generation++;
     this.marks.reload = t0;
-    this.changed.fire();
+    this.lastCause = 'reload';
+    this.changed.fire('reload');
+  }
+
+  /** Hot exit: the current bytes, written to `destination`. */
+  async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
+    if (destination.scheme === 'file') {
+      const { mkdirSync } = await import('node:fs');
+      const { dirname } = await import('node:path');
+      mkdirSync(dirname(destination.fsPath), { recursive: true });
+      writeFileAtomic(destination.fsPath, this.store.view);
+    } else {
+      await vscode.workspace.fs.writeFile(destination, this.store.view.slice());
+    }
+    return {
+      id: destination.toString(),
+      delete: () => void vscode.workspace.fs.delete(destination).then(undefined, () => undefined),
+    };
+  }
+
+  private warmTimer: NodeJS.Timeout | undefined;
+  /** After the first render has had its turn: prepare the model for fast field edits. */
+  private warmSoon(): void {
+    clearTimeout(this.warmTimer);
+    this.warmTimer = setTimeout(() => this._model.warm(), 500);
   }
 
   dispose(): void {
     clearTimeout(this.reloadTimer);
+    clearTimeout(this.warmTimer);
     for (const d of this.disposables) d.dispose();
   }
 }

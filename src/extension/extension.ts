@@ -131,6 +131,9 @@ export function activate(context: vscode.ExtensionContext): { provider: CkptEdit
       out.selection = e.selection;
       out.activePanel = e.activePanel;
       out.diagnostics = e.document.model.diagnostics.length;
+      out.errors = e.document.model.diagnostics.filter((d) => d.severity === 'error').length;
+      out.edits = e.document.editTimings;
+      out.unsaved = e.document.hasUnsavedChanges;
     }
     return out;
   });

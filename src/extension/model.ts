@@ -5,7 +5,10 @@
 import { chooseByteOrder, openImage } from '../parser/image.js';
 import { Enums, enumName } from '../parser/kaitai.js';
 import { buildGraph } from '../parser/graph.js';
-import type { Diagnostic, Graph, Image } from '../parser/model.js';
+import type { Diagnostic, Field, Graph, Image, Tty } from '../parser/model.js';
+import type { Splice } from '../parser/encode.js';
+import { checkLdiscs } from '../parser/validate/ldisc.js';
+import { checkTtys } from '../parser/validate/tty.js';
 import { reportJson } from '../parser/report-json.js';
 import { indexStream, StreamIndex } from '../parser/stream-index.js';
 import { validate } from '../parser/validate/index.js';
@@ -28,7 +31,7 @@ export class CkptModel {
   readonly littleEndian: boolean;
   readonly structure: Structure;
   readonly img: Image | null;
-  readonly diagnostics: Diagnostic[];
+  diagnostics: Diagnostic[];
   readonly graph: Graph | null;
   readonly modelNote: string | null;
   readonly timings: Record<string, number> = {};
@@ -100,7 +103,7 @@ export class CkptModel {
     return (this.ldiscCache ??= this.img ? ldiscList(this.img) : []);
   }
 
-  init(generation: number, timings: Record<string, number>): InitData {
+  init(generation: number, timings: Record<string, number>, cause: InitData['cause'] = 'open'): InitData {
     const counts = { error: 0, warning: 0, info: 0 };
     for (const d of this.diagnostics) counts[d.severity]++;
     const archId = this.bytes.length >= 18 ? this.bytes[16] | (this.bytes[17] << 8) : -1;
@@ -123,7 +126,78 @@ export class CkptModel {
       diagnosticsTotal: this.diagnostics.length,
       counts,
       timings: { ...this.timings, ...timings },
+      editable: this.img !== null && this.img.decoded,
+      cause,
     };
+  }
+
+  private patchMap: Map<number, { f: Field<number | Uint8Array>; t: Tty }> | null = null;
+
+  /**
+   * Bring the model up to date after same-length splices that each rewrite exactly one TTY or LDISC
+   * value which nothing else is derived from (termios, winsize, tty flags, c_cc, the LDISC scalars,
+   * state bits and read_flags): the values are read again, and only that pty pair's TTY and LDISC
+   * checks run again. Returns false when a full rebuild is needed (anything else: identity fields,
+   * objrefs, lengths, the pending buffer, other records).
+   */
+  patch(bytes: Uint8Array, splices: Splice[]): boolean {
+    const img = this.img;
+    if (!img || !img.decoded || bytes !== this.bytes || splices.length === 0) return false;
+    const map = (this.patchMap ??= patchableFields(img));
+    const hits: { f: Field<number | Uint8Array>; t: Tty }[] = [];
+    for (const s of splices) {
+      const e = map.get(s.offset);
+      if (!e || s.remove !== e.f.size || s.insert.length !== e.f.size) return false;
+      hits.push(e);
+    }
+    const t0 = performance.now();
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const le = img.littleEndian;
+    const ttys = new Set<Tty>();
+    for (const { f, t } of hits) {
+      if (f.value instanceof Uint8Array) f.value = bytes.slice(f.offset, f.offset + f.size);
+      else if (f.size === 1) f.value = v.getUint8(f.offset);
+      else if (f.size === 2) f.value = v.getUint16(f.offset, le);
+      else if (f.size === 4) f.value = v.getUint32(f.offset, le);
+      else f.value = Number(v.getBigUint64(f.offset, le));
+      ttys.add(t);
+    }
+    // The pair partners too: a check of one side may look at the other.
+    for (const t of [...ttys]) for (const p of this.partners(t)) ttys.add(p);
+    const records = new Set<number>();
+    for (const t of ttys) {
+      records.add(t.record);
+      if (t.ldisc) {
+        records.add(t.ldisc.record);
+        if (t.ldisc.buffer) records.add(t.ldisc.buffer.record);
+      }
+    }
+    // Pair-level codes depend on roles and objrefs only, which a patch never changes.
+    const local = (d: Diagnostic) => d.record !== undefined && records.has(d.record) && ttyOrLdiscCode(d.code);
+    const fresh: Diagnostic[] = [];
+    const sub: Image = { ...img, ttys: [...ttys] };
+    checkTtys(sub, (d) => void (local(d) && fresh.push(d)));
+    checkLdiscs(sub, (d) => void (local(d) && fresh.push(d)));
+    const rank = { error: 0, warning: 1, info: 2 } as const;
+    // Checks outside checkTtys/checkLdiscs (framing, objrefs, files) report on these records too: keep them.
+    const kept = this.diagnostics.filter((d) => !local(d));
+    this.diagnostics = [...kept, ...fresh].sort((a, b) => a.offset - b.offset || rank[a.severity] - rank[b.severity]);
+    this.structure.setSeverities(this.diagnostics);
+    this.timings.patch = performance.now() - t0;
+    return true;
+  }
+
+  /** Build what the first patch needs (the field map, the pair list) ahead of the first edit. */
+  warm(): void {
+    if (!this.img || !this.img.decoded) return;
+    this.patchMap ??= patchableFields(this.img);
+    this.pairs();
+  }
+
+  private partners(t: Tty): Tty[] {
+    const out: Tty[] = [];
+    for (const p of this.pairs()) if (p.master === t || p.slave === t) for (const x of [p.master, p.slave]) if (x && x !== t) out.push(x);
+    return out;
   }
 
   rows(offset: number, length: number): { offset: number; data: ArrayBuffer } {
@@ -147,7 +221,7 @@ export class CkptModel {
       case 'pairs': {
         const all = this.pairs();
         const s = Math.max(0, Number(p.start));
-        return { pairs: all.slice(s, s + Math.min(50, Number(p.count))).map(pairView), total: all.length } as Requests[K]['result'];
+        return { pairs: all.slice(s, s + Math.min(50, Number(p.count))).map((x) => pairView(this.img!, x)), total: all.length } as Requests[K]['result'];
       }
       case 'ldiscs': {
         const all = this.ldiscs();
@@ -216,6 +290,26 @@ export class CkptModel {
     const img = openImage(this.bytes); // on request only: the full report needs the full model
     return reportJson(img, validate(img));
   }
+}
+
+/** Per-record codes of checkTtys and checkLdiscs (docs/diagnostics.md); PAIR_*, REF_* and LDISC_ORPHAN depend on what a patch never changes. */
+function ttyOrLdiscCode(code: string): boolean {
+  return /^(TTY_|LDISC_)/.test(code) && code !== 'LDISC_ORPHAN';
+}
+
+/** TTY and LDISC values a patch may rewrite, by offset. */
+function patchableFields(img: Image): Map<number, { f: Field<number | Uint8Array>; t: Tty }> {
+  const m = new Map<number, { f: Field<number | Uint8Array>; t: Tty }>();
+  for (const t of img.ttys) {
+    if (t.truncated) continue;
+    const tm = t.termios;
+    const w = t.winsize;
+    const list: Field<number | Uint8Array>[] = [t.flags, tm.c_iflag, tm.c_oflag, tm.c_cflag, tm.c_lflag, tm.c_line, ...tm.c_cc, w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel];
+    const l = t.ldisc;
+    if (l) list.push(l.column, l.datalen, l.canon_column, l.canon_datalen, l.canon_data, l.minimum_to_wake, ...l.bools, l.read_flags);
+    for (const f of list) if (f.size > 0) m.set(f.offset, { f, t });
+  }
+  return m;
 }
 
 export function diagView(d: Diagnostic): DiagnosticView {

@@ -3,9 +3,11 @@
 // from the document's model.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { CkptDocument } from './document.js';
+import { CkptDocument, type EditEntry } from './document.js';
 import { DEFAULT_MAX_TTYS, diagView } from './model.js';
-import type { FieldHit, FromWebview, PanelId, RequestName, Requests, Selection, ToWebview } from '../shared/protocol.js';
+import { checkFromWebview, type EditOutcome, type FieldHit, type FromWebview, type PanelId, type RequestName, type Requests, type Selection, type ToWebview } from '../shared/protocol.js';
+import { EditError } from '../parser/edit-paths.js';
+import type { AtomicWriteHooks } from '../io/atomic-write.js';
 import { toVsDiagnostics } from './diagnostics.js';
 
 export const VIEW_TYPE = 'ckptInspector.editor';
@@ -21,11 +23,26 @@ export interface EditorState {
   post(msg: ToWebview): void;
 }
 
+/** What the integration tests may replace: the save confirmation, write failures, error messages. */
+export interface ProviderHooks {
+  /** Answer the "save an image with errors?" question (default: a modal warning). */
+  confirmSave?: (message: string) => Promise<string | undefined>;
+  /** Passed to writeFileAtomic (inject a failure before the rename). */
+  write?: AtomicWriteHooks;
+  /** Called with every error message shown to the user. */
+  onError?: (message: string) => void;
+}
+
+export const SAVE_ANYWAY = 'Save Anyway';
+
 export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocument> {
   private readonly editors = new Set<EditorState>();
   private lastActive: EditorState | undefined;
-  private readonly changeEmitter = new vscode.EventEmitter<vscode.CustomDocumentContentChangeEvent<CkptDocument>>();
+  private readonly changeEmitter = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<CkptDocument>>();
   readonly onDidChangeCustomDocument = this.changeEmitter.event;
+  readonly hooks: ProviderHooks = {};
+  /** Messages the webviews sent that the protocol does not accept (dropped), for the tests. */
+  rejectedMessages = 0;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -62,6 +79,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
       publish();
       for (const e of this.editorsOf(uri)) this.sendInit(e);
     });
+    // Another editor of the same file may be open; the document outlives none of them.
     return doc;
   }
 
@@ -89,7 +107,11 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
       this.editors.delete(state);
       if (this.editorsOf(document.uri).length === 0) this.diagnostics.delete(document.uri);
     });
-    webview.onDidReceiveMessage((msg: FromWebview) => this.onMessage(state, msg));
+    webview.onDidReceiveMessage((raw: unknown) => {
+      const msg = checkFromWebview(raw);
+      if (msg) this.onMessage(state, msg);
+      else this.rejectedMessages++;
+    });
   }
 
   private onMessage(e: EditorState, msg: FromWebview): void {
@@ -130,15 +152,71 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
       if (v !== undefined) timings[k] = v;
     }
     timings.init = performance.now() - m.open;
-    e.post({ type: 'init', data: d.model.init(d.generation, timings) });
+    e.post({ type: 'init', data: d.model.init(d.generation, timings, d.lastCause) });
   }
 
   private answer(e: EditorState, id: number, name: RequestName, params: unknown): void {
+    if (name === 'edit') {
+      const p = params as Requests['edit']['params'];
+      try {
+        const result = this.edit(e.document, p.path, p.value);
+        e.post({ type: 'response', id, ok: true, result });
+      } catch (err) {
+        // EditError messages are for the person (shown inline); anything else is a bug, say so.
+        const msg = err instanceof EditError || err instanceof RangeError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+        e.post({ type: 'response', id, ok: false, error: msg });
+      }
+      return;
+    }
     try {
       const result = e.document.model.handle(name, params as Requests[typeof name]['params']);
       e.post({ type: 'response', id, ok: true, result });
     } catch (err) {
       e.post({ type: 'response', id, ok: false, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /**
+   * Change a value of the document by path (the webview's edit request, also used by the tests and
+   * the bench). The edit joins VS Code's edit stack with its description as the label.
+   */
+  edit(document: CkptDocument, path: string, value: string): EditOutcome {
+    const r = document.edit(path, value);
+    const counts = () => document.model.diagnostics.filter((d) => d.severity === 'error').length;
+    if (!r) return { changed: false, description: `${path}: already ${value}`, generation: document.generation, errors: counts() };
+    const entry: EditEntry = r.entry;
+    this.changeEmitter.fire({
+      document,
+      label: entry.label,
+      undo: () => document.undo(entry),
+      redo: () => document.redo(entry),
+    });
+    return { changed: true, description: entry.label, ...(r.note ? { note: r.note } : {}), generation: document.generation, errors: counts() };
+  }
+
+  private showError(message: string): void {
+    this.hooks.onError?.(message);
+    void vscode.window.showErrorMessage(message);
+  }
+
+  /** Images with errors are saved only when the person says so (modal; setting ckptInspector.confirmSaveWithErrors). */
+  private async confirmErrors(document: CkptDocument, target: vscode.Uri): Promise<void> {
+    const errors = document.model.diagnostics.filter((d) => d.severity === 'error');
+    if (!errors.length || !vscode.workspace.getConfiguration('ckptInspector').get<boolean>('confirmSaveWithErrors', true)) return;
+    const first = errors[0];
+    const message = `${target.path.split('/').pop()} has ${errors.length} error(s) that restart would refuse (first: ${first.code} at offset ${first.offset}: ${first.message}). Save anyway?`;
+    const answer = this.hooks.confirmSave ? await this.hooks.confirmSave(message) : await vscode.window.showWarningMessage(message, { modal: true }, SAVE_ANYWAY);
+    if (answer !== SAVE_ANYWAY) throw new vscode.CancellationError();
+  }
+
+  private async save(document: CkptDocument, target: vscode.Uri, cancellation?: vscode.CancellationToken): Promise<void> {
+    await this.confirmErrors(document, target);
+    if (cancellation?.isCancellationRequested) throw new vscode.CancellationError();
+    try {
+      await document.saveTo(target, this.hooks.write);
+    } catch (err) {
+      this.showError(err instanceof Error ? err.message : String(err));
+      throw err;
     }
   }
 
@@ -168,23 +246,19 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
 </html>`;
   }
 
-  // ---- CustomEditorProvider: the document is not editable yet (issue 4); save writes the bytes as they are. ----
+  // ---- CustomEditorProvider: save, save as, revert and backup work on the document alone (never the webview). ----
 
-  async saveCustomDocument(document: CkptDocument): Promise<void> {
-    await vscode.workspace.fs.writeFile(document.uri, document.bytes);
+  async saveCustomDocument(document: CkptDocument, cancellation?: vscode.CancellationToken): Promise<void> {
+    await this.save(document, document.uri, cancellation);
   }
-  async saveCustomDocumentAs(document: CkptDocument, destination: vscode.Uri): Promise<void> {
-    await vscode.workspace.fs.writeFile(destination, document.bytes);
+  async saveCustomDocumentAs(document: CkptDocument, destination: vscode.Uri, cancellation?: vscode.CancellationToken): Promise<void> {
+    await this.save(document, destination, cancellation);
   }
   async revertCustomDocument(document: CkptDocument): Promise<void> {
-    await document.reload();
+    await document.revert();
   }
   async backupCustomDocument(document: CkptDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
-    await vscode.workspace.fs.writeFile(context.destination, document.bytes);
-    return {
-      id: context.destination.toString(),
-      delete: () => void vscode.workspace.fs.delete(context.destination).then(undefined, () => undefined),
-    };
+    return document.backup(context.destination);
   }
 }
 

@@ -42,6 +42,10 @@ export interface InitData {
   counts: { error: number; warning: number; info: number };
   /** Host-side timings in ms since the document was opened. */
   timings: Record<string, number>;
+  /** Values can be edited (a decoded v18 image with the full model). */
+  editable: boolean;
+  /** Why this init was sent: first open, an edit/undo/redo, a reload from disk or a revert. */
+  cause: 'open' | 'edit' | 'reload';
 }
 
 /** A node of the Structure tree. */
@@ -94,6 +98,26 @@ export interface FieldCell {
   /** Per-bit names for flag fields (set ones). */
   flags?: string[];
   title?: string;
+  /** Edit path (`ttys[1].termios.c_lflag`) when the value is editable. */
+  path?: string;
+  /** The control that fits: a number, a control character (^C), or flag bits. */
+  control?: 'number' | 'cc' | 'flags';
+  /** The value as the edit control shows it (decimal, or ^C / DEL / undef for control characters). */
+  value?: string;
+  /** For `flags`: every single bit (checkbox) and multi-bit field (choice), with its edit path. */
+  bits?: BitControl[];
+}
+
+export interface BitControl {
+  name: string;
+  /** `ttys[1].termios.c_lflag.ECHO`. */
+  path: string;
+  doc?: string;
+  /** Single bit: set or not. */
+  set?: boolean;
+  /** Multi-bit field (CSIZE, NLDLY…): the value names and the current one. */
+  options?: string[];
+  current?: string;
 }
 
 export interface TtyView {
@@ -131,7 +155,12 @@ export interface LdiscView {
   cells: FieldCell[];
   /** State bits that are set (stopped, packet, …). */
   bitsSet: string[];
-  bitsAll: { name: string; value: number; offset: number }[];
+  bitsAll: { name: string; value: number; offset: number; path?: string }[];
+  /** Edit path of the pending input (`ttys[1].ldisc.data`), when editable. */
+  dataPath?: string;
+  /** The whole pending input with C escapes (what the text editor shows) and as hex. */
+  dataText: string;
+  dataHex: string;
   lines: LineView[];
   /** Line-end positions recovered from read_flags (payload offsets). */
   lineEnds: number[];
@@ -174,6 +203,19 @@ export interface Requests {
   pairs: { params: { start: number; count: number }; result: { pairs: PairView[]; total: number } };
   ldiscs: { params: { start: number; count: number }; result: { items: LdiscView[]; total: number } };
   graph: { params: { focusRecord: number | null }; result: GraphView };
+  /** Change a value by path (src/parser/edit-paths.ts); the host computes the bytes. */
+  edit: { params: { path: string; value: string }; result: EditOutcome };
+}
+
+export interface EditOutcome {
+  /** False when the value was already that (nothing changed, no undo step). */
+  changed: boolean;
+  description: string;
+  note?: string;
+  /** Generation of the model after the edit. */
+  generation: number;
+  /** Errors in the image after the edit (it is allowed; saving asks). */
+  errors: number;
 }
 export type RequestName = keyof Requests;
 
@@ -193,6 +235,80 @@ export type ToWebview =
   | { type: 'showPanel'; panel: PanelId };
 
 export const PANELS = ['terminal', 'ldisc', 'graph', 'problems'] as const;
+
+// ---- Message validation: each side accepts only messages of these types with well-formed fields. ----
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStr = (v: unknown, max = 1 << 20): v is string => typeof v === 'string' && v.length <= max;
+const isPanel = (v: unknown): v is PanelId => typeof v === 'string' && (PANELS as readonly string[]).includes(v);
+const REQUEST_NAMES: readonly RequestName[] = ['rows', 'children', 'fieldAt', 'locateRecord', 'pairs', 'ldiscs', 'graph', 'edit'];
+/** Longest edit value accepted (hex of a 4096-byte buffer with spaces, or escapes). */
+export const MAX_EDIT_VALUE = 64 * 1024;
+
+function isSelection(v: unknown): v is Selection {
+  return isObj(v) && isInt(v.offset) && isInt(v.length) && (v.record === undefined || isInt(v.record)) && (v.path === undefined || isStr(v.path, 1000)) && (v.label === undefined || isStr(v.label, 1000));
+}
+function isHit(v: unknown): v is FieldHit {
+  if (!isSelection(v)) return false;
+  const o = v as unknown as Obj;
+  return isInt(o.record) && Array.isArray(o.treePath) && o.treePath.every((x) => isStr(x, 1000)) && Array.isArray(o.pageStarts) && o.pageStarts.every(isInt);
+}
+
+/** The host's message as the webview accepts it, or null (unknown type or malformed fields). */
+export function checkToWebview(m: unknown): ToWebview | null {
+  if (!isObj(m)) return null;
+  switch (m.type) {
+    case 'init':
+      return isObj(m.data) && isInt(m.data.generation) && isInt(m.data.size) && isStr(m.data.fileName, 4096) && Array.isArray(m.data.diagnostics) ? (m as ToWebview) : null;
+    case 'response':
+      if (!isInt(m.id)) return null;
+      if (m.ok === true) return m as ToWebview;
+      return m.ok === false && isStr(m.error) ? (m as ToWebview) : null;
+    case 'reveal':
+      return isHit(m.hit) && (m.panel === undefined || isPanel(m.panel)) ? (m as ToWebview) : null;
+    case 'showPanel':
+      return isPanel(m.panel) ? (m as ToWebview) : null;
+    default:
+      return null;
+  }
+}
+
+/** The webview's message as the host accepts it, or null. */
+export function checkFromWebview(m: unknown): FromWebview | null {
+  if (!isObj(m)) return null;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'request': {
+      if (!isInt(m.id) || !REQUEST_NAMES.includes(m.name as RequestName) || !isObj(m.params)) return null;
+      const p = m.params;
+      const ok: Record<RequestName, () => boolean> = {
+        rows: () => isInt(p.offset) && isInt(p.length),
+        children: () => isStr(p.id, 1000) && isInt(p.start),
+        fieldAt: () => isInt(p.offset),
+        locateRecord: () => isInt(p.record),
+        pairs: () => isInt(p.start) && isInt(p.count),
+        ldiscs: () => isInt(p.start) && isInt(p.count),
+        graph: () => p.focusRecord === null || isInt(p.focusRecord),
+        edit: () => isStr(p.path, 200) && isStr(p.value, MAX_EDIT_VALUE),
+      };
+      return ok[m.name as RequestName]() ? (m as FromWebview) : null;
+    }
+    case 'selection':
+      return m.selection === null || isSelection(m.selection) ? (m as FromWebview) : null;
+    case 'rendered':
+      return isInt(m.generation) && (m.phase === 'first' || m.phase === 'panel') && isStr(m.panel, 100) && isNum(m.ms) ? (m as FromWebview) : null;
+    case 'panel':
+      return isPanel(m.panel) ? (m as FromWebview) : null;
+    case 'error':
+      return isStr(m.message, 10000) ? (m as FromWebview) : null;
+    default:
+      return null;
+  }
+}
 export type PanelId = (typeof PANELS)[number];
 
 /** Rows of the hex view. */

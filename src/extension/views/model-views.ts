@@ -3,44 +3,73 @@
 import { hexy } from 'hexy';
 import type { Field, Graph, Image, Ldisc, Tty } from '../../parser/model.js';
 import { analyseCanon } from '../../parser/validate/ldisc.js';
-import { caret, CC_IS_COUNT, CC_NAMES, escapeBytes, termiosFlagNames, ttyFlagNames } from '../../parser/names.js';
-import type { FieldCell, GraphView, LdiscView, LineView, PairView, TtyView } from '../../shared/protocol.js';
+import { caret, CC_IS_COUNT, CC_NAMES, escapeBytes, TERMIOS_FLAGS, termiosFlagNames, TTY_FLAG_BITS, ttyFlagNames } from '../../parser/names.js';
+import type { BitControl, FieldCell, GraphView, LdiscView, LineView, PairView, TtyView } from '../../shared/protocol.js';
 
 const oct = (v: number) => `0${v.toString(8)}`;
 
 function cell(f: Field, text: string, raw: string, extra: Partial<FieldCell> = {}): FieldCell {
-  return { name: f.name, text, raw, offset: f.offset, size: f.size, ...extra };
+  const c: FieldCell = { name: f.name, text, raw, offset: f.offset, size: f.size, ...extra };
+  if (c.control === 'number') c.value = String(f.value);
+  else if (c.control === 'cc') c.value = f.value === 0 ? 'undef' : f.value === 0x7f ? 'DEL' : f.value >= 0x80 ? `0x${f.value.toString(16)}` : caret(f.value);
+  return c;
 }
 
-function ttyCells(t: Tty): FieldCell[] {
+/** Where a tty sits in img.ttys: the N of the edit paths `ttys[N]…`. */
+const ttyIndexes = new WeakMap<Image, Map<Tty, number>>();
+export function ttyIndex(img: Image, t: Tty): number {
+  let m = ttyIndexes.get(img);
+  if (!m) ttyIndexes.set(img, (m = new Map(img.ttys.map((x, i) => [x, i]))));
+  return m.get(t) ?? -1;
+}
+
+function ttyFlagBits(base: string, value: number): BitControl[] {
+  return TTY_FLAG_BITS.map((b) => ({ name: b.name, path: `${base}.${b.name}`, doc: b.doc, set: Math.floor(value / 2 ** b.bit) % 2 === 1 }));
+}
+
+function termiosBits(base: string, key: keyof typeof TERMIOS_FLAGS, value: number): BitControl[] {
+  return TERMIOS_FLAGS[key].map((b) => {
+    if (!b.values) return { name: b.name, path: `${base}.${b.name}`, doc: b.doc, set: (value & b.mask) !== 0 };
+    const options = Object.values(b.values);
+    const cur = b.values[value & b.mask];
+    return { name: b.name, path: `${base}.${b.name}`, doc: b.doc, options: cur ? options : [...options, `0${(value & b.mask).toString(8)}`], current: cur ?? `0${(value & b.mask).toString(8)}` };
+  });
+}
+
+function ttyCells(t: Tty, n: number): FieldCell[] {
+  const base = n >= 0 ? `ttys[${n}]` : null;
+  const at = (p: string) => (base ? { path: `${base}.${p}` } : {});
+  const num = (p: string) => (base ? { path: `${base}.${p}`, control: 'number' as const } : {});
   const cells: FieldCell[] = [
-    cell(t.index, `/dev/pts/${t.index.value}`, String(t.index.value)),
+    cell(t.index, `/dev/pts/${t.index.value}`, String(t.index.value), num('index')),
     cell(t.driver_subtype, t.role, String(t.driver_subtype.value)),
-    cell(t.link_objref, t.link_objref.value ? `#${t.link_objref.value}` : 'none', String(t.link_objref.value)),
-    cell(t.file_objref, t.file_objref.value ? `#${t.file_objref.value}` : 'none', String(t.file_objref.value)),
+    cell(t.link_objref, t.link_objref.value ? `#${t.link_objref.value}` : 'none', String(t.link_objref.value), num('link_objref')),
+    cell(t.file_objref, t.file_objref.value ? `#${t.file_objref.value}` : 'none', String(t.file_objref.value), num('file_objref')),
   ];
   const tf = ttyFlagNames(t.flags.value);
-  cells.push(cell(t.flags, tf.join(' ') || '(none)', `0x${t.flags.value.toString(16)}`, { flags: tf }));
+  cells.push(cell(t.flags, tf.join(' ') || '(none)', `0x${t.flags.value.toString(16)}`, { flags: tf, ...at('flags'), ...(base ? { control: 'flags' as const, bits: ttyFlagBits(`${base}.flags`, t.flags.value) } : {}) }));
   for (const k of ['c_iflag', 'c_oflag', 'c_cflag', 'c_lflag'] as const) {
     const f = t.termios[k];
     const names = termiosFlagNames(k, f.value);
-    cells.push(cell(f, names.join(' ') || '(none)', oct(f.value), { flags: names }));
+    cells.push(cell(f, names.join(' ') || '(none)', oct(f.value), { flags: names, ...at(`termios.${k}`), ...(base ? { control: 'flags' as const, bits: termiosBits(`${base}.termios.${k}`, k, f.value) } : {}) }));
   }
-  cells.push(cell(t.termios.c_line, String(t.termios.c_line.value), String(t.termios.c_line.value)));
+  cells.push(cell(t.termios.c_line, String(t.termios.c_line.value), String(t.termios.c_line.value), num('termios.c_line')));
   t.termios.c_cc.forEach((c, i) => {
     const name = CC_NAMES[i] ?? `c_cc[${i}]`;
-    cells.push({ ...cell(c, CC_IS_COUNT[i] ? String(c.value) : caret(c.value), oct(c.value)), name, title: `c_cc[${i}]` });
+    const edit = base ? { path: `${base}.termios.c_cc[${i}]`, control: CC_IS_COUNT[i] ? ('number' as const) : ('cc' as const) } : {};
+    cells.push({ ...cell(c, CC_IS_COUNT[i] ? String(c.value) : caret(c.value), oct(c.value), edit), name, title: `c_cc[${i}]` });
   });
   const w = t.winsize;
-  for (const f of [w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel]) cells.push(cell(f, String(f.value), String(f.value)));
+  for (const f of [w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel]) cells.push(cell(f, String(f.value), String(f.value), num(`winsize.${f.name}`)));
+  if (t.truncated) for (const c of cells) if (c.size === 0) delete c.path, delete c.control, delete c.bits;
   return cells;
 }
 
 /** Fields whose difference between master and slave is worth marking (identity fields always differ). */
 const COMPARED = new Set(['index', 'flags', 'c_iflag', 'c_oflag', 'c_cflag', 'c_lflag', 'c_line', ...CC_NAMES, 'ws_row', 'ws_col', 'ws_xpixel', 'ws_ypixel']);
 
-function ttyView(t: Tty): TtyView {
-  return { record: t.record, offset: t.offset, role: t.role, objref: t.objref, index: t.index.value, device: `/dev/pts/${t.index.value}`, cells: ttyCells(t) };
+function ttyView(img: Image, t: Tty): TtyView {
+  return { record: t.record, offset: t.offset, role: t.role, objref: t.objref, index: t.index.value, device: `/dev/pts/${t.index.value}`, cells: ttyCells(t, img.decoded ? ttyIndex(img, t) : -1) };
 }
 
 /** Pty pairs: a slave with the master its link_objref names; lone ttys on their own. */
@@ -70,9 +99,9 @@ export function pairList(img: Image): { master: Tty | null; slave: Tty | null }[
   return pairs.sort((a, b) => a.first - b.first);
 }
 
-export function pairView(p: { master: Tty | null; slave: Tty | null }): PairView {
-  const m = p.master ? ttyView(p.master) : null;
-  const s = p.slave ? ttyView(p.slave) : null;
+export function pairView(img: Image, p: { master: Tty | null; slave: Tty | null }): PairView {
+  const m = p.master ? ttyView(img, p.master) : null;
+  const s = p.slave ? ttyView(img, p.slave) : null;
   if (m && s) {
     for (const c of m.cells) {
       if (!COMPARED.has(c.name)) continue;
@@ -87,7 +116,9 @@ export function pairView(p: { master: Tty | null; slave: Tty | null }): PairView
 const LDISC_CELLS = ['column', 'datalen', 'canon_column', 'canon_datalen', 'canon_data', 'minimum_to_wake'] as const;
 
 export function ldiscView(img: Image, t: Tty, l: Ldisc): LdiscView {
-  const cells = LDISC_CELLS.map((k) => cell(l[k], String(l[k].value), String(l[k].value)));
+  const n = img.decoded ? ttyIndex(img, t) : -1;
+  const edit = n >= 0 ? `ttys[${n}].ldisc` : null;
+  const cells = LDISC_CELLS.map((k) => cell(l[k], String(l[k].value), String(l[k].value), edit && l[k].size > 0 ? { path: `${edit}.${k}`, control: 'number' as const } : {}));
   const data = l.buffer?.data ?? new Uint8Array(0);
   const base = l.buffer?.dataOffset ?? 0;
   const icanon = l.icanon.value !== 0;
@@ -112,7 +143,10 @@ export function ldiscView(img: Image, t: Tty, l: Ldisc): LdiscView {
     icanon,
     cells,
     bitsSet: l.bools.filter((b) => b.value !== 0).map((b) => b.name),
-    bitsAll: l.bools.map((b) => ({ name: b.name, value: b.value, offset: b.offset })),
+    bitsAll: l.bools.map((b) => ({ name: b.name, value: b.value, offset: b.offset, ...(edit && b.size > 0 ? { path: `${edit}.${b.name}` } : {}) })),
+    ...(edit ? { dataPath: `${edit}.data` } : {}),
+    dataText: escapeBytes(data),
+    dataHex: Buffer.from(data).toString('hex').replace(/(..)(?!$)/g, '$1 '),
     lines,
     lineEnds: canon.lineEnds,
     readTail: canon.readTail,
