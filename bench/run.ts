@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [--runs N] [--quick] [--keep]
+// npm run bench [-- --json] [--runs N] [--quick] [--keep] [--save FILE.json]
 //
 // Every figure is a ratio against a baseline measured in the same run (medians of N >= 5 runs,
 // GC between runs, each measurement in its own child process):
@@ -6,7 +6,7 @@
 //     large opaque records and (b) 64 MiB of about one million small records
 //     (targets: <= 1.5x, issue 6; <= 2x, issue 2);
 //   * peak memory of parse+validate vs file size: peak RSS of a child that reads the file and runs
-//     openImage+validate, minus that of a child that only reads it (target <= 2x file size);
+//     openImage+validate, minus that of a child that only reads it (VmHWM; target <= 2x file size);
 //   * growth: shape (b) at 1, 4, 16, 64, 256 MiB, microseconds per MiB at each size and the ratio of
 //     the largest to the smallest per-MiB cost (linear: close to 1);
 //   * reference: the generated Kaitai parser over the whole stream (parseWholeStream) vs the read.
@@ -172,6 +172,8 @@ function main(): number {
       res.extras.push(r.ok ? { module: f, ok: true, figures: normaliseExtra(r.value) } : { module: f, ok: false, figures: [], error: r.error });
     }
 
+    const saveIdx = argv.indexOf('--save');
+    if (saveIdx >= 0 && argv[saveIdx + 1]) writeFileSync(argv[saveIdx + 1], JSON.stringify(res, null, 2) + '\n');
     if (json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
     else process.stdout.write(table(res));
     return 0;

@@ -10,6 +10,21 @@ import { validate } from '../../src/parser/validate/index.js';
 import { parseWholeStream } from '../../src/parser/kaitai.js';
 import { samplePair } from './ckpt-writer.js';
 
+/**
+ * Peak RSS of this process image: VmHWM from /proc (per address space, so it starts afresh at
+ * exec). getrusage's maxRSS does not: Linux carries the parent's peak over fork+exec, so every
+ * child of a large parent would report the parent's peak.
+ */
+function peakRss(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    /* not Linux */
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 function median(a: number[]): number {
@@ -69,7 +84,7 @@ if (mode === 'time' || mode === 'kaitai') {
 } else if (mode === 'mem-read' || mode === 'mem-parse') {
   warm();
   gc();
-  const before = process.resourceUsage().maxRSS * 1024;
+  const before = peakRss();
   const b = readFileSync(file);
   const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   let heapPeak = process.memoryUsage().heapUsed;
@@ -80,7 +95,7 @@ if (mode === 'time' || mode === 'kaitai') {
     heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
     out.diags = d.length;
   }
-  Object.assign(out, { size: bytes.length, maxRss: process.resourceUsage().maxRSS * 1024, rssBeforeRead: before, heapPeak });
+  Object.assign(out, { size: bytes.length, maxRss: peakRss(), rssBeforeRead: before, heapPeak });
 } else {
   process.stderr.write(`bench child: unknown mode ${mode}\n`);
   process.exit(2);

@@ -171,9 +171,19 @@ async function worker(o: Opts): Promise<void> {
     }
   };
 
-  for (const s of seeds) run(s, ['seed'], true);
+  for (const s of seeds) {
+    run(s, ['seed'], true);
+    await new Promise((r) => setImmediate(r));
+  }
   if (!corpus.length) corpus.push(...seeds);
+  let lastYield = Date.now();
   while (Date.now() < deadline) {
+    // Let the event loop run now and then: IPC messages (stats, findings with their inputs) are
+    // only flushed from it once the pipe is full, and the parent's watchdog lives on them.
+    if (Date.now() - lastYield > 100) {
+      await new Promise((r) => setImmediate(r));
+      lastYield = Date.now();
+    }
     const base = corpus[rng.int(corpus.length)];
     if (rng.chance(0.003)) {
       const big = amplify(base, rng, { other: () => corpus[rng.int(corpus.length)] });
@@ -185,7 +195,8 @@ async function worker(o: Opts): Promise<void> {
     run(m.bytes, m.ops, true);
   }
   send({ type: 'stats', execs, corpus: corpus.length, features: cov?.total ?? 0, cliRuns });
-  send({ type: 'done' });
+  // The last message is sent with a callback so that everything queued before it is flushed.
+  await new Promise<void>((r) => (process.send ? process.send({ type: 'done' }, undefined, {}, () => r()) : r()));
 }
 
 // ------------------------------------------------------------------------------------------ parent

@@ -85,6 +85,17 @@ export async function memoryProbe(dir: string, limit = 64 * 2 ** 20): Promise<Pr
   };
 }
 
+/** Peak RSS of this address space (VmHWM); getrusage's maxRSS would include the parent's peak. */
+function peakRss(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    /* not Linux */
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 async function child(listFile: string): Promise<void> {
   const { openImage } = await import('../../../src/parser/image.js');
   const { validate } = await import('../../../src/parser/validate/index.js');
@@ -96,12 +107,12 @@ async function child(listFile: string): Promise<void> {
   const d = validate(im);
   JSON.stringify(reportJson(im, d));
   reportText(im, d, 'x');
-  const base = process.resourceUsage().maxRSS * 1024;
+  const base = peakRss();
   let worstIdx = -1;
   let worstGrowth = 0;
   const list = JSON.parse(readFileSync(listFile, 'utf8')) as string[];
   list.forEach((f, i) => {
-    const before = process.resourceUsage().maxRSS * 1024;
+    const before = peakRss();
     const b = new Uint8Array(readFileSync(f));
     try {
       const img = openImage(b);
@@ -111,13 +122,13 @@ async function child(listFile: string): Promise<void> {
     } catch {
       // exceptions are the main fuzzer's business
     }
-    const g = process.resourceUsage().maxRSS * 1024 - before;
+    const g = peakRss() - before;
     if (g > worstGrowth) {
       worstGrowth = g;
       worstIdx = i;
     }
   });
-  const peak = process.resourceUsage().maxRSS * 1024;
+  const peak = peakRss();
   process.stdout.write(JSON.stringify({ base, peak, worstIdx, worstGrowth }) + '\n');
 }
 
