@@ -43,7 +43,9 @@ export class LdiscPanel {
     restoreFocus(this.body);
   }
 
+  private fillSeq = 0;
   private async fill(): Promise<void> {
+    const seq = ++this.fillSeq;
     clear(this.body);
     const init = this.init;
     if (!init) return;
@@ -53,6 +55,8 @@ export class LdiscPanel {
       return;
     }
     const r = await request('ldiscs', { start: this.pager.start, count: PAGE });
+    if (seq !== this.fillSeq) return; // a newer fill (a later edit) owns the panel
+    clear(this.body);
     this.pager.update(r.total);
     if (!r.items.length) this.body.append(h('p', { class: 'note', text: 'No line discipline records in this image.' }));
     for (const l of r.items) this.body.append(this.card(l));

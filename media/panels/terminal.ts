@@ -43,7 +43,9 @@ export class TerminalPanel {
     restoreFocus(this.body);
   }
 
+  private fillSeq = 0;
   private async fill(): Promise<void> {
+    const seq = ++this.fillSeq;
     const init = this.init;
     clear(this.body);
     if (!init) return;
@@ -53,6 +55,8 @@ export class TerminalPanel {
       return;
     }
     const r = await request('pairs', { start: this.pager.start, count: PAGE });
+    if (seq !== this.fillSeq) return; // a newer fill (a later edit) owns the panel
+    clear(this.body);
     this.pager.update(r.total);
     if (!r.pairs.length) this.body.append(h('p', { class: 'note', text: 'No TTY records in this image.' }));
     for (const p of r.pairs) this.body.append(this.pairTable(p));

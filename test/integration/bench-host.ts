@@ -13,6 +13,46 @@ interface Stats {
   modelBuilt?: boolean;
 }
 
+type Provider = import('../../src/extension/provider.js').CkptEditorProvider;
+
+/**
+ * Edit latency (issue 4): from the edit request to the webview's "rendered" ack of the new
+ * generation (host apply + model patch/rebuild + re-validation, then the webview's re-render),
+ * for field edits and pending-buffer edits on a tty in the middle of the image.
+ */
+async function editLatency(): Promise<Record<string, unknown>[]> {
+  const p = (await vscode.extensions.getExtension<{ provider: Provider }>('ckpt-inspector.ckpt-inspector')!.activate()).provider;
+  const e = p.active!;
+  const doc = e.document;
+  const img = doc.model.img;
+  if (!img) return [];
+  const slaves = img.ttys.map((t, i) => ({ t, i })).filter((x) => x.t.role === 'slave');
+  const n = slaves[Math.floor(slaves.length / 2)].i;
+  const steps: [string, string][] = [
+    [`ttys[${n}].termios.c_lflag.ECHO`, '0'],
+    [`ttys[${n}].winsize.ws_col`, '132'],
+    [`ttys[${n}].termios.c_cc.VINTR`, '^X'],
+    [`ttys[${n}].termios.c_lflag.ECHO`, '1'],
+    [`ttys[${n}].ldisc.data`, 'make bench\\n'],
+    [`ttys[${n}].ldisc.data`, 'make bench && ls\\n'],
+  ];
+  const outs: Record<string, unknown>[] = [];
+  for (const [path, value] of steps) {
+    const t0 = performance.now();
+    const r = p.edit(doc, path, value);
+    const hostDone = performance.now();
+    let render: { generation: number; at: number } | undefined;
+    while (!(render = e.rendered.find((x) => x.generation === r.generation))) {
+      if (performance.now() - t0 > 30000) throw new Error(`no render of ${path}`);
+      await new Promise((res) => setTimeout(res, 2));
+    }
+    const t = doc.editTimings.at(-1)!;
+    outs.push({ path, kind: /\.data$/.test(path) ? 'buffer' : 'field', model: t.model, hostMs: +t.hostMs.toFixed(1), editCallMs: +(hostDone - t0).toFixed(1), toRenderedMs: +(render.at - t0).toFixed(1) });
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  return outs;
+}
+
 export async function run(): Promise<void> {
   const file = process.env.CKPT_BENCH_FILE!;
   const out = process.env.CKPT_BENCH_RESULT!;
@@ -32,7 +72,8 @@ export async function run(): Promise<void> {
     const seen = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 1500));
     const after = (await vscode.commands.executeCommand<Stats>('ckptInspector.internal.stats'))!;
-    writeFileSync(out, JSON.stringify({ ok: true, openToRenderSeenMs: seen, stats: s, memoryBefore: before, memoryAfter: after.memory }));
+    const edits = await editLatency();
+    writeFileSync(out, JSON.stringify({ ok: true, openToRenderSeenMs: seen, stats: s, memoryBefore: before, memoryAfter: after.memory, edits }));
   } catch (e) {
     writeFileSync(out, JSON.stringify({ ok: false, error: String(e) }));
   }

@@ -6,7 +6,7 @@
 // `N passed, N failed`; exits non-zero on any failure or timeout.
 //   npm run test:integration            (CKPT_IT_TIMEOUT=seconds, CKPT_IT_KEEP=1 keeps the temp dir)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleHostModule, root, sleep, startWorkbench, waitUntil } from './workbench.mjs';
 
@@ -54,6 +54,8 @@ async function main() {
       const manifestPath = step('node', ['--import', 'tsx', 'test/integration/fixtures.ts', ws]).trim();
       manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
       log(`fixtures: ${manifest.source} images in ${ws}`);
+      copyFileSync(manifest.sample, join(ws, 'e2e-edit.ckpt'));
+      copyFileSync(join(root, 'test/fixtures/hostile-buffer.ckpt'), join(ws, 'hostile.ckpt'));
       resultFile = join(tmp, 'results.json');
       releaseFile = join(tmp, 'release');
       return { EXT_TEST_RESULT: resultFile, EXT_TEST_RELEASE: releaseFile, CKPT_TEST_MANIFEST: manifestPath, CKPT_TEST_WORKSPACE: ws };
@@ -89,6 +91,8 @@ async function main() {
       await sleep(1200);
       await shootAll(page, name);
     }
+    log('editing through the webview (Playwright) and the CLI');
+    await editChecks(page, wb.ws, releaseFile);
     const csp = consoleLines.filter((l) => /Content Security Policy|Refused to/.test(l));
     await check('no Content-Security-Policy violations in the console', async () => assert(csp.length === 0, csp.join('\n')));
     writeFileSync(releaseFile, '');
@@ -132,8 +136,10 @@ async function domChecks(page, m) {
     assert(title.trim() === `/dev/pts/${m.ptsIndex}`, title);
     const cell = await f.textContent('.cell[data-role="slave"][data-name="c_lflag"]');
     assert(/ICANON/.test(cell) && /ECHO/.test(cell) && cell.includes(`0${m.slaveLflag.toString(8)}`), cell);
-    const vintr = await f.textContent('.cell[data-role="slave"][data-name="VINTR"]');
-    assert(vintr.includes('^C'), vintr);
+    const vintr = await f.inputValue('.cell[data-role="slave"][data-name="VINTR"] input');
+    assert(vintr === '^C', vintr);
+    const echo = f.locator('.cell[data-role="slave"][data-name="c_lflag"] input[data-bit="ECHO"]');
+    assert((await echo.isChecked()) && (await f.locator('.cell[data-role="slave"][data-name="c_lflag"] input[data-bit="ICANON"]').isChecked()), 'ECHO and ICANON checkboxes checked');
     const diff = await f.locator('.cell.differs').count();
     assert(diff >= 2, `differs: ${diff}`);
   });
@@ -189,6 +195,139 @@ async function domChecks(page, m) {
   });
   await tab(f, 'terminal');
   await f.click('.cell[data-role="slave"][data-name="c_lflag"]');
+}
+
+/** Ask the extension host (suite/index.ts, while it waits) to open a file in the checkpoint editor. */
+async function openInEditor(releaseFile, file) {
+  rmSync(`${releaseFile}.open-done`, { force: true });
+  writeFileSync(`${releaseFile}.open`, file);
+  await waitUntil(`open ${file}`, async () => existsSync(`${releaseFile}.open-done`), 15000);
+}
+
+/** The rendered editor frame of `name` (the summary names the file). */
+async function frameOf(page, name) {
+  return waitUntil(
+    `the editor of ${name}`,
+    async () => {
+      for (const f of page.frames()) {
+        const ok = await f.evaluate((n) => document.body?.dataset.state === 'rendered' && document.querySelector('#app .sum-file')?.textContent === n, name).catch(() => false);
+        if (ok) return f;
+      }
+      return null;
+    },
+    30000,
+  );
+}
+
+const generationOf = (f) => f.evaluate(() => Number(document.body.dataset.generation));
+async function afterEdit(f, gen, what) {
+  await waitUntil(`re-render after ${what}`, async () => (await generationOf(f)) > gen && (await f.evaluate(() => document.body.dataset.state)) === 'rendered', 10000);
+}
+
+function cliJson(file) {
+  const r = spawnSync('node', ['bin/ckpt-inspect.js', '--json', file], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(r.stdout);
+}
+const ECHO = 0o10;
+
+async function editChecks(page, ws, releaseFile) {
+  const file = join(ws, 'e2e-edit.ckpt');
+  const before = cliJson(file);
+  const n = before.ttys.findIndex((t) => t.role === 'slave');
+  const slaveBefore = before.ttys[n];
+  await openInEditor(releaseFile, file);
+  let f = await frameOf(page, 'e2e-edit.ckpt');
+  const newCol = slaveBefore.winsize.ws_col === 132 ? 100 : 132;
+  const text = 'whoami\\n';
+  await check('edit in the webview: ECHO checkbox, winsize input, pending-buffer editor; Ctrl+S saves (checked with the CLI)', async () => {
+    await tab(f, 'terminal');
+    const echo = f.locator('.cell[data-role="slave"][data-name="c_lflag"] input[data-bit="ECHO"]');
+    assert(await echo.isChecked(), 'ECHO starts checked');
+    let gen = await generationOf(f);
+    await echo.click();
+    await afterEdit(f, gen, 'ECHO');
+    assert(!(await f.locator('.cell[data-role="slave"][data-name="c_lflag"] input[data-bit="ECHO"]').isChecked()), 'ECHO unchecked after the re-render');
+    assert((await f.evaluate(() => document.activeElement?.getAttribute('data-path'))) === `ttys[${n}].termios.c_lflag.ECHO`, 'focus stays on the checkbox');
+    // An invalid value is refused inline, nothing changes.
+    const col = f.locator('.cell[data-role="slave"][data-name="ws_col"] input');
+    await col.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('wide');
+    gen = await generationOf(f);
+    await page.keyboard.press('Enter');
+    await waitUntil('inline error', async () => (await f.locator('.cell[data-role="slave"][data-name="ws_col"] .edit-error').count()) === 1, 5000);
+    const err = await f.textContent('.cell[data-role="slave"][data-name="ws_col"] .edit-error');
+    assert(/is not a number/.test(err), err);
+    assert((await col.getAttribute('aria-invalid')) === 'true', 'aria-invalid');
+    assert((await generationOf(f)) === gen, 'no re-render for a refused edit');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(String(newCol));
+    await page.keyboard.press('Enter');
+    await afterEdit(f, gen, 'ws_col');
+    const shown = await f.inputValue('.cell[data-role="slave"][data-name="ws_col"] input');
+    assert(shown === String(newCol), `ws_col shows ${shown}, want ${newCol}; status: ${await f.textContent('.edit-status')}`);
+    await tab(f, 'ldisc');
+    const area = f.locator('.ldisc-card[aria-label^="line discipline of slave"] textarea.buffer-edit');
+    await area.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(text);
+    gen = await generationOf(f);
+    await page.keyboard.press('Control+Enter');
+    await afterEdit(f, gen, 'the pending buffer');
+    const lines = await f.$$eval('.ldisc-card[aria-label^="line discipline of slave"] .line code', (els) => els.map((e) => e.textContent));
+    assert(lines.includes('whoami\\n'), JSON.stringify(lines));
+    await page.keyboard.press('Control+S');
+    const saved = await waitUntil('the saved file', async () => {
+      const j = cliJson(file);
+      const s = j.ttys[n];
+      return (s.termios.c_lflag & ECHO) === 0 && s.winsize.ws_col === newCol && Buffer.from(s.ldisc.data, 'hex').toString() === 'whoami\n' ? j : null;
+    }, 10000);
+    assert(saved.diagnostics.filter((d) => d.severity === 'error').length === 0, 'no errors in the saved image');
+  });
+  await check('Ctrl+Z in the workbench undoes the buffer edit; Ctrl+S saves the previous value (CLI)', async () => {
+    await f.click('.summary');
+    const gen = await generationOf(f);
+    await page.keyboard.press('Control+Z');
+    await afterEdit(f, gen, 'undo');
+    await page.keyboard.press('Control+S');
+    await waitUntil('the file after undo + save', async () => {
+      const s = cliJson(file).ttys[n];
+      return (s.termios.c_lflag & ECHO) === 0 && s.winsize.ws_col === newCol && s.ldisc.data === slaveBefore.ldisc.data;
+    }, 10000);
+  });
+  await check('Hex: typing two hex digits overwrites the byte at the caret (an edit like any other)', async () => {
+    await f.focus('.hex-scroll');
+    await page.keyboard.press('Control+Home');
+    const cell = '.hex-bytes .b[data-off="12"]';
+    await f.waitForSelector(cell);
+    const old = parseInt(await f.textContent(cell), 16);
+    const want = (old ^ 0xff).toString(16).padStart(2, '0');
+    await f.click(cell);
+    const gen = await generationOf(f);
+    await page.keyboard.type(want);
+    await afterEdit(f, gen, 'hex edit');
+    await waitUntil(`byte 12 shows ${want}`, async () => (await f.textContent(cell)) === want, 5000);
+    await f.click('.summary');
+    const g2 = await generationOf(f);
+    await page.keyboard.press('Control+Z');
+    await afterEdit(f, g2, 'undo of the hex edit');
+  });
+  await openInEditor(releaseFile, join(ws, 'hostile.ckpt'));
+  f = await frameOf(page, 'hostile.ckpt');
+  await check('hostile buffer: markup in the pending input stays text (no script element), also in the buffer editor', async () => {
+    const hostile = '<script>alert(1)</script></textarea>';
+    await tab(f, 'ldisc');
+    const scripts = await f.$$eval('script', (els) => els.map((e) => ({ src: e.getAttribute('src'), text: e.textContent })));
+    // VS Code's own bootstrap script and ours (webview.js); nothing from the data.
+    assert(scripts.some((s) => /webview\.js$/.test(s.src ?? '')) && !scripts.some((s) => /alert\(1\)/.test(s.text ?? '')), JSON.stringify(scripts.map((s) => s.src)));
+    assert((await f.evaluate(() => document.querySelectorAll('#app script').length)) === 0, 'no script element inside the app');
+    const lines = await f.$$eval('.line code', (els) => els.map((e) => e.textContent));
+    assert(lines.includes(hostile), JSON.stringify(lines));
+    const values = await f.$$eval('textarea.buffer-edit', (els) => els.map((e) => e.value));
+    assert(values.includes(hostile), JSON.stringify(values));
+    assert((await f.locator('textarea').count()) === 2, 'exactly the two buffer editors: the data closed no textarea');
+    assert((await f.evaluate(() => document.body.dataset.rejectedMessages ?? '0')) === '0', 'no messages rejected');
+  });
 }
 
 async function shootAll(page, name) {

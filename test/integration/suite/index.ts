@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import * as MochaNs from 'mocha';
 import { registerTests } from './editor.test.js';
+import { registerEditTests } from './edit.test.js';
 
 type MochaCtor = new (o: Record<string, unknown>) => Mocha;
 const MochaClass: MochaCtor = ((MochaNs as unknown as { default?: MochaCtor }).default ?? (MochaNs as unknown as MochaCtor));
@@ -14,6 +15,7 @@ export async function run(): Promise<void> {
   const release = process.env.EXT_TEST_RELEASE;
   const mocha = new MochaClass({ ui: 'bdd', timeout: 30000, color: false });
   mocha.suite.emit('pre-require', globalThis, 'editor.test', mocha);
+  registerEditTests();
   registerTests();
   const failures: { title: string; error: string }[] = [];
   const passes: string[] = [];
@@ -32,6 +34,8 @@ export async function run(): Promise<void> {
   if (release) {
     // While waiting, the harness may ask for a colour theme (for its screenshots) through $release.theme.
     const themeFile = `${release}.theme`;
+    // … or to open a file in the checkpoint editor ($release.open holds its path).
+    const openFile = `${release}.open`;
     const until = Date.now() + 240000;
     while (!existsSync(release) && Date.now() < until) {
       if (existsSync(themeFile)) {
@@ -39,6 +43,12 @@ export async function run(): Promise<void> {
         rmSync(themeFile, { force: true });
         await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
         writeFileSync(`${release}.theme-done`, theme);
+      }
+      if (existsSync(openFile)) {
+        const file = readFileSync(openFile, 'utf8').trim();
+        rmSync(openFile, { force: true });
+        await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'ckptInspector.editor');
+        writeFileSync(`${release}.open-done`, file);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
