@@ -1,0 +1,32 @@
+// The webview/host message checks (src/shared/protocol.ts): only the protocol's types with
+// well-formed fields get through, in either direction.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkFromWebview, checkToWebview, MAX_EDIT_VALUE } from '../../src/shared/protocol.js';
+
+test('the webview accepts only host messages of the protocol', () => {
+  assert.equal(checkToWebview({ type: 'showPanel', panel: 'ldisc' })?.type, 'showPanel');
+  assert.equal(checkToWebview({ type: 'showPanel', panel: '<img onerror=x>' }), null);
+  assert.equal(checkToWebview({ type: 'response', id: 1, ok: false, error: 'bad' })?.type, 'response');
+  assert.equal(checkToWebview({ type: 'response', id: '1', ok: true, result: 1 }), null);
+  assert.equal(checkToWebview({ type: 'eval', code: 'alert(1)' }), null);
+  assert.equal(checkToWebview('init'), null);
+  assert.equal(checkToWebview(null), null);
+  assert.equal(checkToWebview({ type: 'reveal', hit: { offset: 1, length: 1, record: 0, treePath: ['a'], pageStarts: [0] } })?.type, 'reveal');
+  assert.equal(checkToWebview({ type: 'reveal', hit: { offset: 1, length: 1, record: 0, treePath: [{}], pageStarts: [0] } }), null);
+  assert.equal(checkToWebview({ type: 'init', data: { generation: 1, size: 10, fileName: 'x', diagnostics: [] } })?.type, 'init');
+  assert.equal(checkToWebview({ type: 'init', data: { generation: 1 } }), null);
+});
+
+test('the host accepts only webview messages of the protocol', () => {
+  assert.equal(checkFromWebview({ type: 'request', id: 3, name: 'edit', params: { path: 'ttys[0].index', value: '3' } })?.type, 'request');
+  assert.equal(checkFromWebview({ type: 'request', id: 3, name: 'edit', params: { path: 'ttys[0].index', value: 3 } }), null);
+  assert.equal(checkFromWebview({ type: 'request', id: 3, name: 'edit', params: { path: 'x', value: 'a'.repeat(MAX_EDIT_VALUE + 1) } }), null);
+  assert.equal(checkFromWebview({ type: 'request', id: 3, name: 'writeFile', params: {} }), null);
+  assert.equal(checkFromWebview({ type: 'request', id: 3, name: 'rows', params: { offset: 0, length: 'all' } }), null);
+  assert.equal(checkFromWebview({ type: 'rendered', generation: 2, phase: 'first', panel: 'terminal', ms: 3.5 })?.type, 'rendered');
+  assert.equal(checkFromWebview({ type: 'selection', selection: { offset: 1, length: 2 } })?.type, 'selection');
+  assert.equal(checkFromWebview({ type: 'selection', selection: { offset: 'x', length: 2 } }), null);
+  assert.equal(checkFromWebview({ type: 'panel', panel: 'hex' }), null);
+  assert.deepEqual(checkFromWebview({ type: 'ready', extra: 1 }), { type: 'ready' });
+});
