@@ -106,6 +106,10 @@ class Reader {
     else value = Number(this.view.getBigUint64(o, this.le));
     return { value, offset: o, size: d.size, name: d.name };
   }
+  raw(rec: number, d: FieldDesc): number {
+    const o = rec + d.offset;
+    return d.size === 4 ? (d.signed ? this.view.getInt32(o, this.le) : this.view.getUint32(o, this.le)) : d.size === 2 ? this.view.getUint16(o, this.le) : this.view.getUint8(o);
+  }
   field(rec: number, layout: RecordLayout, name: string, signed = false): Field {
     return this.at(rec, desc(layout, name, signed));
   }
@@ -189,7 +193,7 @@ export function openImage(input: Uint8Array): Image {
   img.decoded = true;
 
   const src = { bytes, littleEndian };
-  const stack: { objref: number; objtype: number; rec: number; objrefIdx: number }[] = [];
+  const stack: LazyObjref[] = [];
   const claimed = new Uint8Array(index.count); // LDISC/BUFFER records consumed by a TTY
   // Stack depths of the pending entries by the record type that satisfies them (each list
   // ascending), so that a record finds its owner without scanning the stack: with a run of OBJREFs
@@ -198,7 +202,7 @@ export function openImage(input: Uint8Array): Image {
   const popTo = (d: number): void => {
     while (stack.length > d) {
       const e = stack.pop()!;
-      const prim = PRIMARY.get(e.objtype);
+      const prim = PRIMARY.get(e.type);
       if (prim !== undefined) pendingByType.get(prim)!.pop();
     }
   };
@@ -209,16 +213,14 @@ export function openImage(input: Uint8Array): Image {
     if (!whole(i)) continue;
     if (t === R_OBJREF) {
       if (lens[i] < OBJREF_LEN) continue;
-      const objtype = rd.at(o, D.objtype);
-      const objref = rd.at(o, D.objref);
-      const ref: ObjrefRec = { record: i, offset: o, objtype, objref, target: -1 };
-      const prim = PRIMARY.get(objtype.value);
+      const ref = new LazyObjref(rd, i, o, rd.raw(o, D.objtype), rd.raw(o, D.objref));
+      const prim = PRIMARY.get(ref.type);
       if (prim !== undefined) {
         let l = pendingByType.get(prim);
         if (!l) pendingByType.set(prim, (l = []));
         l.push(stack.length);
       }
-      stack.push({ objref: objref.value, objtype: objtype.value, rec: i, objrefIdx: img.objrefs.length });
+      stack.push(ref);
       img.objrefs.push(ref);
       continue;
     }
@@ -228,7 +230,7 @@ export function openImage(input: Uint8Array): Image {
     if (top >= 0) {
       // The top entry when its type matches (or is one without a record type of its own and the
       // record is not an LDISC/BUFFER already claimed), else the highest pending entry of this type.
-      const primTop = PRIMARY.get(stack[top].objtype);
+      const primTop = PRIMARY.get(stack[top].type);
       let d = -1;
       if (primTop === t || (primTop === undefined && !claimed[i])) d = top;
       else {
@@ -241,16 +243,16 @@ export function openImage(input: Uint8Array): Image {
       }
     }
     if (owner) {
-      img.objrefs[owner.objrefIdx].target = i;
-      if (!img.objects.has(owner.objref)) {
-        const entry: ObjectEntry = { objref: owner.objref, objtype: owner.objtype, objrefRecord: owner.rec, record: i };
-        img.objects.set(owner.objref, entry);
+      owner.target = i;
+      if (!img.objects.has(owner.ref)) {
+        const entry: ObjectEntry = { objref: owner.ref, objtype: owner.type, objrefRecord: owner.record, record: i };
+        img.objects.set(owner.ref, entry);
       }
     }
 
     switch (t) {
       case R_TTY: {
-        const own = owner && owner.objtype === O_TTY ? { objref: owner.objref, rec: owner.rec } : { objref: null, rec: -1 };
+        const own = owner && owner.type === O_TTY ? { objref: owner.ref, rec: owner.record } : { objref: null, rec: -1 };
         const tty = readTty(src, rd, i, o, lens[i], own);
         // The LDISC (and its BUFFER) that follow belong to this tty.
         const j = i + 1;
@@ -269,12 +271,8 @@ export function openImage(input: Uint8Array): Image {
       }
       case R_FILE: {
         if (lens[i] < FILE_GENERIC_LEN) break;
-        const f_type = rd.at(o, D.f_type);
-        const refDesc = f_type.value === FILE_TYPE.TTY ? D.tty_objref : f_type.value === FILE_TYPE.PIPE ? D.pipe_objref : f_type.value === FILE_TYPE.SOCKET ? D.sock_objref : null;
-        const ref = refDesc && lens[i] >= refDesc.offset + refDesc.size ? rd.at(o, refDesc) : null;
-        const objref = owner && owner.objtype === O_FILE ? owner.objref : null;
-        const fr: FileRec = { record: i, offset: o, len: lens[i], objref, f_type, ref };
-        img.files.push(fr);
+        const objref = owner && owner.type === O_FILE ? owner.ref : null;
+        img.files.push(new LazyFile(rd, i, o, lens[i], objref));
         break;
       }
       case R_FILE_TABLE: {
@@ -282,7 +280,7 @@ export function openImage(input: Uint8Array): Image {
         const ft: FileTable = {
           record: i,
           offset: o,
-          objref: owner && owner.objtype === O_FILE_TABLE ? owner.objref : null,
+          objref: owner && owner.type === O_FILE_TABLE ? owner.ref : null,
           fdt_nfds: rd.at(o, D.fdt_nfds),
           fds: [],
         };
@@ -292,30 +290,14 @@ export function openImage(input: Uint8Array): Image {
       case R_FILE_DESC: {
         if (lens[i] < FILE_DESC_LEN) break;
         const table = img.fileTables.length - 1;
-        const fd: FileDesc = {
-          record: i,
-          offset: o,
-          len: lens[i],
-          table,
-          fd_objref: rd.at(o, D.fd_objref),
-          fd_descriptor: rd.at(o, D.fd_descriptor),
-          fd_close_on_exec: rd.at(o, D.fd_close_on_exec),
-        };
+        const fd = new LazyFileDesc(rd, i, o, lens[i], table);
         img.fds.push(fd);
         if (table >= 0) img.fileTables[table].fds.push(fd);
         break;
       }
       case R_SIGNAL: {
         if (lens[i] < SIGNAL_LEN) break;
-        const s: SignalRec = {
-          record: i,
-          offset: o,
-          len: lens[i],
-          tty_objref: rd.at(o, D.sig_tty_objref),
-          tty_pgrp: rd.at(o, D.sig_tty_pgrp),
-          tty_old_pgrp: rd.at(o, D.sig_tty_old_pgrp),
-        };
-        img.signals.push(s);
+        img.signals.push(new LazySignal(rd, i, o, lens[i]));
         break;
       }
       case R_TAIL:
@@ -326,6 +308,83 @@ export function openImage(input: Uint8Array): Image {
     }
   }
   return img;
+}
+
+// The records of which an image may hold millions (OBJREF, FILE, FILE_DESC, SIGNAL) are one small
+// object each; their Fields are read from the bytes when asked for, so that a million-record image
+// does not keep several million long-lived objects (which cost more in GC than the parse itself).
+
+class LazyObjref implements ObjrefRec {
+  target = -1;
+  constructor(
+    private readonly rd: Reader,
+    readonly record: number,
+    readonly offset: number,
+    /** objtype and objref as numbers, for the hot paths. */
+    readonly type: number,
+    readonly ref: number,
+  ) {}
+  get objtype(): Field {
+    return this.rd.at(this.offset, D.objtype);
+  }
+  get objref(): Field {
+    return this.rd.at(this.offset, D.objref);
+  }
+}
+
+class LazyFile implements FileRec {
+  constructor(
+    private readonly rd: Reader,
+    readonly record: number,
+    readonly offset: number,
+    readonly len: number,
+    readonly objref: number | null,
+  ) {}
+  get f_type(): Field {
+    return this.rd.at(this.offset, D.f_type);
+  }
+  get ref(): Field | null {
+    const t = this.rd.raw(this.offset, D.f_type);
+    const d = t === FILE_TYPE.TTY ? D.tty_objref : t === FILE_TYPE.PIPE ? D.pipe_objref : t === FILE_TYPE.SOCKET ? D.sock_objref : null;
+    return d && this.len >= d.offset + d.size ? this.rd.at(this.offset, d) : null;
+  }
+}
+
+class LazyFileDesc implements FileDesc {
+  constructor(
+    private readonly rd: Reader,
+    readonly record: number,
+    readonly offset: number,
+    readonly len: number,
+    readonly table: number,
+  ) {}
+  get fd_objref(): Field {
+    return this.rd.at(this.offset, D.fd_objref);
+  }
+  get fd_descriptor(): Field {
+    return this.rd.at(this.offset, D.fd_descriptor);
+  }
+  get fd_close_on_exec(): Field {
+    return this.rd.at(this.offset, D.fd_close_on_exec);
+  }
+}
+
+class LazySignal implements SignalRec {
+  constructor(
+    private readonly rd: Reader,
+    readonly record: number,
+    readonly offset: number,
+    readonly len: number,
+  ) {}
+  get tty_objref(): Field {
+    return this.rd.at(this.offset, D.sig_tty_objref);
+  }
+  get tty_pgrp(): Field {
+    return this.rd.at(this.offset, D.sig_tty_pgrp);
+  }
+  get tty_old_pgrp(): Field {
+    return this.rd.at(this.offset, D.sig_tty_old_pgrp);
+  }
 }
 
 function readHeader(rd: Reader, rec: number): HeaderInfo {

@@ -99,13 +99,13 @@ export interface Tty {
 }
 
 export interface FileRec {
-  record: number;
-  offset: number;
-  len: number;
-  objref: number | null;
-  f_type: Field;
+  readonly record: number;
+  readonly offset: number;
+  readonly len: number;
+  readonly objref: number | null;
+  readonly f_type: Field;
   /** tty_objref, pipe_objref or sock_objref, for the specialised file types. */
-  ref: Field | null;
+  readonly ref: Field | null;
 }
 
 export interface FileTable {
@@ -117,23 +117,23 @@ export interface FileTable {
 }
 
 export interface FileDesc {
-  record: number;
-  offset: number;
-  len: number;
+  readonly record: number;
+  readonly offset: number;
+  readonly len: number;
   /** Index of its table in `fileTables`, or -1 when no FILE_TABLE came before. */
-  table: number;
-  fd_objref: Field;
-  fd_descriptor: Field;
-  fd_close_on_exec: Field;
+  readonly table: number;
+  readonly fd_objref: Field;
+  readonly fd_descriptor: Field;
+  readonly fd_close_on_exec: Field;
 }
 
 export interface SignalRec {
-  record: number;
-  offset: number;
-  len: number;
-  tty_objref: Field;
-  tty_pgrp: Field;
-  tty_old_pgrp: Field;
+  readonly record: number;
+  readonly offset: number;
+  readonly len: number;
+  readonly tty_objref: Field;
+  readonly tty_pgrp: Field;
+  readonly tty_old_pgrp: Field;
 }
 
 export interface ObjectEntry {
@@ -146,10 +146,13 @@ export interface ObjectEntry {
 }
 
 export interface ObjrefRec {
-  record: number;
-  offset: number;
-  objtype: Field;
-  objref: Field;
+  readonly record: number;
+  readonly offset: number;
+  /** objtype and objref values (the Fields below carry their byte ranges). */
+  readonly type: number;
+  readonly ref: number;
+  readonly objtype: Field;
+  readonly objref: Field;
   /** The object's own record, or -1. */
   target: number;
 }

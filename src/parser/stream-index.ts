@@ -90,7 +90,15 @@ function findResync(view: DataView, from: number, size: number, le: boolean): nu
 export function indexStream(bytes: Uint8Array, littleEndian: boolean): StreamIndex {
   const size = bytes.length;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const g = new Growable(Math.max(16, Math.min(1 << 16, (size >>> 6) + 16)));
+  // Count the records of the sound prefix first (a tight loop, no allocation) so the arrays are
+  // allocated once at their final size instead of being doubled and copied as they fill.
+  let sound = 0;
+  for (let q = 0; q + HDR_SIZE <= size; sound++) {
+    const len = view.getUint32(q + 4, littleEndian);
+    if (len < HDR_SIZE || q + len > size) break;
+    q += len;
+  }
+  const g = new Growable(sound + 16);
   const problems: FramingProblem[] = [];
   let p = 0;
   while (p < size) {

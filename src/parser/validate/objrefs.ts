@@ -29,20 +29,21 @@ export function checkObjrefs(img: Image, sink: Sink): void {
       at(sink, 'error', 'OBJREF_LEN', hdrField(img, i, 'len'), `OBJREF record ${i} has len ${index.lens[i]}; restart requires ${LAYOUT.objref.len}.`, i);
     }
   }
-  const seen = new Map<number, number>();
+  const seen = new Set<number>();
   for (const r of img.objrefs) {
-    if (r.objref.value <= 0) {
-      at(sink, 'error', 'OBJREF_INVALID', fieldPlace(r.objref), `objref ${r.objref.value} is not positive; objrefs start at 1.`, r.record);
+    if (r.ref <= 0) {
+      at(sink, 'error', 'OBJREF_INVALID', fieldPlace(r.objref), `objref ${r.ref} is not positive; objrefs start at 1.`, r.record);
     }
-    if (!(r.objtype.value > 0 && r.objtype.value < OBJ_MAX)) {
-      at(sink, 'error', 'OBJREF_TYPE', fieldPlace(r.objtype), `objtype ${r.objtype.value} is not a v18 object type.`, r.record);
+    if (!(r.type > 0 && r.type < OBJ_MAX)) {
+      at(sink, 'error', 'OBJREF_TYPE', fieldPlace(r.objtype), `objtype ${r.type} is not a v18 object type.`, r.record);
     }
-    const first = seen.get(r.objref.value);
-    if (first !== undefined) {
-      at(sink, 'error', 'OBJREF_DUPLICATE', fieldPlace(r.objref), `objref ${r.objref.value} is introduced again (first at record ${first}); restart refuses a second object with the same objref.`, r.record);
-    } else seen.set(r.objref.value, r.record);
+    if (seen.has(r.ref)) {
+      const first = img.objects.get(r.ref);
+      const where = first && first.objrefRecord !== r.record ? ` (first at record ${first.objrefRecord})` : '';
+      at(sink, 'error', 'OBJREF_DUPLICATE', fieldPlace(r.objref), `objref ${r.ref} is introduced again${where}; restart refuses a second object with the same objref.`, r.record);
+    } else seen.add(r.ref);
     if (r.target < 0) {
-      at(sink, 'error', 'OBJREF_NO_OBJECT', fieldPlace(r.objtype), `OBJREF ${r.objref.value} (${objName(r.objtype.value)}) is not followed by its object's record.`, r.record);
+      at(sink, 'error', 'OBJREF_NO_OBJECT', fieldPlace(r.objtype), `OBJREF ${r.ref} (${objName(r.type)}) is not followed by its object's record.`, r.record);
     }
   }
   // A reserved objref that an object also carries: restart fails at whichever comes later.
