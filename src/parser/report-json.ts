@@ -5,6 +5,7 @@ import type { Diagnostic, Image, Tty } from './model.js';
 import { buildGraph } from './graph.js';
 import { toHex } from './names.js';
 import { FILE_TYPE } from './layout.js';
+import { limitDiagnostics } from './validate/index.js';
 
 export interface TtyJson {
   objref: number | null;
@@ -62,8 +63,12 @@ export function ttyJson(t: Tty): TtyJson {
   };
 }
 
+/** At most this many diagnostics of one code go into the JSON; `diagnosticsOmitted` counts the rest. */
+export const JSON_DIAGNOSTICS_PER_CODE = 1000;
+
 export function reportJson(img: Image, diagnostics: Diagnostic[]) {
   const { index } = img;
+  const limited = limitDiagnostics(diagnostics, JSON_DIAGNOSTICS_PER_CODE);
   const records = new Array(index.count);
   for (let i = 0; i < index.count; i++) {
     records[i] = { offset: index.offsets[i], type: index.types[i], typeName: img.decoded ? recordTypeName(index.types[i]) : null, len: index.lens[i] };
@@ -92,7 +97,8 @@ export function reportJson(img: Image, diagnostics: Diagnostic[]) {
       offset: o.record >= 0 ? index.offsets[o.record] : null,
     })),
     graph: buildGraph(img),
-    diagnostics: diagnostics.map((d) => ({
+    diagnosticsOmitted: limited.omitted,
+    diagnostics: limited.shown.map((d) => ({
       severity: d.severity,
       code: d.code,
       message: d.message,

@@ -4,6 +4,7 @@ import type { Diagnostic, Image, Tty } from './model.js';
 import { buildGraph } from './graph.js';
 import { caret, CC_IS_COUNT, CC_NAMES, escapeBytes, TERMIOS_FLAGS, termiosFlagNames, ttyFlagNames } from './names.js';
 import { analyseCanon } from './validate/ldisc.js';
+import { limitDiagnostics } from './validate/index.js';
 import { Enums, enumName } from './kaitai.js';
 
 const hex = (n: number, w = 0) => `0x${n.toString(16).padStart(w, '0')}`;
@@ -17,6 +18,8 @@ function formatTime(sec: bigint): string {
 export interface TextOptions {
   /** List at most this many records (the rest are summarised). */
   maxRecords?: number;
+  /** List at most this many diagnostics of one code. */
+  maxPerCode?: number;
 }
 
 export function reportText(img: Image, diags: Diagnostic[], file: string, opts: TextOptions = {}): string {
@@ -50,7 +53,9 @@ export function reportText(img: Image, diags: Diagnostic[], file: string, opts: 
   }
 
   out.push('', diags.length ? 'Diagnostics:' : 'Diagnostics: none');
-  for (const d of diags) out.push(`  ${d.severity.padEnd(7)} ${d.code} at offset ${d.offset} (${hex(d.offset)}), field ${d.field}: ${d.message}`);
+  const { shown, omitted } = limitDiagnostics(diags, opts.maxPerCode ?? 50);
+  for (const d of shown) out.push(`  ${d.severity.padEnd(7)} ${d.code} at offset ${d.offset} (${hex(d.offset)}), field ${d.field}: ${d.message}`);
+  for (const [code, n] of Object.entries(omitted)) out.push(`  … ${n} more ${code} (use --json for more)`);
   const errors = diags.filter((d) => d.severity === 'error').length;
   const warnings = diags.filter((d) => d.severity === 'warning').length;
   out.push('', `${errors} error(s), ${warnings} warning(s)`);

@@ -27,3 +27,20 @@ export function validate(img: Image): Diagnostic[] {
 export function errorCount(diags: Diagnostic[]): number {
   return diags.filter((d) => d.severity === 'error').length;
 }
+
+/**
+ * At most `perCode` diagnostics of each code, in order, and how many of each were left out: a
+ * damaged image can repeat one problem a hundred thousand times, which helps nobody in a report.
+ */
+export function limitDiagnostics(diags: Diagnostic[], perCode: number): { shown: Diagnostic[]; omitted: Record<string, number> } {
+  const count = new Map<string, number>();
+  const shown: Diagnostic[] = [];
+  const omitted: Record<string, number> = {};
+  for (const d of diags) {
+    const n = (count.get(d.code) ?? 0) + 1;
+    count.set(d.code, n);
+    if (n <= perCode) shown.push(d);
+    else omitted[d.code] = (omitted[d.code] ?? 0) + 1;
+  }
+  return { shown, omitted };
+}
