@@ -9,6 +9,7 @@ import type {
 } from './model.js';
 import { bitmapLayoutForArch } from './read-flags.js';
 import { indexStream } from './stream-index.js';
+import { ObjrefTable } from './objref-table.js';
 import { PTY_TYPE_MASTER, PTY_TYPE_SLAVE } from './names.js';
 
 export const V18_REV = 2;
@@ -170,7 +171,7 @@ export function openImage(input: Uint8Array): Image {
     index,
     header: null,
     objrefs: [],
-    objects: new Map(),
+    objects: new ObjrefTable<ObjectEntry>(),
     ttys: [],
     files: [],
     fileTables: [],

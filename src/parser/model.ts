@@ -4,6 +4,7 @@
 import type { DecodedNode } from './kaitai.js';
 import type { StreamIndex } from './stream-index.js';
 import type { BitmapLayout } from './read-flags.js';
+import type { ObjrefTable } from './objref-table.js';
 
 export interface Field<T = number> {
   value: T;
@@ -211,7 +212,7 @@ export interface Image {
   header: HeaderInfo | null;
   objrefs: ObjrefRec[];
   /** First object per objref. */
-  objects: Map<number, ObjectEntry>;
+  objects: ObjrefTable<ObjectEntry>;
   ttys: Tty[];
   files: FileRec[];
   fileTables: FileTable[];

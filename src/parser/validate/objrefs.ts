@@ -4,6 +4,23 @@ import { Enums, enumName } from '../kaitai.js';
 import { LAYOUT, OBJ, T } from '../layout.js';
 import type { Field, Image } from '../model.js';
 import { at, fieldPlace, hdrField, Sink } from './diag.js';
+import { ObjrefSet } from '../objref-table.js';
+import type { ObjrefRec } from '../model.js';
+
+/** The OBJREF record at record index `rec` (img.objrefs is in stream order: binary search). */
+function objrefAt(img: Image, rec: number): ObjrefRec | undefined {
+  const a = img.objrefs;
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = a[mid].record;
+    if (r === rec) return a[mid];
+    if (r < rec) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
 
 
 /** Reserved objrefs: each master's file_objref, with the field that reserves it. */
@@ -29,7 +46,7 @@ export function checkObjrefs(img: Image, sink: Sink): void {
       at(sink, 'error', 'OBJREF_LEN', hdrField(img, i, 'len'), `OBJREF record ${i} has len ${index.lens[i]}; restart requires ${LAYOUT.objref.len}.`, i);
     }
   }
-  const seen = new Set<number>();
+  const seen = new ObjrefSet();
   for (const r of img.objrefs) {
     if (r.ref <= 0) {
       at(sink, 'error', 'OBJREF_INVALID', fieldPlace(r.objref), `objref ${r.ref} is not positive; objrefs start at 1.`, r.record);
@@ -48,7 +65,7 @@ export function checkObjrefs(img: Image, sink: Sink): void {
   }
   // A reserved objref that an object also carries: restart fails at whichever comes later.
   const reservedAt = new Map<number, Field>();
-  const refByRecord = new Map(img.objrefs.map((r) => [r.record, r]));
+
   for (const t of img.ttys) {
     if (t.role !== 'master' || t.file_objref.value <= 0) continue;
     const v = t.file_objref.value;
@@ -59,7 +76,7 @@ export function checkObjrefs(img: Image, sink: Sink): void {
     }
     reservedAt.set(v, t.file_objref);
     const obj = img.objects.get(v);
-    const ref = obj ? refByRecord.get(obj.objrefRecord) : undefined;
+    const ref = obj ? objrefAt(img, obj.objrefRecord) : undefined;
     if (!ref) continue;
     if (ref.offset > t.file_objref.offset) {
       at(sink, 'error', 'REF_RESERVED_USED', fieldPlace(ref.objref), `objref ${v} is the master's reserved file_objref (record ${t.record}); restart has already used it for the ptmx file.`, ref.record);
