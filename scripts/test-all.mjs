@@ -11,8 +11,19 @@ const run = (cmd, args) => {
 
 let failed = 0;
 const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync('package.json', 'utf8')));
-if (pkg.scripts['test:integration']) failed |= run('npm', ['run', '--silent', 'test:integration']) !== 0;
-if (pkg.scripts['fuzz']) failed |= run('npm', ['run', '--silent', 'fuzz', '--', '--seconds', process.env.FUZZ_SECONDS ?? '60']) !== 0;
+const fuzzSeconds = process.env.FUZZ_SECONDS ?? '60';
+if (pkg.scripts['test:integration']) {
+  // The suite drives a real workbench in a browser on a loaded 2-core machine; one rerun is allowed,
+  // and said, so that a timing hiccup does not hide every other result. Two failures fail CI.
+  let rc = run('npm', ['run', '--silent', 'test:integration']);
+  if (rc !== 0) {
+    console.log('\ntest:integration failed; running it once more (a second failure fails the build)');
+    rc = run('npm', ['run', '--silent', 'test:integration']);
+  }
+  failed |= rc !== 0;
+}
+if (pkg.scripts['fuzz']) failed |= run('npm', ['run', '--silent', 'fuzz', '--', '--seconds', fuzzSeconds]) !== 0;
+if (existsSync('scripts/fuzz-helper.sh')) failed |= run('sh', ['scripts/fuzz-helper.sh', fuzzSeconds]) !== 0;
 const unit = readdirSync('test/unit').filter((f) => f.endsWith('.test.ts')).map((f) => `test/unit/${f}`);
 failed |= run('node', ['--import', 'tsx', '--test', '--test-concurrency=1', ...unit]) !== 0;
 process.exit(failed ? 1 : 0);
