@@ -1,7 +1,7 @@
 // The webview entry: a summary bar, the Structure tree on the left, tabbed panels (Terminal, Line
 // discipline, Graph, Problems) above the Hex view on the right. Handshake: post `ready`, render the
 // `init` the host answers, then post `rendered` once the first screen is complete.
-import type { FieldHit, InitData, PanelId, ToWebview } from '../src/shared/protocol.js';
+import type { FieldHit, InitData, PanelId, ToWebview, UpdateData } from '../src/shared/protocol.js';
 import { clear, h } from './dom.js';
 import { onHost, post, save, saved } from './rpc.js';
 import { select } from './selection.js';
@@ -56,6 +56,7 @@ function showPanel(id: PanelId, focus = false): void {
   save({ panel: id });
   post({ type: 'panel', panel: id });
   if (id === 'graph') void graph.fill();
+  if (id === 'problems') problems.shown();
 }
 tablist.addEventListener('click', (e) => {
   const b = (e.target as HTMLElement).closest<HTMLElement>('[data-panel]');
@@ -84,7 +85,7 @@ function fmtSize(n: number): string {
   return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 }
 
-function renderSummary(d: InitData): void {
+function renderSummary(d: Omit<InitData, 'diagnostics' | 'cause'>): void {
   clear(summary);
   const item = (label: string, value: string, cls = '') => h('span', { class: `sum-item ${cls}` }, h('span', { class: 'sum-label', text: label }), h('span', { class: 'sum-value', text: value }));
   summary.append(
@@ -131,10 +132,48 @@ async function onInit(d: InitData): Promise<void> {
   requestAnimationFrame(() => requestAnimationFrame(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t0, phases })));
 }
 
+/**
+ * After an edit: patch what changed in place. The visible panel, the hex view and the tree (when
+ * they show a changed record or byte) first, then `rendered`; hidden panels catch up afterwards.
+ */
+async function onUpdate(d: UpdateData): Promise<void> {
+  const t1 = performance.now();
+  generation = d.generation;
+  document.body.dataset.generation = String(d.generation);
+  document.body.dataset.state = 'loading';
+  renderSummary(d);
+  if (d.diagnostics) problems.update(d, d.diagnostics, current === 'problems');
+  const phases: Record<string, number> = { update: t1 - t0 };
+  const timed = (name: string, p: Promise<void>) => p.then(() => void (phases[name] = performance.now() - t1));
+  const later: (() => Promise<void>)[] = [];
+  const jobs: Promise<void>[] = [timed('hex', hexPanel.refresh(d.size, d.generation, d.editable, d.ranges))];
+  if (d.diagnostics || structure.shows(d.records)) jobs.push(timed('structure', structure.refresh()));
+  for (const [id, p] of [['terminal', terminal], ['ldisc', ldisc]] as const) {
+    if (!p.shows(d.records)) {
+      p.init = d;
+      continue;
+    }
+    if (current === id) jobs.push(timed(id, p.load(d)));
+    else later.push(() => p.load(d));
+  }
+  if (d.records === null) {
+    if (current === 'graph') jobs.push(timed('graph', graph.load(d, true)));
+    else later.push(() => graph.load(d, false));
+  }
+  await Promise.all(jobs);
+  if (generation === d.generation) document.body.dataset.state = 'rendered';
+  requestAnimationFrame(() => requestAnimationFrame(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t1, phases })));
+  // Hidden panels: after the visible ones are on screen (and before the person can switch to them, in practice).
+  for (const f of later) await f();
+}
+
 onHost((msg: ToWebview) => {
   switch (msg.type) {
     case 'init':
       onInit(msg.data).catch((e: unknown) => post({ type: 'error', message: String(e) }));
+      break;
+    case 'update':
+      onUpdate(msg.data).catch((e: unknown) => post({ type: 'error', message: String(e) }));
       break;
     case 'reveal': {
       const hit: FieldHit = msg.hit;

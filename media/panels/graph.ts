@@ -2,7 +2,7 @@
 // Reserved objrefs and missing objects get their own node styles; dangling edges are dashed. Nodes
 // are focusable: arrow keys move to the nearest node in that direction, Enter selects its record.
 import dagre from '@dagrejs/dagre';
-import type { GraphView, InitData } from '../../src/shared/protocol.js';
+import type { GraphView, InitSummary } from '../../src/shared/protocol.js';
 import { clear, h, s } from '../dom.js';
 import { request } from '../rpc.js';
 import { onSelect, select } from '../selection.js';
@@ -25,7 +25,7 @@ export class GraphPanel {
   private readonly note: HTMLElement;
   private placed: Placed[] = [];
   private focusRecord: number | null = null;
-  private init: InitData | null = null;
+  private init: InitSummary | null = null;
   private shownFor: number | null | undefined = undefined;
   private partial = false;
 
@@ -58,7 +58,7 @@ export class GraphPanel {
   }
 
   /** New model; the layout runs now only if the Graph tab is showing, else when it is first shown. */
-  async load(init: InitData, visible: boolean): Promise<void> {
+  async load(init: InitSummary, visible: boolean): Promise<void> {
     this.init = init;
     this.shownFor = undefined;
     this.placed = [];

@@ -63,6 +63,22 @@ export class HexPanel {
     return Math.min(this.rows * this.rowH, MAX_SCROLL_PX);
   }
 
+  /**
+   * After an edit: drop the cached bytes of `ranges` (all of them when null: lengths changed) and
+   * redraw the screen; the scroll position, caret and selection stay.
+   */
+  async refresh(size: number, generation: number, editable: boolean, ranges: { offset: number; length: number }[] | null): Promise<void> {
+    if (ranges === null || size !== this.size || editable !== this.editable) return this.load(size, generation, editable);
+    this.generation = generation;
+    this.nibble = null;
+    for (const r of ranges) {
+      for (let c = Math.floor(r.offset / CHUNK); c * CHUNK < r.offset + Math.max(1, r.length); c++) this.chunks.delete(c);
+    }
+    this.loading.clear();
+    await this.fetchVisible();
+    this.paint();
+  }
+
   /** Start over for a (re)loaded file; resolves once the first screen of bytes is drawn. */
   async load(size: number, generation: number, editable = false): Promise<void> {
     this.editable = editable;

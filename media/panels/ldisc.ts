@@ -1,6 +1,6 @@
 // Line discipline: the pending buffer of each tty as text with escapes, split into the complete lines
 // (line ends from read_flags) and the partial line, plus column, canon_*, the state bits and a hexdump.
-import type { InitData, LdiscView } from '../../src/shared/protocol.js';
+import type { InitSummary, LdiscView } from '../../src/shared/protocol.js';
 import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { select } from '../selection.js';
@@ -13,7 +13,7 @@ export class LdiscPanel {
   readonly el: HTMLElement;
   private readonly body: HTMLElement;
   private readonly pager: Pager;
-  private init: InitData | null = null;
+  init: InitSummary | null = null;
 
   constructor() {
     this.body = h('div', { class: 'ldiscs' });
@@ -36,7 +36,17 @@ export class LdiscPanel {
     });
   }
 
-  async load(init: InitData): Promise<void> {
+  /** Does the panel show one of `records` (null: anything may have changed)? */
+  shows(records: number[] | null): boolean {
+    if (records === null) return true;
+    const set = new Set(records);
+    for (const el of Array.from(this.body.querySelectorAll<HTMLElement>('.ldisc-card'))) {
+      for (const k of ['rec', 'tty']) if (el.dataset[k] !== undefined && set.has(Number(el.dataset[k]))) return true;
+    }
+    return false;
+  }
+
+  async load(init: InitSummary): Promise<void> {
     this.init = init;
     if (init.cause !== 'edit') this.pager.start = 0;
     await this.fill();
@@ -126,7 +136,7 @@ export class LdiscPanel {
       : 'raw mode: read_flags carries no line ends';
     return h(
       'section',
-      { class: 'ldisc-card', 'aria-label': `line discipline of ${l.title}` },
+      { class: 'ldisc-card', 'aria-label': `line discipline of ${l.title}`, 'data-rec': l.record, 'data-tty': l.ttyRecord },
       h('h3', { class: 'pair-title' }, this.pickable(`LDISC record ${l.record}`, l.offset, 560, `${l.title} · LDISC record ${l.record}`)),
       facts,
       bits,

@@ -1,5 +1,5 @@
 // Problems: the validator's diagnostics; choosing one reveals its bytes and the field that holds them.
-import type { DiagnosticView, InitData } from '../../src/shared/protocol.js';
+import type { DiagnosticView, InitData, InitSummary } from '../../src/shared/protocol.js';
 import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { select } from '../selection.js';
@@ -26,7 +26,25 @@ export class ProblemsPanel {
     });
   }
 
+  /** A new list after an edit: drawn now when the tab shows, else when it is first shown. */
+  update(init: InitSummary, diags: DiagnosticView[], visible: boolean): void {
+    this.pending = { ...init, diagnostics: diags };
+    if (visible) this.shown();
+  }
+
+  /** The Problems tab is showing: draw a list that came while it was hidden. */
+  shown(): void {
+    const p = this.pending;
+    if (!p) return;
+    const focus = this.focus;
+    this.load(p);
+    this.focus = Math.min(focus, Math.max(0, this.diags.length - 1));
+  }
+
+  private pending: InitData | null = null;
+
   load(init: InitData): void {
+    this.pending = null;
     this.diags = init.diagnostics;
     this.focus = 0;
     clear(this.list);

@@ -51,6 +51,14 @@ export class StructurePanel {
     this.paint();
   }
 
+  /** Does the tree hold (loaded) a node of one of `records` (null: anything may have changed)? */
+  shows(records: number[] | null): boolean {
+    if (records === null) return true;
+    const set = new Set(records);
+    for (const it of this.items.values()) if (it.node.record !== undefined && set.has(it.node.record)) return true;
+    return false;
+  }
+
   /** After an edit: the same tree with fresh labels and severities, expanded nodes kept open. */
   async refresh(): Promise<void> {
     const r = await request('children', { id: 'root', start: 0 });

@@ -1,7 +1,7 @@
 // Terminal: each pty pair, master and slave side by side; flags by name with the raw value, c_cc in
 // ^C notation, winsize; values that differ between the two sides are marked. Clicking a value (or
 // Enter on it) selects its bytes.
-import type { FieldCell, InitData, PairView, TtyView } from '../../src/shared/protocol.js';
+import type { FieldCell, InitSummary, PairView, TtyView } from '../../src/shared/protocol.js';
 import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { onSelect, select } from '../selection.js';
@@ -35,8 +35,19 @@ export class TerminalPanel {
     });
   }
 
-  private init: InitData | null = null;
-  async load(init: InitData): Promise<void> {
+
+  /** Does the panel show one of `records` (null: anything may have changed)? */
+  shows(records: number[] | null): boolean {
+    if (records === null) return true;
+    const set = new Set(records);
+    for (const el of Array.from(this.body.querySelectorAll<HTMLElement>('.cell[data-rec]'))) {
+      for (const k of ['rec']) if (el.dataset[k] !== undefined && set.has(Number(el.dataset[k]))) return true;
+    }
+    return false;
+  }
+
+  init: InitSummary | null = null;
+  async load(init: InitSummary): Promise<void> {
     this.init = init;
     if (init.cause !== 'edit') this.pager.start = 0;
     await this.fill();

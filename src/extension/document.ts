@@ -53,6 +53,8 @@ export class CkptDocument implements vscode.CustomDocument {
   private changeSeq = 0;
   private savedSeq = 0;
   private lastSaveAt = -Infinity;
+  /** What the last edit (undo, redo) changed: records re-read by a patch (null after a rebuild), ranges rewritten in place (null when lengths changed). */
+  lastChange: { records: number[] | null; ranges: { offset: number; length: number }[] | null } = { records: null, ranges: null };
   /** Why the model last changed, for the webview (keep its place after an edit). */
   lastCause: 'open' | 'edit' | 'reload' = 'open';
 
@@ -148,6 +150,10 @@ export class CkptDocument implements vscode.CustomDocument {
       this.warmSoon();
     }
     this._generation++;
+    this.lastChange = {
+      records: how === 'patched' ? this._model.lastPatchRecords : null,
+      ranges: splices.every((s) => s.remove === s.insert.length) ? splices.map((s) => ({ offset: s.offset, length: s.insert.length })) : null,
+    };
     this.editTimings.push({ path, kind, generation: this._generation, at: t0, hostMs: performance.now() - t0, model: how });
     if (this.editTimings.length > 50) this.editTimings.shift();
     this.lastCause = 'edit';

@@ -13,7 +13,7 @@ import { reportJson } from '../parser/report-json.js';
 import { indexStream, StreamIndex } from '../parser/stream-index.js';
 import { validate } from '../parser/validate/index.js';
 import { LAYOUT, T } from '../parser/layout.js';
-import type { DiagnosticView, FieldHit, InitData, Requests, Selection } from '../shared/protocol.js';
+import type { ByteRange, DiagnosticView, FieldHit, InitData, Requests, Selection, UpdateData } from '../shared/protocol.js';
 import { Structure } from './views/structure.js';
 import { graphView, ldiscList, ldiscView, pairList, pairView } from './views/model-views.js';
 
@@ -104,6 +104,19 @@ export class CkptModel {
   }
 
   init(generation: number, timings: Record<string, number>, cause: InitData['cause'] = 'open'): InitData {
+    return { ...this.summary(generation, timings), diagnostics: this.diagnosticViews(), cause };
+  }
+
+  /** After an edit: the summary, the diagnostics only when they changed, what changed. */
+  update(generation: number, timings: Record<string, number>, diagnosticsChanged: boolean, records: number[] | null, ranges: ByteRange[] | null): UpdateData {
+    return { ...this.summary(generation, timings), diagnostics: diagnosticsChanged ? this.diagnosticViews() : null, cause: 'edit', records, ranges };
+  }
+
+  private diagnosticViews(): DiagnosticView[] {
+    return this.diagnostics.slice(0, MAX_DIAGNOSTICS_SENT).map(diagView);
+  }
+
+  private summary(generation: number, timings: Record<string, number>): Omit<InitData, 'diagnostics' | 'cause'> {
     const counts = { error: 0, warning: 0, info: 0 };
     for (const d of this.diagnostics) counts[d.severity]++;
     const archId = this.bytes.length >= 18 ? this.bytes[16] | (this.bytes[17] << 8) : -1;
@@ -122,14 +135,15 @@ export class CkptModel {
       ldiscCount: this.ldiscs().length,
       graphNodes: this.graph?.nodes.length ?? 0,
       graphEdges: this.graph?.edges.length ?? 0,
-      diagnostics: this.diagnostics.slice(0, MAX_DIAGNOSTICS_SENT).map(diagView),
       diagnosticsTotal: this.diagnostics.length,
       counts,
       timings: { ...this.timings, ...timings },
       editable: this.img !== null && this.img.decoded,
-      cause,
     };
   }
+
+  /** Records whose values the last patch() re-read (the pty pairs, their LDISC and BUFFER records). */
+  lastPatchRecords: number[] = [];
 
   private patchMap: Map<number, { f: Field<number | Uint8Array>; t: Tty }> | null = null;
 
@@ -183,6 +197,7 @@ export class CkptModel {
     const kept = this.diagnostics.filter((d) => !local(d));
     this.diagnostics = [...kept, ...fresh].sort((a, b) => a.offset - b.offset || rank[a.severity] - rank[b.severity]);
     this.structure.setSeverities(this.diagnostics);
+    this.lastPatchRecords = [...records];
     this.timings.patch = performance.now() - t0;
     return true;
   }

@@ -37,6 +37,8 @@ export const SAVE_ANYWAY = 'Save Anyway';
 
 export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocument> {
   private readonly editors = new Set<EditorState>();
+  /** Pending publications of a document's diagnostics to the Problems panel, by URI. */
+  private readonly publishTimers = new Map<string, NodeJS.Timeout>();
   private lastActive: EditorState | undefined;
   private readonly changeEmitter = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<CkptDocument>>();
   readonly onDidChangeCustomDocument = this.changeEmitter.event;
@@ -74,10 +76,25 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const maxTtys = vscode.workspace.getConfiguration('ckptInspector').get<number>('fullModelMaxTtys', DEFAULT_MAX_TTYS);
     const doc = await CkptDocument.create(uri, maxTtys, ctx.backupId);
     const publish = () => this.diagnostics.set(uri, toVsDiagnostics(doc.model.diagnostics));
-    publish();
-    doc.onDidChangeModel(() => {
-      publish();
-      for (const e of this.editorsOf(uri)) this.sendInit(e);
+    let key = diagnosticsKey(doc.model.diagnostics);
+    // The Problems panel after the first render has had its turn (and after an edit's re-render).
+    const publishSoon = (ms: number) => {
+      clearTimeout(this.publishTimers.get(uri.toString()));
+      this.publishTimers.set(uri.toString(), setTimeout(publish, ms));
+    };
+    publishSoon(300);
+    doc.onDidChangeModel((cause) => {
+      const k = diagnosticsKey(doc.model.diagnostics);
+      const changed = k !== key;
+      key = k;
+      if (cause === 'edit') {
+        // Only what changed: the summary, the diagnostics when they differ, the records and bytes touched.
+        for (const e of this.editorsOf(uri)) this.sendUpdate(e, changed);
+        if (changed) publishSoon(50);
+      } else {
+        for (const e of this.editorsOf(uri)) this.sendInit(e);
+        publishSoon(0);
+      }
     });
     // Another editor of the same file may be open; the document outlives none of them.
     return doc;
@@ -105,7 +122,11 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     });
     panel.onDidDispose(() => {
       this.editors.delete(state);
-      if (this.editorsOf(document.uri).length === 0) this.diagnostics.delete(document.uri);
+      if (this.editorsOf(document.uri).length === 0) {
+        clearTimeout(this.publishTimers.get(document.uri.toString()));
+        this.publishTimers.delete(document.uri.toString());
+        this.diagnostics.delete(document.uri);
+      }
     });
     webview.onDidReceiveMessage((raw: unknown) => {
       const msg = checkFromWebview(raw);
@@ -153,6 +174,13 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     }
     timings.init = performance.now() - m.open;
     e.post({ type: 'init', data: d.model.init(d.generation, timings, d.lastCause) });
+  }
+
+  private sendUpdate(e: EditorState, diagnosticsChanged: boolean): void {
+    if (!e.ready) return;
+    const d = e.document;
+    const { records, ranges } = d.lastChange;
+    e.post({ type: 'update', data: d.model.update(d.generation, { update: performance.now() - d.marks.open }, diagnosticsChanged, records, ranges) });
   }
 
   private answer(e: EditorState, id: number, name: RequestName, params: unknown): void {
@@ -260,6 +288,13 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
   async backupCustomDocument(document: CkptDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
     return document.backup(context.destination);
   }
+}
+
+/** Identity of a diagnostics list (what the views show of it): equal keys, nothing to resend. */
+function diagnosticsKey(ds: readonly { severity: string; code: string; message: string; offset: number; length: number; field: string; record?: number }[]): string {
+  let s = '';
+  for (const d of ds) s += `${d.severity}\u0000${d.code}\u0000${d.offset}\u0000${d.length}\u0000${d.field}\u0000${d.record ?? ''}\u0000${d.message}\n`;
+  return s;
 }
 
 export function makeNonce(): string {

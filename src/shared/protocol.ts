@@ -4,7 +4,7 @@
 // Handshake: the webview posts `ready`; the host answers `init` (summary, counts, diagnostics).
 // Data comes on demand through `request` → `response` pairs keyed by id (hex rows as ArrayBuffer,
 // tree children, pty pairs, …). The host pushes `reveal` (go to an offset / record) and `reload`
-// (the file changed on disk: a new `init`). The webview reports `selection` changes and `rendered`.
+// (the file changed on disk: a new `init`); after an edit, `update` says what changed. The webview reports `selection` changes and `rendered`.
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -46,6 +46,29 @@ export interface InitData {
   editable: boolean;
   /** Why this init was sent: first open, an edit/undo/redo, a reload from disk or a revert. */
   cause: 'open' | 'edit' | 'reload';
+}
+
+/** What the panels need of an init or update (everything but the diagnostics list). */
+export type InitSummary = Omit<InitData, 'diagnostics'>;
+
+/** A byte range of the file. */
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/**
+ * After an edit (undo, redo): what changed, so the webview patches the panels in place instead of
+ * reloading them. Everything of InitData but the diagnostics, which come only when they changed.
+ */
+export interface UpdateData extends Omit<InitData, 'diagnostics' | 'cause'> {
+  cause: 'edit';
+  /** The new list (as in InitData), or null when it is the same as the last one sent. */
+  diagnostics: DiagnosticView[] | null;
+  /** Records whose values changed (views showing them reload), or null: anything may have changed. */
+  records: number[] | null;
+  /** Byte ranges rewritten in place, or null: lengths changed, any byte may have moved. */
+  ranges: ByteRange[] | null;
 }
 
 /** A node of the Structure tree. */
@@ -229,6 +252,7 @@ export type FromWebview =
 
 export type ToWebview =
   | { type: 'init'; data: InitData }
+  | { type: 'update'; data: UpdateData }
   | { type: 'response'; id: number; ok: true; result: unknown }
   | { type: 'response'; id: number; ok: false; error: string }
   | { type: 'reveal'; hit: FieldHit; panel?: PanelId }
@@ -263,6 +287,14 @@ export function checkToWebview(m: unknown): ToWebview | null {
   switch (m.type) {
     case 'init':
       return isObj(m.data) && isInt(m.data.generation) && isInt(m.data.size) && isStr(m.data.fileName, 4096) && Array.isArray(m.data.diagnostics) ? (m as ToWebview) : null;
+    case 'update': {
+      const d = m.data;
+      if (!isObj(d) || !isInt(d.generation) || !isInt(d.size) || !isStr(d.fileName, 4096) || !isObj(d.counts)) return null;
+      if (d.diagnostics !== null && !Array.isArray(d.diagnostics)) return null;
+      if (d.records !== null && !(Array.isArray(d.records) && d.records.every(isInt))) return null;
+      if (d.ranges !== null && !(Array.isArray(d.ranges) && d.ranges.every((r) => isObj(r) && isInt(r.offset) && isInt(r.length)))) return null;
+      return m as ToWebview;
+    }
     case 'response':
       if (!isInt(m.id)) return null;
       if (m.ok === true) return m as ToWebview;
