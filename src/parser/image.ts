@@ -368,6 +368,15 @@ class LazyFileDesc implements FileDesc {
   get fd_close_on_exec(): Field {
     return this.rd.at(this.offset, D.fd_close_on_exec);
   }
+  get fileRef(): number {
+    return this.rd.raw(this.offset, D.fd_objref);
+  }
+  get fd(): number {
+    return this.rd.raw(this.offset, D.fd_descriptor);
+  }
+  get cloexec(): number {
+    return this.rd.raw(this.offset, D.fd_close_on_exec);
+  }
 }
 
 class LazySignal implements SignalRec {

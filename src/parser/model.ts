@@ -126,6 +126,10 @@ export interface FileDesc {
   readonly fd_objref: Field;
   readonly fd_descriptor: Field;
   readonly fd_close_on_exec: Field;
+  /** The same three values as plain numbers (no Field is made: the validator's hot path). */
+  readonly fileRef: number;
+  readonly fd: number;
+  readonly cloexec: number;
 }
 
 export interface SignalRec {

@@ -6,6 +6,8 @@ import { at, fieldPlace, hdrField, Sink } from './diag.js';
 import { checkRef } from './objrefs.js';
 
 const INODE = 1;
+/** One past the last v18 file type (from the ksy enum). */
+const FILE_TYPE_MAX = Math.max(...Object.values(Enums.fileType).filter((v): v is number => typeof v === 'number')) + 1;
 const SOCK = 14;
 
 export function checkFiles(img: Image, sink: Sink): void {
@@ -23,13 +25,20 @@ export function checkFiles(img: Image, sink: Sink): void {
   for (const f of img.files) {
     const ft = f.f_type.value;
     const lay = fileLayoutFor(ft);
-    if (!enumName(Enums.fileType, ft) || ft === 0) {
+    if (!(ft > 0 && ft < FILE_TYPE_MAX)) {
       at(sink, 'error', 'FILE_TYPE', fieldPlace(f.f_type), `f_type ${ft} is not a v18 file type.`, f.record);
       continue;
     }
     if (lay && f.len !== lay.len) {
       at(sink, 'error', 'FILE_LEN', hdrField(img, f.record, 'len'), `A ${enumName(Enums.fileType, ft)} FILE has len ${f.len}; restart requires ${lay.len}.`, f.record);
       continue;
+    }
+    const ref = f.ref;
+    if (ref && ref.value > 0) {
+      // The common case, a reference to an object of the right type restored earlier, makes no diagnostic.
+      const obj = img.objects.get(ref.value);
+      const want = ft === FILE_TYPE.TTY ? OBJ.TTY : ft === FILE_TYPE.PIPE ? INODE : SOCK;
+      if (obj && obj.objtype === want && obj.objrefRecord < f.record) continue;
     }
     if (ft === FILE_TYPE.TTY && f.ref) {
       if (f.ref.value <= 0) at(sink, 'error', 'FILE_TTY_OBJREF', fieldPlace(f.ref), `tty_objref ${f.ref.value} must be positive.`, f.record);
@@ -43,16 +52,20 @@ export function checkFiles(img: Image, sink: Sink): void {
   img.fileTables.forEach((table) => {
     const seen = new Set<number>();
     for (const d of table.fds) {
-      const fd = d.fd_descriptor.value;
+      const fd = d.fd;
       if (fd < 0) at(sink, 'error', 'FILE_DESC_FD', fieldPlace(d.fd_descriptor), `fd_descriptor ${fd} is negative.`, d.record);
       else if (seen.has(fd)) at(sink, 'error', 'FILE_DESC_FD', fieldPlace(d.fd_descriptor), `fd ${fd} appears twice in one file table.`, d.record);
       seen.add(fd);
     }
   });
+  const OBJ_FILE = OBJ.FILE;
   for (const d of img.fds) {
     if (d.table < 0) at(sink, 'error', 'FILE_DESC_ORPHAN', hdrField(img, d.record, 'type'), 'A FILE_DESC with no FILE_TABLE before it.', d.record);
-    if (d.fd_close_on_exec.value > 1) at(sink, 'warning', 'FILE_DESC_CLOEXEC', fieldPlace(d.fd_close_on_exec), `fd_close_on_exec is ${d.fd_close_on_exec.value}, not 0 or 1.`, d.record);
-    checkRef(img, sink, d.fd_objref, d.record, [OBJ.FILE], 'a descriptor');
+    if (d.cloexec > 1) at(sink, 'warning', 'FILE_DESC_CLOEXEC', fieldPlace(d.fd_close_on_exec), `fd_close_on_exec is ${d.cloexec}, not 0 or 1.`, d.record);
+    // The common case, a descriptor of a FILE restored earlier, is settled without making Fields.
+    const obj = img.objects.get(d.fileRef);
+    if (obj && obj.objtype === OBJ_FILE && obj.objrefRecord < d.record) continue;
+    checkRef(img, sink, d.fd_objref, d.record, [OBJ_FILE], "a descriptor");
   }
   for (const s of img.signals) {
     if (s.tty_objref.value !== 0) checkRef(img, sink, s.tty_objref, s.record, [OBJ.TTY], 'a controlling tty');
