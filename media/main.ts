@@ -108,6 +108,11 @@ function renderSummary(d: Omit<InitData, 'diagnostics' | 'cause'>): void {
   tabButtons.get('problems')!.textContent = `Problems (${d.diagnosticsTotal})`;
 }
 
+/** Once the browser has laid out and painted what was appended: the next frame, then a task after it. */
+function afterPaint(f: () => void): void {
+  requestAnimationFrame(() => setTimeout(f, 0));
+}
+
 let generation = 0;
 async function onInit(d: InitData): Promise<void> {
   const first = generation === 0;
@@ -115,21 +120,23 @@ async function onInit(d: InitData): Promise<void> {
   document.body.dataset.generation = String(d.generation);
   document.body.dataset.state = 'loading';
   renderSummary(d);
-  problems.load(d);
+  // Only the visible panel is drawn before the first screen; the others right after it.
+  problems.update(d, d.diagnostics, false);
   if (d.cause !== 'edit') showPanel(current);
   const phases: Record<string, number> = { init: performance.now() - t0 };
   const timed = (name: string, p: Promise<void>) => p.then(() => void (phases[name] = performance.now() - t0));
-  await Promise.all([
-    timed('structure', d.cause === 'edit' ? structure.refresh() : structure.load()),
-    timed('hex', hexPanel.load(d.size, d.generation, d.editable)),
-    timed('terminal', terminal.load(d)),
-    timed('ldisc', ldisc.load(d)),
-    timed('graph', graph.load(d, current === 'graph')),
-  ]);
-  document.body.dataset.state = 'rendered';
+  const later: (() => Promise<void>)[] = [];
+  const jobs = [timed('structure', d.cause === 'edit' ? structure.refresh() : structure.load()), timed('hex', hexPanel.load(d.size, d.generation, d.editable)), timed('graph', graph.load(d, current === 'graph'))];
+  for (const [id, p] of [['terminal', terminal], ['ldisc', ldisc]] as const) {
+    if (current === id) jobs.push(timed(id, p.load(d)));
+    else later.push(() => p.load(d));
+  }
+  await Promise.all(jobs);
   if (first) select(null, 'host');
-  // Two frames: the browser has laid out and painted what was appended.
-  requestAnimationFrame(() => requestAnimationFrame(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t0, phases })));
+  // The browser has laid out and painted what was appended.
+  afterPaint(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t0, phases }));
+  for (const f of later) await f();
+  if (generation === d.generation) document.body.dataset.state = 'rendered';
 }
 
 /**
@@ -161,10 +168,10 @@ async function onUpdate(d: UpdateData): Promise<void> {
     else later.push(() => graph.load(d, false));
   }
   await Promise.all(jobs);
-  if (generation === d.generation) document.body.dataset.state = 'rendered';
-  requestAnimationFrame(() => requestAnimationFrame(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t1, phases })));
-  // Hidden panels: after the visible ones are on screen (and before the person can switch to them, in practice).
+  afterPaint(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t1, phases }));
+  // Hidden panels: after the visible ones are on screen; `data-state` says when all are current.
   for (const f of later) await f();
+  if (generation === d.generation) document.body.dataset.state = 'rendered';
 }
 
 onHost((msg: ToWebview) => {

@@ -38,7 +38,7 @@ export const SAVE_ANYWAY = 'Save Anyway';
 export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocument> {
   private readonly editors = new Set<EditorState>();
   /** Pending publications of a document's diagnostics to the Problems panel, by URI. */
-  private readonly publishTimers = new Map<string, NodeJS.Timeout>();
+  private readonly publishTimers = new Map<string, { timer: NodeJS.Timeout; run: () => void }>();
   private lastActive: EditorState | undefined;
   private readonly changeEmitter = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<CkptDocument>>();
   readonly onDidChangeCustomDocument = this.changeEmitter.event;
@@ -77,12 +77,19 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const doc = await CkptDocument.create(uri, maxTtys, ctx.backupId);
     const publish = () => this.diagnostics.set(uri, toVsDiagnostics(doc.model.diagnostics));
     let key = diagnosticsKey(doc.model.diagnostics);
-    // The Problems panel after the first render has had its turn (and after an edit's re-render).
+    // The Problems panel once the webview has rendered (its messages pass the workbench's thread,
+    // which the markers would hold up), or after `ms` without a render.
     const publishSoon = (ms: number) => {
-      clearTimeout(this.publishTimers.get(uri.toString()));
-      this.publishTimers.set(uri.toString(), setTimeout(publish, ms));
+      const k = uri.toString();
+      clearTimeout(this.publishTimers.get(k)?.timer);
+      const run = () => {
+        clearTimeout(this.publishTimers.get(k)?.timer);
+        this.publishTimers.delete(k);
+        publish();
+      };
+      this.publishTimers.set(k, { timer: setTimeout(run, ms), run });
     };
-    publishSoon(300);
+    publishSoon(3000);
     doc.onDidChangeModel((cause) => {
       const k = diagnosticsKey(doc.model.diagnostics);
       const changed = k !== key;
@@ -90,10 +97,10 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
       if (cause === 'edit') {
         // Only what changed: the summary, the diagnostics when they differ, the records and bytes touched.
         for (const e of this.editorsOf(uri)) this.sendUpdate(e, changed);
-        if (changed) publishSoon(50);
+        if (changed) publishSoon(1000);
       } else {
         for (const e of this.editorsOf(uri)) this.sendInit(e);
-        publishSoon(0);
+        publishSoon(1000);
       }
     });
     // Another editor of the same file may be open; the document outlives none of them.
@@ -123,7 +130,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     panel.onDidDispose(() => {
       this.editors.delete(state);
       if (this.editorsOf(document.uri).length === 0) {
-        clearTimeout(this.publishTimers.get(document.uri.toString()));
+        clearTimeout(this.publishTimers.get(document.uri.toString())?.timer);
         this.publishTimers.delete(document.uri.toString());
         this.diagnostics.delete(document.uri);
       }
@@ -151,6 +158,8 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
         if (msg.phase === 'first') {
           e.rendered.push({ generation: msg.generation, at: performance.now(), ms: msg.ms, ...(msg.phases ? { phases: msg.phases } : {}) });
           e.document.marks.rendered ??= performance.now();
+          const pub = this.publishTimers.get(e.document.uri.toString());
+          if (pub && msg.generation === e.document.generation) setTimeout(pub.run, 0);
         }
         break;
       case 'panel':
