@@ -147,9 +147,11 @@ async function worker(o: Opts): Promise<void> {
     execs++;
     for (const f of out.findings) {
       if (f.kind === 'slow' && out.ms < 5 * (100 + 1000 * (bytes.length / 2 ** 20))) {
-        // Confirm once (GC pauses, JIT): only a repeat offender is a finding.
-        const again = checkInput(bytes);
-        if (!again.findings.some((x) => x.kind === 'slow')) continue;
+        // Confirm (GC pauses, JIT, a loaded CI machine): only an input that is slow on three more
+        // tries is a finding; a real superlinear path is slow every time.
+        let confirmed = true;
+        for (let k = 0; k < 3 && confirmed; k++) confirmed = checkInput(bytes).findings.some((x) => x.kind === 'slow');
+        if (!confirmed) continue;
       }
       report(bytes, f, ops);
     }
