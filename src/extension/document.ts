@@ -235,10 +235,21 @@ export class CkptDocument implements vscode.CustomDocument {
   }
 
   private warmTimer: NodeJS.Timeout | undefined;
-  /** After the first render has had its turn: prepare the model for fast field edits. */
-  private warmSoon(): void {
+  /**
+   * After the first render has had its turn: prepare the model for fast field edits (a few hundred
+   * ms on a large image). Run when a webview reports its render (rendered()), else after `ms`.
+   */
+  private warmSoon(ms = 3000): void {
     clearTimeout(this.warmTimer);
-    this.warmTimer = setTimeout(() => this._model.warm(), 500);
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = undefined;
+      this._model.warm();
+    }, ms);
+  }
+
+  /** A webview has drawn this document's model: warm it now (once). */
+  rendered(): void {
+    if (this.warmTimer !== undefined) this.warmSoon(20);
   }
 
   dispose(): void {

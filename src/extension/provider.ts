@@ -160,6 +160,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
           e.document.marks.rendered ??= performance.now();
           const pub = this.publishTimers.get(e.document.uri.toString());
           if (pub && msg.generation === e.document.generation) setTimeout(pub.run, 0);
+          if (msg.generation === e.document.generation) e.document.rendered();
         }
         break;
       case 'panel':
