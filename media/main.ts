@@ -3,7 +3,7 @@
 // `init` the host answers, then post `rendered` once the first screen is complete.
 import type { FieldHit, InitData, PanelId, ToWebview, UpdateData } from '../src/shared/protocol.js';
 import { clear, h } from './dom.js';
-import { onHost, post, save, saved } from './rpc.js';
+import { onHost, post, save, saved, setPrefetched } from './rpc.js';
 import { select } from './selection.js';
 import { GraphPanel } from './panels/graph.js';
 import { HexPanel } from './panels/hex.js';
@@ -119,6 +119,7 @@ async function onInit(d: InitData): Promise<void> {
   generation = d.generation;
   document.body.dataset.generation = String(d.generation);
   document.body.dataset.state = 'loading';
+  setPrefetched(d.prefetched);
   renderSummary(d);
   // Only the visible panel is drawn before the first screen; the others right after it.
   problems.update(d, d.diagnostics, false);
@@ -136,7 +137,10 @@ async function onInit(d: InitData): Promise<void> {
   // The browser has laid out and painted what was appended.
   afterPaint(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t0, phases }));
   for (const f of later) await f();
-  if (generation === d.generation) document.body.dataset.state = 'rendered';
+  if (generation === d.generation) {
+    setPrefetched([]); // never answer a later request with these (the model may have moved on)
+    document.body.dataset.state = 'rendered';
+  }
 }
 
 /**
@@ -148,6 +152,7 @@ async function onUpdate(d: UpdateData): Promise<void> {
   generation = d.generation;
   document.body.dataset.generation = String(d.generation);
   document.body.dataset.state = 'loading';
+  setPrefetched([]);
   renderSummary(d);
   if (d.diagnostics) problems.update(d, d.diagnostics, current === 'problems');
   const phases: Record<string, number> = { update: t1 - t0 };

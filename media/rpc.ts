@@ -1,5 +1,5 @@
 // The webview end of src/shared/protocol.ts: typed requests with promises, host events to listeners.
-import { checkToWebview, type FromWebview, type PanelId, type RequestName, type Requests, type ToWebview } from '../src/shared/protocol.js';
+import { checkToWebview, requestKey, type FromWebview, type PanelId, type RequestName, type Requests, type ToWebview } from '../src/shared/protocol.js';
 
 interface VsCodeApi {
   postMessage(msg: FromWebview): void;
@@ -19,7 +19,20 @@ export function post(msg: FromWebview): void {
   vscode.postMessage(msg);
 }
 
+/** Answers the host sent with init, each used once (until the first screen is drawn). */
+const prefetched = new Map<string, unknown>();
+export function setPrefetched(list: { key: string; result: unknown }[] | undefined): void {
+  prefetched.clear();
+  for (const p of list ?? []) prefetched.set(p.key, p.result);
+}
+
 export function request<K extends RequestName>(name: K, params: Requests[K]['params']): Promise<Requests[K]['result']> {
+  const key = requestKey(name, params);
+  if (prefetched.has(key)) {
+    const r = prefetched.get(key) as Requests[K]['result'];
+    prefetched.delete(key);
+    return Promise.resolve(r);
+  }
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve: resolve as (v: unknown) => void, reject });

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { CkptDocument, type EditEntry } from './document.js';
 import { DEFAULT_MAX_TTYS, diagView } from './model.js';
-import { checkFromWebview, type EditOutcome, type FieldHit, type FromWebview, type PanelId, type RequestName, type Requests, type Selection, type ToWebview } from '../shared/protocol.js';
+import { checkFromWebview, FIRST_REQUESTS, requestKey, type EditOutcome, type FieldHit, type InitData, type FromWebview, type PanelId, type RequestName, type Requests, type Selection, type ToWebview } from '../shared/protocol.js';
 import { EditError } from '../parser/edit-paths.js';
 import type { AtomicWriteHooks } from '../io/atomic-write.js';
 import { toVsDiagnostics } from './diagnostics.js';
@@ -113,6 +113,10 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
     webview.options = { enableScripts: true, localResourceRoots: [dist] };
     webview.html = this.html(webview, dist);
+    // Ready the init while the webview loads its page and script.
+    setTimeout(() => {
+      if (!state.ready && this.editors.has(state)) this.prepared.set(document, { generation: document.generation, data: this.buildInit(document) });
+    }, 0);
     const state: EditorState = {
       panel,
       document,
@@ -172,18 +176,34 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     }
   }
 
+  /** Init data built while the webview boots (the host is idle then), by document; used once. */
+  private readonly prepared = new WeakMap<CkptDocument, { generation: number; data: InitData }>();
+
+  private buildInit(d: CkptDocument): InitData {
+    const m = d.marks;
+    const timings: Record<string, number> = {};
+    for (const k of ['read', 'model', 'resolve']) if (m[k] !== undefined) timings[k] = m[k] - m.open;
+    const data = d.model.init(d.generation, timings, d.lastCause);
+    // The first screen's requests, answered now (saves a round trip each through the workbench).
+    data.prefetched = [];
+    for (const [name, params] of Object.entries(FIRST_REQUESTS) as [RequestName, never][]) {
+      try {
+        data.prefetched.push({ key: requestKey(name, params), result: d.model.handle(name, params) });
+      } catch {
+        // asked again by the webview, answered (or refused) then
+      }
+    }
+    return data;
+  }
+
   private sendInit(e: EditorState): void {
     if (!e.ready) return;
     const d = e.document;
-    const m = d.marks;
-    const rel = (k: string) => (m[k] !== undefined ? m[k] - m.open : undefined);
-    const timings: Record<string, number> = {};
-    for (const k of ['read', 'model', 'resolve']) {
-      const v = rel(k);
-      if (v !== undefined) timings[k] = v;
-    }
-    timings.init = performance.now() - m.open;
-    e.post({ type: 'init', data: d.model.init(d.generation, timings, d.lastCause) });
+    const p = this.prepared.get(d);
+    this.prepared.delete(d);
+    const data = p && p.generation === d.generation && p.data.cause === d.lastCause ? p.data : this.buildInit(d);
+    data.timings.init = performance.now() - d.marks.open;
+    e.post({ type: 'init', data });
   }
 
   private sendUpdate(e: EditorState, diagnosticsChanged: boolean): void {

@@ -46,6 +46,19 @@ export interface InitData {
   editable: boolean;
   /** Why this init was sent: first open, an edit/undo/redo, a reload from disk or a revert. */
   cause: 'open' | 'edit' | 'reload';
+  /** Answers to the requests the first screen makes (FIRST_REQUESTS), keyed by requestKey: no round trip for them. */
+  prefetched?: { key: string; result: unknown }[];
+}
+
+/** The requests the webview makes for its first screen (tree root, first hex chunk, first page of pairs and line disciplines). */
+export const FIRST_REQUESTS: { [K in RequestName]?: Requests[K]['params'] } = {
+  children: { id: 'root', start: 0 },
+  rows: { offset: 0, length: 4096 },
+  pairs: { start: 0, count: 4 },
+  ldiscs: { start: 0, count: 4 },
+};
+export function requestKey(name: string, params: unknown): string {
+  return `${name} ${JSON.stringify(params)}`;
 }
 
 /** What the panels need of an init or update (everything but the diagnostics list). */
@@ -286,6 +299,7 @@ export function checkToWebview(m: unknown): ToWebview | null {
   if (!isObj(m)) return null;
   switch (m.type) {
     case 'init':
+      if (isObj(m.data) && m.data.prefetched !== undefined && !(Array.isArray(m.data.prefetched) && m.data.prefetched.every((p) => isObj(p) && isStr(p.key, 1000)))) return null;
       return isObj(m.data) && isInt(m.data.generation) && isInt(m.data.size) && isStr(m.data.fileName, 4096) && Array.isArray(m.data.diagnostics) ? (m as ToWebview) : null;
     case 'update': {
       const d = m.data;
