@@ -1,10 +1,13 @@
 // objref -> value, for the objhash. Objrefs are small positive integers handed out from 1, so a
-// dense array serves them; anything else (negative, huge: a damaged image) goes to a Map. On an
-// image with a hundred thousand objects a Map's hashing was a visible share of the parse.
-const DENSE_LIMIT = 1 << 22;
+// dense array serves them; a value far past the dense part (negative, huge: a damaged image) goes
+// to a Map, so that one wild objref costs one entry, not an array up to its value. On an image with
+// a hundred thousand objects a Map's hashing was a visible share of the parse.
+
+/** How far past its end the dense part may grow for one objref. */
+const DENSE_STRIDE = 4096;
 
 export class ObjrefTable<V> {
-  private readonly dense: (V | undefined)[] = [];
+  private readonly dense: (V | undefined)[] = [undefined];
   private readonly sparse = new Map<number, V>();
   private n = 0;
 
@@ -13,7 +16,11 @@ export class ObjrefTable<V> {
   }
 
   get(ref: number): V | undefined {
-    return ref > 0 && ref < DENSE_LIMIT ? this.dense[ref] : this.sparse.get(ref);
+    if (ref > 0 && ref < this.dense.length) {
+      const v = this.dense[ref];
+      if (v !== undefined) return v;
+    }
+    return this.sparse.size ? this.sparse.get(ref) : undefined;
   }
 
   has(ref: number): boolean {
@@ -21,12 +28,14 @@ export class ObjrefTable<V> {
   }
 
   set(ref: number, v: V): void {
-    if (ref > 0 && ref < DENSE_LIMIT) {
+    if (this.sparse.has(ref)) {
+      this.sparse.set(ref, v);
+    } else if (ref > 0 && ref < this.dense.length + DENSE_STRIDE) {
+      while (this.dense.length <= ref) this.dense.push(undefined);
       if (this.dense[ref] === undefined) this.n++;
-      while (this.dense.length < ref) this.dense.push(undefined);
       this.dense[ref] = v;
     } else {
-      if (!this.sparse.has(ref)) this.n++;
+      this.n++;
       this.sparse.set(ref, v);
     }
   }
@@ -41,14 +50,16 @@ export class ObjrefTable<V> {
 /** A set of objrefs on the same layout. */
 export class ObjrefSet {
   private dense = new Uint8Array(1024);
+  private denseEnd = 0;
   private readonly sparse = new Set<number>();
 
   has(ref: number): boolean {
-    return ref > 0 && ref < DENSE_LIMIT ? ref < this.dense.length && this.dense[ref] === 1 : this.sparse.has(ref);
+    return (ref > 0 && ref < this.denseEnd && this.dense[ref] === 1) || (this.sparse.size > 0 && this.sparse.has(ref));
   }
 
   add(ref: number): void {
-    if (ref > 0 && ref < DENSE_LIMIT) {
+    if (this.sparse.has(ref)) return;
+    if (ref > 0 && ref < this.denseEnd + DENSE_STRIDE) {
       if (ref >= this.dense.length) {
         let cap = this.dense.length;
         while (cap <= ref) cap *= 2;
@@ -57,6 +68,7 @@ export class ObjrefSet {
         this.dense = d;
       }
       this.dense[ref] = 1;
+      if (ref >= this.denseEnd) this.denseEnd = ref + 1;
     } else this.sparse.add(ref);
   }
 }
