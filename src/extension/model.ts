@@ -256,7 +256,7 @@ export class CkptModel {
   revealObjref(objref: number): FieldHit | null {
     if (this.img) {
       const o = this.img.objects.get(objref);
-      if (o) return this.structure.locate(o.record >= 0 ? o.record : o.objrefRecord);
+      if (o) return this.structure.locate(o.target >= 0 ? o.target : o.record);
       const r = this.img.objrefs.find((x) => x.objref.value === objref);
       return r ? this.structure.locate(r.record) : null;
     }

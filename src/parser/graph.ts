@@ -17,16 +17,16 @@ export function buildGraph(img: Image): Graph {
   const edges: GraphEdge[] = [];
   const ttyByRecord = new Map(img.ttys.map((t) => [t.record, t]));
   for (const o of img.objects.values()) {
-    const typeName = enumName(Enums.objType, o.objtype) ?? `OBJ_${o.objtype}`;
+    const typeName = enumName(Enums.objType, o.type) ?? `OBJ_${o.type}`;
     let kind: GraphNode['kind'] = 'object';
-    let label = `${typeName} #${o.objref}`;
-    if (o.objtype === OBJ.TTY) {
-      const t = ttyByRecord.get(o.record);
+    let label = `${typeName} #${o.ref}`;
+    if (o.type === OBJ.TTY) {
+      const t = ttyByRecord.get(o.target);
       kind = t?.role === 'master' ? 'tty-master' : t?.role === 'slave' ? 'tty-slave' : 'tty';
-      if (t) label = `${ttyLabel(t)} #${o.objref}`;
-    } else if (o.objtype === OBJ.FILE) kind = 'file';
-    else if (o.objtype === OBJ.FILE_TABLE) kind = 'file-table';
-    nodes.set(objNodeId(o.objref), { id: objNodeId(o.objref), kind, label, objref: o.objref, objtype: typeName, record: o.record });
+      if (t) label = `${ttyLabel(t)} #${o.ref}`;
+    } else if (o.type === OBJ.FILE) kind = 'file';
+    else if (o.type === OBJ.FILE_TABLE) kind = 'file-table';
+    nodes.set(objNodeId(o.ref), { id: objNodeId(o.ref), kind, label, objref: o.ref, objtype: typeName, record: o.target });
   }
   const reserved = new Set<number>();
   for (const t of img.ttys) {

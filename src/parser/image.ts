@@ -4,7 +4,7 @@
 import { decodeRecordBody, DecodedField, DecodedNode, Enums, enumName, field as findField } from './kaitai.js';
 import { FILE_TYPE, fileLayoutFor, HDR_SIZE, LAYOUT, off, OBJ, RecordLayout, T } from './layout.js';
 import type {
-  BufferRecord, Diagnostic, Field, FileDesc, FileRec, FileTable, HeaderInfo, Image, Ldisc, ObjectEntry,
+  BufferRecord, Diagnostic, Field, FileDesc, FileRec, FileTable, HeaderInfo, Image, Ldisc,
   ObjrefRec, SignalRec, Termios, Tty, Winsize,
 } from './model.js';
 import { bitmapLayoutForArch } from './read-flags.js';
@@ -171,7 +171,7 @@ export function openImage(input: Uint8Array): Image {
     index,
     header: null,
     objrefs: [],
-    objects: new ObjrefTable<ObjectEntry>(),
+    objects: new ObjrefTable<ObjrefRec>(),
     ttys: [],
     files: [],
     fileTables: [],
@@ -245,10 +245,7 @@ export function openImage(input: Uint8Array): Image {
     }
     if (owner) {
       owner.target = i;
-      if (!img.objects.has(owner.ref)) {
-        const entry: ObjectEntry = { objref: owner.ref, objtype: owner.type, objrefRecord: owner.record, record: i };
-        img.objects.set(owner.ref, entry);
-      }
+      if (!img.objects.has(owner.ref)) img.objects.set(owner.ref, owner);
     }
 
     switch (t) {

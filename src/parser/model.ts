@@ -141,14 +141,6 @@ export interface SignalRec {
   readonly tty_old_pgrp: Field;
 }
 
-export interface ObjectEntry {
-  objref: number;
-  objtype: number;
-  /** The OBJREF record. */
-  objrefRecord: number;
-  /** The object's own record (TTY, FILE, …), or -1 when it never came. */
-  record: number;
-}
 
 export interface ObjrefRec {
   readonly record: number;
@@ -215,8 +207,8 @@ export interface Image {
   index: StreamIndex;
   header: HeaderInfo | null;
   objrefs: ObjrefRec[];
-  /** First object per objref. */
-  objects: ObjrefTable<ObjectEntry>;
+  /** Per objref, the first OBJREF that got its object (its `target` is the object's record). */
+  objects: ObjrefTable<ObjrefRec>;
   ttys: Tty[];
   files: FileRec[];
   fileTables: FileTable[];

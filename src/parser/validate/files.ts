@@ -38,7 +38,7 @@ export function checkFiles(img: Image, sink: Sink): void {
       // The common case, a reference to an object of the right type restored earlier, makes no diagnostic.
       const obj = img.objects.get(ref.value);
       const want = ft === FILE_TYPE.TTY ? OBJ.TTY : ft === FILE_TYPE.PIPE ? INODE : SOCK;
-      if (obj && obj.objtype === want && obj.objrefRecord < f.record) continue;
+      if (obj && obj.type === want && obj.record < f.record) continue;
     }
     if (ft === FILE_TYPE.TTY && f.ref) {
       if (f.ref.value <= 0) at(sink, 'error', 'FILE_TTY_OBJREF', fieldPlace(f.ref), `tty_objref ${f.ref.value} must be positive.`, f.record);
@@ -64,7 +64,7 @@ export function checkFiles(img: Image, sink: Sink): void {
     if (d.cloexec > 1) at(sink, 'warning', 'FILE_DESC_CLOEXEC', fieldPlace(d.fd_close_on_exec), `fd_close_on_exec is ${d.cloexec}, not 0 or 1.`, d.record);
     // The common case, a descriptor of a FILE restored earlier, is settled without making Fields.
     const obj = img.objects.get(d.fileRef);
-    if (obj && obj.objtype === OBJ_FILE && obj.objrefRecord < d.record) continue;
+    if (obj && obj.type === OBJ_FILE && obj.record < d.record) continue;
     checkRef(img, sink, d.fd_objref, d.record, [OBJ_FILE], "a descriptor");
   }
   for (const s of img.signals) {

@@ -5,22 +5,7 @@ import { LAYOUT, OBJ, T } from '../layout.js';
 import type { Field, Image } from '../model.js';
 import { at, fieldPlace, hdrField, Sink } from './diag.js';
 import { ObjrefSet } from '../objref-table.js';
-import type { ObjrefRec } from '../model.js';
 
-/** The OBJREF record at record index `rec` (img.objrefs is in stream order: binary search). */
-function objrefAt(img: Image, rec: number): ObjrefRec | undefined {
-  const a = img.objrefs;
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const r = a[mid].record;
-    if (r === rec) return a[mid];
-    if (r < rec) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
-}
 
 
 /** Reserved objrefs: each master's file_objref, with the field that reserves it. */
@@ -56,7 +41,7 @@ export function checkObjrefs(img: Image, sink: Sink): void {
     }
     if (seen.has(r.ref)) {
       const first = img.objects.get(r.ref);
-      const where = first && first.objrefRecord !== r.record ? ` (first at record ${first.objrefRecord})` : '';
+      const where = first && first.record !== r.record ? ` (first at record ${first.record})` : '';
       at(sink, 'error', 'OBJREF_DUPLICATE', fieldPlace(r.objref), `objref ${r.ref} is introduced again${where}; restart refuses a second object with the same objref.`, r.record);
     } else seen.add(r.ref);
     if (r.target < 0) {
@@ -76,7 +61,7 @@ export function checkObjrefs(img: Image, sink: Sink): void {
     }
     reservedAt.set(v, t.file_objref);
     const obj = img.objects.get(v);
-    const ref = obj ? objrefAt(img, obj.objrefRecord) : undefined;
+    const ref = obj;
     if (!ref) continue;
     if (ref.offset > t.file_objref.offset) {
       at(sink, 'error', 'REF_RESERVED_USED', fieldPlace(ref.objref), `objref ${v} is the master's reserved file_objref (record ${t.record}); restart has already used it for the ptmx file.`, ref.record);
@@ -117,13 +102,13 @@ export function checkRef(img: Image, sink: Sink, f: Field, from: number, types: 
     at(sink, 'error', 'REF_DANGLING', fieldPlace(f), `${f.name} ${ref} names no object in the image (${what}).`, from);
     return -1;
   }
-  if (!types.includes(obj.objtype)) {
-    at(sink, 'error', 'REF_WRONG_TYPE', fieldPlace(f), `${f.name} ${ref} names a ${objName(obj.objtype)} object; ${what} must be ${types.map(objName).join(' or ')}.`, from);
+  if (!types.includes(obj.type)) {
+    at(sink, 'error', 'REF_WRONG_TYPE', fieldPlace(f), `${f.name} ${ref} names a ${objName(obj.type)} object; ${what} must be ${types.map(objName).join(' or ')}.`, from);
     return -1;
   }
-  if (obj.objrefRecord > from) {
-    at(sink, 'error', 'REF_FORWARD', fieldPlace(f), `${f.name} ${ref} names an object that only appears later, at record ${obj.objrefRecord}; restart needs it first.`, from);
+  if (obj.record > from) {
+    at(sink, 'error', 'REF_FORWARD', fieldPlace(f), `${f.name} ${ref} names an object that only appears later, at record ${obj.record}; restart needs it first.`, from);
     return -1;
   }
-  return obj.record;
+  return obj.target;
 }
