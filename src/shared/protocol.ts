@@ -6,17 +6,11 @@
 // tree children, pty pairs, …). The host pushes `reveal` (go to an offset / record) and `reload`
 // (the file changed on disk: a new `init`); after an edit, `update` says what changed. The webview reports `selection` changes and `rendered`.
 
-export type Severity = 'error' | 'warning' | 'info';
-
-export interface DiagnosticView {
-  severity: Severity;
-  code: string;
-  message: string;
-  offset: number;
-  length: number;
-  field: string;
-  record?: number;
-}
+// The validator's diagnostic crosses to the webview as it is (types only: nothing of the parser is
+// bundled into the webview by this import).
+import type { Diagnostic, Severity } from '../parser/model.js';
+export type { Severity };
+export type DiagnosticView = Diagnostic;
 
 export interface InitData {
   /** Bumped on every reload, so stale responses can be told apart. */
