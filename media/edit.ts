@@ -18,6 +18,8 @@ export async function sendEdit(control: HTMLElement, path: string, value: string
   try {
     if (document.activeElement === control || control.contains(document.activeElement)) focusPath = path;
     const r = await request('edit', { path, value });
+    // What was sent is now the rendered value: a re-render keeps only keys typed after it.
+    if (control instanceof HTMLInputElement || control instanceof HTMLTextAreaElement) control.defaultValue = control.value;
     old?.remove();
     control.removeAttribute('aria-invalid');
     editStatus.textContent = r.changed ? `${r.description}${r.note ? ` (${r.note})` : ''}${r.errors ? ` · the image now has ${r.errors} error(s)` : ''}` : 'No change.';
@@ -42,6 +44,34 @@ export function restoreFocus(root: ParentNode): void {
   const el = root.querySelector<HTMLElement>(`[data-path="${CSS.escape(focusPath)}"]`);
   focusPath = null;
   el?.focus({ preventScroll: true });
+}
+
+/** A text control the person is typing in when a re-render replaces it. */
+export interface EditingState {
+  path: string;
+  /** The typed value, or null when it is still the rendered one. */
+  value: string | null;
+  start: number | null;
+  end: number | null;
+}
+
+/** Take note of the focused text control (its typed value and caret) before a re-render. */
+export function captureEditing(root: ParentNode): EditingState | null {
+  const el = document.activeElement;
+  if (!(el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement) || el.type === 'checkbox' || !root.contains(el)) return null;
+  const path = el.getAttribute('data-path');
+  if (!path) return null;
+  return { path, value: el.value === el.defaultValue ? null : el.value, start: el.selectionStart, end: el.selectionEnd };
+}
+
+/** Give the new control the focus, the typed value and the caret: keys typed during a re-render are kept. */
+export function restoreEditing(root: ParentNode, s: EditingState | null): void {
+  if (!s) return;
+  const el = root.querySelector(`[data-path="${CSS.escape(s.path)}"]`);
+  if (!(el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement)) return;
+  el.focus({ preventScroll: true });
+  if (s.value !== null) el.value = s.value;
+  if (s.start !== null && s.end !== null) el.setSelectionRange(s.start, s.end);
 }
 
 /** Is this keyboard/click target an edit control (whose keys and clicks are its own)? */

@@ -5,7 +5,7 @@ import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { select } from '../selection.js';
 import { Pager } from './pager.js';
-import { bitControl, isControl, restoreFocus, sendEdit, textControl } from '../edit.js';
+import { bitControl, captureEditing, isControl, restoreEditing, restoreFocus, sendEdit, textControl } from '../edit.js';
 
 const PAGE = 4;
 
@@ -56,20 +56,23 @@ export class LdiscPanel {
   private fillSeq = 0;
   private async fill(): Promise<void> {
     const seq = ++this.fillSeq;
-    clear(this.body);
     const init = this.init;
-    if (!init) return;
+    // The old content stays until the new one is ready, so that keys typed meanwhile land somewhere.
+    if (!init) return clear(this.body);
     if (!init.modelBuilt) {
+      clear(this.body);
       this.body.append(h('p', { class: 'note', text: init.modelNote ?? '' }));
       this.pager.update(0);
       return;
     }
     const r = await request('ldiscs', { start: this.pager.start, count: PAGE });
     if (seq !== this.fillSeq) return; // a newer fill (a later edit) owns the panel
+    const editing = captureEditing(this.body);
     clear(this.body);
     this.pager.update(r.total);
     if (!r.items.length) this.body.append(h('p', { class: 'note', text: 'No line discipline records in this image.' }));
     for (const l of r.items) this.body.append(this.card(l));
+    restoreEditing(this.body, editing);
   }
 
   private pickable(label: string, offset: number, length: number, ...kids: (HTMLElement | string)[]): HTMLElement {

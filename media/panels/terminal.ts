@@ -6,7 +6,7 @@ import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { onSelect, select } from '../selection.js';
 import { Pager } from './pager.js';
-import { bitControl, choiceControl, isControl, restoreFocus, textControl } from '../edit.js';
+import { bitControl, captureEditing, choiceControl, isControl, restoreEditing, restoreFocus, textControl } from '../edit.js';
 
 const PAGE = 4;
 
@@ -58,19 +58,22 @@ export class TerminalPanel {
   private async fill(): Promise<void> {
     const seq = ++this.fillSeq;
     const init = this.init;
-    clear(this.body);
-    if (!init) return;
+    // The old content stays until the new one is ready, so that keys typed meanwhile land somewhere.
+    if (!init) return clear(this.body);
     if (!init.modelBuilt) {
+      clear(this.body);
       this.body.append(h('p', { class: 'note', text: init.modelNote ?? 'The full model is not available.' }));
       this.pager.update(0);
       return;
     }
     const r = await request('pairs', { start: this.pager.start, count: PAGE });
     if (seq !== this.fillSeq) return; // a newer fill (a later edit) owns the panel
+    const editing = captureEditing(this.body);
     clear(this.body);
     this.pager.update(r.total);
     if (!r.pairs.length) this.body.append(h('p', { class: 'note', text: 'No TTY records in this image.' }));
     for (const p of r.pairs) this.body.append(this.pairTable(p));
+    restoreEditing(this.body, editing);
   }
 
   private pairTable(p: PairView): HTMLElement {
