@@ -342,9 +342,20 @@ class LazyFile implements FileRec {
     return this.rd.at(this.offset, D.f_type);
   }
   get ref(): Field | null {
+    const d = this.refDesc();
+    return d ? this.rd.at(this.offset, d) : null;
+  }
+  get fType(): number {
+    return this.rd.raw(this.offset, D.f_type);
+  }
+  get refValue(): number | null {
+    const d = this.refDesc();
+    return d ? this.rd.raw(this.offset, d) : null;
+  }
+  private refDesc(): FieldDesc | null {
     const t = this.rd.raw(this.offset, D.f_type);
     const d = t === FILE_TYPE.TTY ? D.tty_objref : t === FILE_TYPE.PIPE ? D.pipe_objref : t === FILE_TYPE.SOCKET ? D.sock_objref : null;
-    return d && this.len >= d.offset + d.size ? this.rd.at(this.offset, d) : null;
+    return d && this.len >= d.offset + d.size ? d : null;
   }
 }
 

@@ -107,6 +107,9 @@ export interface FileRec {
   readonly f_type: Field;
   /** tty_objref, pipe_objref or sock_objref, for the specialised file types. */
   readonly ref: Field | null;
+  /** f_type and the reference as plain numbers (no Field is made: the validator's hot path). */
+  readonly fType: number;
+  readonly refValue: number | null;
 }
 
 export interface FileTable {

@@ -4,6 +4,7 @@ import { FILE_TYPE, fileLayoutFor, LAYOUT, OBJ, T } from '../layout.js';
 import type { Image } from '../model.js';
 import { at, fieldPlace, hdrField, Sink } from './diag.js';
 import { checkRef } from './objrefs.js';
+import { ObjrefSet } from '../objref-table.js';
 
 const INODE = 1;
 /** One past the last v18 file type (from the ksy enum). */
@@ -23,7 +24,7 @@ export function checkFiles(img: Image, sink: Sink): void {
     if (t === T.FILE && len < LAYOUT.fileGeneric.len) at(sink, 'error', 'FILE_LEN', hdrField(img, i, 'len'), `FILE has len ${len}, shorter than the common file header (${LAYOUT.fileGeneric.len}).`, i);
   }
   for (const f of img.files) {
-    const ft = f.f_type.value;
+    const ft = f.fType;
     const lay = fileLayoutFor(ft);
     if (!(ft > 0 && ft < FILE_TYPE_MAX)) {
       at(sink, 'error', 'FILE_TYPE', fieldPlace(f.f_type), `f_type ${ft} is not a v18 file type.`, f.record);
@@ -33,10 +34,10 @@ export function checkFiles(img: Image, sink: Sink): void {
       at(sink, 'error', 'FILE_LEN', hdrField(img, f.record, 'len'), `A ${enumName(Enums.fileType, ft)} FILE has len ${f.len}; restart requires ${lay.len}.`, f.record);
       continue;
     }
-    const ref = f.ref;
-    if (ref && ref.value > 0) {
+    const refv = f.refValue;
+    if (refv !== null && refv > 0) {
       // The common case, a reference to an object of the right type restored earlier, makes no diagnostic.
-      const obj = img.objects.get(ref.value);
+      const obj = img.objects.get(refv);
       const want = ft === FILE_TYPE.TTY ? OBJ.TTY : ft === FILE_TYPE.PIPE ? INODE : SOCK;
       if (obj && obj.type === want && obj.record < f.record) continue;
     }
@@ -50,7 +51,7 @@ export function checkFiles(img: Image, sink: Sink): void {
     }
   }
   img.fileTables.forEach((table) => {
-    const seen = new Set<number>();
+    const seen = new ObjrefSet();
     for (const d of table.fds) {
       const fd = d.fd;
       if (fd < 0) at(sink, 'error', 'FILE_DESC_FD', fieldPlace(d.fd_descriptor), `fd_descriptor ${fd} is negative.`, d.record);
