@@ -250,8 +250,10 @@ async function editChecks(page, ws, releaseFile) {
     assert((await f.evaluate(() => document.activeElement?.getAttribute('data-path'))) === `ttys[${n}].termios.c_lflag.ECHO`, 'focus stays on the checkbox');
     // An invalid value is refused inline, nothing changes.
     const col = f.locator('.cell[data-role="slave"][data-name="ws_col"] input');
+    // Select with the DOM, not Ctrl+A: VS Code also answers Ctrl+A in a webview with its own
+    // asynchronous select-all, which can land after the first typed key and swallow it.
     await col.click();
-    await page.keyboard.press('Control+A');
+    await col.selectText();
     await page.keyboard.type('wide');
     gen = await generationOf(f);
     await page.keyboard.press('Enter');
@@ -260,7 +262,7 @@ async function editChecks(page, ws, releaseFile) {
     assert(/is not a number/.test(err), err);
     assert((await col.getAttribute('aria-invalid')) === 'true', 'aria-invalid');
     assert((await generationOf(f)) === gen, 'no re-render for a refused edit');
-    await page.keyboard.press('Control+A');
+    await col.selectText();
     await page.keyboard.type(String(newCol));
     await page.keyboard.press('Enter');
     await afterEdit(f, gen, 'ws_col');
@@ -269,7 +271,7 @@ async function editChecks(page, ws, releaseFile) {
     await tab(f, 'ldisc');
     const area = f.locator('.ldisc-card[aria-label^="line discipline of slave"] textarea.buffer-edit');
     await area.click();
-    await page.keyboard.press('Control+A');
+    await area.selectText();
     await page.keyboard.type(text);
     gen = await generationOf(f);
     await page.keyboard.press('Control+Enter');
