@@ -2,7 +2,7 @@
 // index and Structure tree (always, cheap: typed arrays), and the full model — openImage, validate,
 // buildGraph — when the image has at most `maxTtys` TTY records (it costs several kilobytes of
 // heap per tty record). Answers every request of src/shared/protocol.ts except `rows`' transport.
-import { chooseByteOrder, openImage } from '../parser/image.js';
+import { chooseByteOrder, framingDiagnostics, openImage } from '../parser/image.js';
 import { Enums, enumName } from '../parser/kaitai.js';
 import { buildGraph } from '../parser/graph.js';
 import type { Diagnostic, Field, Graph, Image, Tty } from '../parser/model.js';
@@ -64,15 +64,7 @@ export class CkptModel {
       this.img = null;
       this.littleEndian = le;
       this.index = quick;
-      this.diagnostics = this.index.problems.map((p) => ({
-        severity: p.code === 'REC_RESYNC' ? ('warning' as const) : ('error' as const),
-        code: p.code,
-        message: p.message,
-        offset: p.offset,
-        length: p.length,
-        field: p.field,
-        ...(p.record >= 0 ? { record: p.record } : {}),
-      }));
+      this.diagnostics = framingDiagnostics(this.index);
       this.graph = null;
       this.modelNote =
         `This image has ${ttys} TTY records, more than the ${limit} the full model is built for ` +

@@ -8,7 +8,7 @@ import type {
   ObjrefRec, SignalRec, Termios, Tty, Winsize,
 } from './model.js';
 import { bitmapLayoutForArch } from './read-flags.js';
-import { indexStream } from './stream-index.js';
+import { indexStream, StreamIndex } from './stream-index.js';
 import { ObjrefTable } from './objref-table.js';
 import { PTY_TYPE_MASTER, PTY_TYPE_SLAVE } from './names.js';
 
@@ -142,25 +142,27 @@ function ccFields(f: DecodedField | undefined, fallbackOffset: number): Field[] 
   return out;
 }
 
+/** The record index's framing problems as diagnostics (a resynchronisation is a warning). */
+export function framingDiagnostics(index: StreamIndex): Diagnostic[] {
+  return index.problems.map((p) => ({
+    severity: p.code === 'REC_RESYNC' ? 'warning' : 'error',
+    code: p.code,
+    message: p.message,
+    offset: p.offset,
+    length: p.length,
+    field: p.field,
+    ...(p.record >= 0 ? { record: p.record } : {}),
+  }));
+}
+
 export function openImage(input: Uint8Array): Image {
   const bytes = input;
   const size = bytes.length;
   const archId = size >= ARCH_ID_OFFSET + 2 ? bytes[ARCH_ID_OFFSET] | (bytes[ARCH_ID_OFFSET + 1] << 8) : -1;
   const order = chooseByteOrder(bytes, archId);
   const littleEndian = order ?? true;
-  const parseDiagnostics: Diagnostic[] = [];
   const index = indexStream(bytes, littleEndian);
-  for (const p of index.problems) {
-    parseDiagnostics.push({
-      severity: p.code === 'REC_RESYNC' ? 'warning' : 'error',
-      code: p.code,
-      message: p.message,
-      offset: p.offset,
-      length: p.length,
-      field: p.field,
-      ...(p.record >= 0 ? { record: p.record } : {}),
-    });
-  }
+  const parseDiagnostics = framingDiagnostics(index);
   const img: Image = {
     bytes,
     size,
