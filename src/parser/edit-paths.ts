@@ -103,7 +103,7 @@ export function editForPath(img: Image, path: string, value: string): PathEdit {
     }
     throw new EditError(`${path}: a file has ttyObjref`);
   }
-  const d = img.fds[n];
+  const d = n < img.fds.length ? img.fds.at(n) : undefined;
   if (!d) throw new EditError(`${path}: the image has ${img.fds.length} file descriptor(s)`);
   const key = rest.join('.');
   const f = key === 'fd' || key === 'fd_descriptor' ? d.fd_descriptor : key === 'fileObjref' || key === 'fd_objref' ? d.fd_objref : key === 'closeOnExec' || key === 'fd_close_on_exec' ? d.fd_close_on_exec : undefined;

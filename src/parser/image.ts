@@ -3,13 +3,10 @@
 // comes next at that nesting level) and decodes the tty-related records with the generated parser.
 import { decodeRecordBody, DecodedField, DecodedNode, Enums, enumName, field as findField } from './kaitai.js';
 import { FILE_TYPE, fileLayoutFor, HDR_SIZE, LAYOUT, off, OBJ, RecordLayout, T } from './layout.js';
-import type {
-  BufferRecord, Diagnostic, Field, FileDesc, FileRec, FileTable, HeaderInfo, Image, Ldisc,
-  ObjrefRec, SignalRec, Termios, Tty, Winsize,
-} from './model.js';
+import type { BufferRecord, Diagnostic, Field, FileTable, HeaderInfo, Image, Ldisc, Termios, Tty, Winsize } from './model.js';
 import { bitmapLayoutForArch } from './read-flags.js';
 import { indexStream, StreamIndex } from './stream-index.js';
-import { ObjrefTable } from './objref-table.js';
+import { FieldDesc, FileDescList, FileList, ObjectTable, ObjrefList, RecordSource, SignalList } from './record-lists.js';
 import { PTY_TYPE_MASTER, PTY_TYPE_SLAVE } from './names.js';
 
 export const V18_REV = 2;
@@ -44,14 +41,6 @@ function enumValueOrUndef(name: string): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
-/** A field of a fixed layout, resolved once: the hot loop reads it without any lookup. */
-interface FieldDesc {
-  offset: number;
-  size: number;
-  name: string;
-  signed: boolean;
-}
-
 function desc(layout: RecordLayout, path: string, signed = false): FieldDesc {
   const f = layout.fields.get(path);
   if (!f) throw new Error(`layout has no field ${path}`);
@@ -74,12 +63,18 @@ const D = {
   sock_objref: desc(LAYOUT.fileSocket, 'sock_objref', true),
 };
 
-/** Record type that each objtype's restore reads first, indexed by objtype (undefined: any record). */
-const PRIMARY = new Map<number, number | undefined>();
+/** Record type that each objtype's restore reads first, indexed by objtype (-1: any record). */
+const PRIMARY_BY_OBJTYPE: number[] = [];
 for (const k of Object.keys(Enums.objType)) {
   const v = Enums.objType[k];
-  if (typeof v === 'number') PRIMARY.set(v, primaryRecordType(v));
+  if (typeof v === 'number') PRIMARY_BY_OBJTYPE[v] = primaryRecordType(v) ?? -1;
 }
+function primaryOf(objtype: number): number {
+  const p = objtype < PRIMARY_BY_OBJTYPE.length ? PRIMARY_BY_OBJTYPE[objtype] : undefined;
+  return p === undefined ? -1 : p;
+}
+
+const fileRefDesc = (t: number): FieldDesc | null => (t === FILE_TYPE.TTY ? D.tty_objref : t === FILE_TYPE.PIPE ? D.pipe_objref : t === FILE_TYPE.SOCKET ? D.sock_objref : null);
 
 // Plain constants for the hot loop (module namespaces may hand them out through getters).
 const { OBJREF: R_OBJREF, TTY: R_TTY, TTY_LDISC: R_TTY_LDISC, FILE: R_FILE, FILE_TABLE: R_FILE_TABLE, FILE_DESC: R_FILE_DESC, SIGNAL: R_SIGNAL, TAIL: R_TAIL, BUFFER: R_BUFFER } = T;
@@ -163,6 +158,24 @@ export function openImage(input: Uint8Array): Image {
   const littleEndian = order ?? true;
   const index = indexStream(bytes, littleEndian);
   const parseDiagnostics = framingDiagnostics(index);
+  const { offsets, types, lens, spans } = index;
+
+  // Columns sized exactly: count each kind first (a pass over a typed array, no allocation).
+  let nObjref = 0;
+  let nFile = 0;
+  let nDesc = 0;
+  let nSignal = 0;
+  if (order !== undefined) {
+    for (let i = 0; i < index.count; i++) {
+      const t = types[i];
+      if (t === R_OBJREF) nObjref++;
+      else if (t === R_FILE) nFile++;
+      else if (t === R_FILE_DESC) nDesc++;
+      else if (t === R_SIGNAL) nSignal++;
+    }
+  }
+  const source = new RecordSource(bytes, littleEndian, index);
+  const objrefs = new ObjrefList(source, { objtype: D.objtype, objref: D.objref }, nObjref);
   const img: Image = {
     bytes,
     size,
@@ -172,23 +185,22 @@ export function openImage(input: Uint8Array): Image {
     decoded: false,
     index,
     header: null,
-    objrefs: [],
-    objects: new ObjrefTable<ObjrefRec>(),
+    objrefs,
+    objects: new ObjectTable(objrefs),
     ttys: [],
-    files: [],
+    files: new FileList(source, { f_type: D.f_type, refFor: fileRefDesc }, nFile),
     fileTables: [],
-    fds: [],
-    signals: [],
+    fds: new FileDescList(source, { fd_objref: D.fd_objref, fd_descriptor: D.fd_descriptor, fd_close_on_exec: D.fd_close_on_exec }, nDesc),
+    signals: new SignalList(source, { tty_objref: D.sig_tty_objref, tty_pgrp: D.sig_tty_pgrp, tty_old_pgrp: D.sig_tty_old_pgrp }, nSignal),
     tailRecord: -1,
     parseDiagnostics,
+    source,
   };
   if (order === undefined) return img;
   const rd = new Reader(bytes, littleEndian);
-  const { offsets, types, lens, spans } = index;
-  const whole = (i: number): boolean => spans[i] === lens[i];
 
   // Read even when record 0's type is damaged: rev and the rest may still be sound.
-  if (index.count > 0 && whole(0) && lens[0] >= LAYOUT.header.len) {
+  if (index.count > 0 && spans[0] === lens[0] && lens[0] >= LAYOUT.header.len) {
     img.header = readHeader(rd, 0);
   }
   // A non-v18 image is framed but not decoded with v18 tables.
@@ -196,46 +208,52 @@ export function openImage(input: Uint8Array): Image {
   img.decoded = true;
 
   const src = { bytes, littleEndian };
-  const stack: LazyObjref[] = [];
-  const claimed = new Uint8Array(index.count); // LDISC/BUFFER records consumed by a TTY
+  const { files, fds, signals, objects } = img;
+  const oTypes = objrefs.types;
+  const oRefs = objrefs.refs;
+  const oTargets = objrefs.targets;
+  // The pending OBJREFs (indexes into objrefs), innermost last.
+  const stack: number[] = [];
+  // The LDISC and BUFFER records the last TTY consumed (claims only ever reach the next two records).
+  let claimedLdisc = -1;
+  let claimedBuffer = -1;
   // Stack depths of the pending entries by the record type that satisfies them (each list
   // ascending), so that a record finds its owner without scanning the stack: with a run of OBJREFs
   // whose objects never come, that scan made openImage quadratic in the number of records.
   const pendingByType = new Map<number, number[]>();
   const popTo = (d: number): void => {
     while (stack.length > d) {
-      const e = stack.pop()!;
-      const prim = PRIMARY.get(e.type);
-      if (prim !== undefined) pendingByType.get(prim)!.pop();
+      const prim = primaryOf(oTypes[stack.pop()!]);
+      if (prim >= 0) pendingByType.get(prim)!.pop();
     }
   };
+  let lastTable: FileTable | null = null;
 
   for (let i = 0; i < index.count; i++) {
+    if (spans[i] !== lens[i]) continue;
     const t = types[i];
     const o = offsets[i];
-    if (!whole(i)) continue;
     if (t === R_OBJREF) {
       if (lens[i] < OBJREF_LEN) continue;
-      const ref = new LazyObjref(rd, i, o, rd.raw(o, D.objtype), rd.raw(o, D.objref));
-      const prim = PRIMARY.get(ref.type);
-      if (prim !== undefined) {
+      const k = objrefs.push(i, rd.raw(o, D.objtype), rd.raw(o, D.objref));
+      const prim = primaryOf(oTypes[k]);
+      if (prim >= 0) {
         let l = pendingByType.get(prim);
         if (!l) pendingByType.set(prim, (l = []));
         l.push(stack.length);
       }
-      stack.push(ref);
-      img.objrefs.push(ref);
+      stack.push(k);
       continue;
     }
     // Which pending OBJREF does this record satisfy?
-    let owner: (typeof stack)[number] | undefined;
+    let owner = -1;
     const top = stack.length - 1;
     if (top >= 0) {
       // The top entry when its type matches (or is one without a record type of its own and the
       // record is not an LDISC/BUFFER already claimed), else the highest pending entry of this type.
-      const primTop = PRIMARY.get(stack[top].type);
+      const primTop = primaryOf(oTypes[stack[top]]);
       let d = -1;
-      if (primTop === t || (primTop === undefined && !claimed[i])) d = top;
+      if (primTop === t || (primTop < 0 && i !== claimedLdisc && i !== claimedBuffer)) d = top;
       else {
         const l = pendingByType.get(t);
         if (l && l.length) d = l[l.length - 1];
@@ -245,61 +263,56 @@ export function openImage(input: Uint8Array): Image {
         popTo(d); // entries above it never got their object: their target stays -1
       }
     }
-    if (owner) {
-      owner.target = i;
-      if (!img.objects.has(owner.ref)) img.objects.set(owner.ref, owner);
+    if (owner >= 0) {
+      oTargets[owner] = i;
+      if (!objects.has(oRefs[owner])) objects.setIndex(oRefs[owner], owner);
     }
 
     switch (t) {
       case R_TTY: {
-        const own = owner && owner.type === O_TTY ? { objref: owner.ref, rec: owner.record } : { objref: null, rec: -1 };
+        const own = owner >= 0 && oTypes[owner] === O_TTY ? { objref: oRefs[owner], rec: objrefs.records[owner] } : { objref: null, rec: -1 };
         const tty = readTty(src, rd, i, o, lens[i], own);
         // The LDISC (and its BUFFER) that follow belong to this tty.
         const j = i + 1;
-        if (j < index.count && types[j] === R_TTY_LDISC && whole(j)) {
-          claimed[j] = 1;
+        if (j < index.count && types[j] === R_TTY_LDISC && spans[j] === lens[j]) {
+          claimedLdisc = j;
           tty.ldisc = readLdisc(src, j, offsets[j], lens[j]);
           const k = j + 1;
           // Attached even when datalen says there is none, so views show it and the validator can say so.
-          if (tty.ldisc && k < index.count && types[k] === R_BUFFER && whole(k)) {
-            claimed[k] = 1;
+          if (tty.ldisc && k < index.count && types[k] === R_BUFFER && spans[k] === lens[k]) {
+            claimedBuffer = k;
             tty.ldisc.buffer = readBuffer(bytes, k, offsets[k], lens[k]);
           }
         }
         img.ttys.push(tty);
         break;
       }
-      case R_FILE: {
-        if (lens[i] < FILE_GENERIC_LEN) break;
-        const objref = owner && owner.type === O_FILE ? owner.ref : null;
-        img.files.push(new LazyFile(rd, i, o, lens[i], objref));
+      case R_FILE:
+        if (lens[i] >= FILE_GENERIC_LEN) files.push(i, owner >= 0 && oTypes[owner] === O_FILE ? oRefs[owner] : null);
         break;
-      }
       case R_FILE_TABLE: {
         if (lens[i] < FILE_TABLE_LEN) break;
+        // A table's descriptors are the FILE_DESC records until the next table: a range of fds.
         const ft: FileTable = {
           record: i,
           offset: o,
-          objref: owner && owner.type === O_FILE_TABLE ? owner.ref : null,
+          objref: owner >= 0 && oTypes[owner] === O_FILE_TABLE ? oRefs[owner] : null,
           fdt_nfds: rd.at(o, D.fdt_nfds),
-          fds: [],
+          fds: fds.range(fds.length, fds.length),
         };
         img.fileTables.push(ft);
+        lastTable = ft;
         break;
       }
       case R_FILE_DESC: {
         if (lens[i] < FILE_DESC_LEN) break;
-        const table = img.fileTables.length - 1;
-        const fd = new LazyFileDesc(rd, i, o, lens[i], table);
-        img.fds.push(fd);
-        if (table >= 0) img.fileTables[table].fds.push(fd);
+        fds.push(i, img.fileTables.length - 1);
+        if (lastTable) (lastTable.fds as ReturnType<typeof fds.range>).end = fds.length;
         break;
       }
-      case R_SIGNAL: {
-        if (lens[i] < SIGNAL_LEN) break;
-        img.signals.push(new LazySignal(rd, i, o, lens[i]));
+      case R_SIGNAL:
+        if (lens[i] >= SIGNAL_LEN) signals.push(i);
         break;
-      }
       case R_TAIL:
         if (img.tailRecord < 0) img.tailRecord = i;
         break;
@@ -310,101 +323,11 @@ export function openImage(input: Uint8Array): Image {
   return img;
 }
 
-// The records of which an image may hold millions (OBJREF, FILE, FILE_DESC, SIGNAL) are one small
-// object each; their Fields are read from the bytes when asked for, so that a million-record image
-// does not keep several million long-lived objects (which cost more in GC than the parse itself).
-
-class LazyObjref implements ObjrefRec {
-  target = -1;
-  constructor(
-    private readonly rd: Reader,
-    readonly record: number,
-    readonly offset: number,
-    /** objtype and objref as numbers, for the hot paths. */
-    readonly type: number,
-    readonly ref: number,
-  ) {}
-  get objtype(): Field {
-    return this.rd.at(this.offset, D.objtype);
-  }
-  get objref(): Field {
-    return this.rd.at(this.offset, D.objref);
-  }
-}
-
-class LazyFile implements FileRec {
-  constructor(
-    private readonly rd: Reader,
-    readonly record: number,
-    readonly offset: number,
-    readonly len: number,
-    readonly objref: number | null,
-  ) {}
-  get f_type(): Field {
-    return this.rd.at(this.offset, D.f_type);
-  }
-  get ref(): Field | null {
-    const d = this.refDesc();
-    return d ? this.rd.at(this.offset, d) : null;
-  }
-  get fType(): number {
-    return this.rd.raw(this.offset, D.f_type);
-  }
-  get refValue(): number | null {
-    const d = this.refDesc();
-    return d ? this.rd.raw(this.offset, d) : null;
-  }
-  private refDesc(): FieldDesc | null {
-    const t = this.rd.raw(this.offset, D.f_type);
-    const d = t === FILE_TYPE.TTY ? D.tty_objref : t === FILE_TYPE.PIPE ? D.pipe_objref : t === FILE_TYPE.SOCKET ? D.sock_objref : null;
-    return d && this.len >= d.offset + d.size ? d : null;
-  }
-}
-
-class LazyFileDesc implements FileDesc {
-  constructor(
-    private readonly rd: Reader,
-    readonly record: number,
-    readonly offset: number,
-    readonly len: number,
-    readonly table: number,
-  ) {}
-  get fd_objref(): Field {
-    return this.rd.at(this.offset, D.fd_objref);
-  }
-  get fd_descriptor(): Field {
-    return this.rd.at(this.offset, D.fd_descriptor);
-  }
-  get fd_close_on_exec(): Field {
-    return this.rd.at(this.offset, D.fd_close_on_exec);
-  }
-  get fileRef(): number {
-    return this.rd.raw(this.offset, D.fd_objref);
-  }
-  get fd(): number {
-    return this.rd.raw(this.offset, D.fd_descriptor);
-  }
-  get cloexec(): number {
-    return this.rd.raw(this.offset, D.fd_close_on_exec);
-  }
-}
-
-class LazySignal implements SignalRec {
-  constructor(
-    private readonly rd: Reader,
-    readonly record: number,
-    readonly offset: number,
-    readonly len: number,
-  ) {}
-  get tty_objref(): Field {
-    return this.rd.at(this.offset, D.sig_tty_objref);
-  }
-  get tty_pgrp(): Field {
-    return this.rd.at(this.offset, D.sig_tty_pgrp);
-  }
-  get tty_old_pgrp(): Field {
-    return this.rd.at(this.offset, D.sig_tty_old_pgrp);
-  }
+/** Point an image (and the records it reads on demand) at new bytes, after an edit moved them. */
+export function rebindImage(img: Image, bytes: Uint8Array): void {
+  img.bytes = bytes;
+  img.size = bytes.length;
+  img.source.rebind(bytes);
 }
 
 function readHeader(rd: Reader, rec: number): HeaderInfo {

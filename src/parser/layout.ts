@@ -123,11 +123,14 @@ export function fileLayoutFor(fType: number): RecordLayout | undefined {
   }
 }
 
-const KNOWN_TYPES = new Set(Object.values(Enums.hdrType).filter((v): v is number => typeof v === 'number'));
+const KNOWN_TYPE_VALUES = Object.values(Enums.hdrType).filter((v): v is number => typeof v === 'number');
+// A lookup table rather than a Set: the stream walk and checkStream ask once per record.
+const KNOWN_TYPES = new Uint8Array(Math.max(...KNOWN_TYPE_VALUES) + 1);
+for (const v of KNOWN_TYPE_VALUES) KNOWN_TYPES[v] = 1;
 
 /** Record types that v18 defines (from the ksy enum). */
 export function isKnownRecordType(t: number): boolean {
-  return KNOWN_TYPES.has(t);
+  return t < KNOWN_TYPES.length && KNOWN_TYPES[t] === 1;
 }
 
 /** Fixed `len` required by restart for a record type, when it has one (the file record depends on f_type). */

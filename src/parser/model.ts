@@ -4,7 +4,7 @@
 import type { DecodedNode } from './kaitai.js';
 import type { StreamIndex } from './stream-index.js';
 import type { BitmapLayout } from './read-flags.js';
-import type { ObjrefTable } from './objref-table.js';
+import type { FileDescList, FileList, ObjectTable, ObjrefList, RecordList, RecordSource, SignalList } from './record-lists.js';
 
 export interface Field<T = number> {
   value: T;
@@ -117,7 +117,8 @@ export interface FileTable {
   offset: number;
   objref: number | null;
   fdt_nfds: Field;
-  fds: FileDesc[];
+  /** Its descriptors: the FILE_DESC records up to the next FILE_TABLE. */
+  fds: RecordList<FileDesc>;
 }
 
 export interface FileDesc {
@@ -209,14 +210,16 @@ export interface Image {
   decoded: boolean;
   index: StreamIndex;
   header: HeaderInfo | null;
-  objrefs: ObjrefRec[];
+  objrefs: ObjrefList;
   /** Per objref, the first OBJREF that got its object (its `target` is the object's record). */
-  objects: ObjrefTable<ObjrefRec>;
+  objects: ObjectTable;
   ttys: Tty[];
-  files: FileRec[];
+  files: FileList;
   fileTables: FileTable[];
-  fds: FileDesc[];
-  signals: SignalRec[];
+  fds: FileDescList;
+  signals: SignalList;
+  /** Where the columnar records read their bytes and offsets (re-pointed by rebindImage). */
+  source: RecordSource;
   tailRecord: number;
   /** Problems found while building the model (framing, order); the validator adds the rest. */
   parseDiagnostics: Diagnostic[];

@@ -28,7 +28,7 @@ export class ObjrefTable<V> {
   }
 
   set(ref: number, v: V): void {
-    if (this.sparse.has(ref)) {
+    if (this.sparse.size > 0 && this.sparse.has(ref)) {
       this.sparse.set(ref, v);
     } else if (ref > 0 && ref < this.dense.length + DENSE_STRIDE) {
       while (this.dense.length <= ref) this.dense.push(undefined);
@@ -58,7 +58,7 @@ export class ObjrefSet {
   }
 
   add(ref: number): void {
-    if (this.sparse.has(ref)) return;
+    if (this.sparse.size > 0 && this.sparse.has(ref)) return;
     if (ref > 0 && ref < this.denseEnd + DENSE_STRIDE) {
       if (ref >= this.dense.length) {
         let cap = this.dense.length;
@@ -70,5 +70,55 @@ export class ObjrefSet {
       this.dense[ref] = 1;
       if (ref >= this.denseEnd) this.denseEnd = ref + 1;
     } else this.sparse.add(ref);
+  }
+}
+
+/** objref -> a non-negative number (an item index), on the same layout, in a typed array. */
+export class ObjrefIndex {
+  // index + 1; 0 is "none", so fresh memory means an empty table.
+  private dense = new Int32Array(1024);
+  private denseEnd = 1;
+  private readonly sparse = new Map<number, number>();
+  private n = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** The value, or -1. */
+  get(ref: number): number {
+    if (ref > 0 && ref < this.denseEnd) {
+      const v = this.dense[ref];
+      if (v !== 0) return v - 1;
+    }
+    if (this.sparse.size === 0) return -1;
+    const s = this.sparse.get(ref);
+    return s === undefined ? -1 : s;
+  }
+
+  set(ref: number, v: number): void {
+    if (this.sparse.size > 0 && this.sparse.has(ref)) {
+      this.sparse.set(ref, v);
+    } else if (ref > 0 && ref < this.denseEnd + DENSE_STRIDE) {
+      if (ref >= this.dense.length) {
+        let cap = this.dense.length;
+        while (cap <= ref) cap *= 2;
+        const d = new Int32Array(cap);
+        d.set(this.dense.subarray(0, this.denseEnd));
+        this.dense = d;
+      }
+      if (ref >= this.denseEnd) this.denseEnd = ref + 1;
+      if (this.dense[ref] === 0) this.n++;
+      this.dense[ref] = v + 1;
+    } else {
+      this.n++;
+      this.sparse.set(ref, v);
+    }
+  }
+
+  /** Values in ascending objref order (dense ones), then the others. */
+  *values(): IterableIterator<number> {
+    for (let r = 1; r < this.denseEnd; r++) if (this.dense[r] !== 0) yield this.dense[r] - 1;
+    yield* this.sparse.values();
   }
 }

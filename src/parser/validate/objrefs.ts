@@ -32,20 +32,29 @@ export function checkObjrefs(img: Image, sink: Sink): void {
     }
   }
   const seen = new ObjrefSet();
-  for (const r of img.objrefs) {
-    if (r.ref <= 0) {
-      at(sink, 'error', 'OBJREF_INVALID', fieldPlace(r.objref), `objref ${r.ref} is not positive; objrefs start at 1.`, r.record);
+  // Columns, not items: an image may hold a hundred thousand OBJREFs and most need no diagnostic.
+  const { records, types, refs, targets, length } = img.objrefs;
+  for (let k = 0; k < length; k++) {
+    const ref = refs[k];
+    const type = types[k];
+    if (ref > 0 && type < OBJ_MAX && type > 0 && targets[k] >= 0 && !seen.has(ref)) {
+      seen.add(ref);
+      continue;
     }
-    if (!(r.type > 0 && r.type < OBJ_MAX)) {
-      at(sink, 'error', 'OBJREF_TYPE', fieldPlace(r.objtype), `objtype ${r.type} is not a v18 object type.`, r.record);
+    const r = img.objrefs.at(k);
+    if (ref <= 0) {
+      at(sink, 'error', 'OBJREF_INVALID', fieldPlace(r.objref), `objref ${ref} is not positive; objrefs start at 1.`, records[k]);
     }
-    if (seen.has(r.ref)) {
-      const first = img.objects.get(r.ref);
-      const where = first && first.record !== r.record ? ` (first at record ${first.record})` : '';
-      at(sink, 'error', 'OBJREF_DUPLICATE', fieldPlace(r.objref), `objref ${r.ref} is introduced again${where}; restart refuses a second object with the same objref.`, r.record);
-    } else seen.add(r.ref);
-    if (r.target < 0) {
-      at(sink, 'error', 'OBJREF_NO_OBJECT', fieldPlace(r.objtype), `OBJREF ${r.ref} (${objName(r.type)}) is not followed by its object's record.`, r.record);
+    if (!(type > 0 && type < OBJ_MAX)) {
+      at(sink, 'error', 'OBJREF_TYPE', fieldPlace(r.objtype), `objtype ${type} is not a v18 object type.`, records[k]);
+    }
+    if (seen.has(ref)) {
+      const first = img.objects.get(ref);
+      const where = first && first.record !== records[k] ? ` (first at record ${first.record})` : '';
+      at(sink, 'error', 'OBJREF_DUPLICATE', fieldPlace(r.objref), `objref ${ref} is introduced again${where}; restart refuses a second object with the same objref.`, records[k]);
+    } else seen.add(ref);
+    if (targets[k] < 0) {
+      at(sink, 'error', 'OBJREF_NO_OBJECT', fieldPlace(r.objtype), `OBJREF ${ref} (${objName(type)}) is not followed by its object's record.`, records[k]);
     }
   }
   // A reserved objref that an object also carries: restart fails at whichever comes later.
@@ -76,8 +85,10 @@ function checkOwnObjref(img: Image, sink: Sink): void {
   for (const t of img.ttys) {
     if (t.objref === null) at(sink, 'error', 'OBJ_WITHOUT_OBJREF', hdrField(img, t.record, 'type'), `TTY record ${t.record} is not introduced by an OBJREF of type TTY; restart only reads a TTY as a shared object.`, t.record);
   }
-  for (const f of img.files) {
-    if (f.objref === null) at(sink, 'error', 'OBJ_WITHOUT_OBJREF', hdrField(img, f.record, 'type'), `FILE record ${f.record} is not introduced by an OBJREF of type FILE.`, f.record);
+  const { hasObjref, records } = img.files;
+  for (let k = 0; k < img.files.length; k++) {
+    const r = records[k];
+    if (!hasObjref[k]) at(sink, 'error', 'OBJ_WITHOUT_OBJREF', hdrField(img, r, 'type'), `FILE record ${r} is not introduced by an OBJREF of type FILE.`, r);
   }
   for (const ft of img.fileTables) {
     if (ft.objref === null) at(sink, 'error', 'OBJ_WITHOUT_OBJREF', hdrField(img, ft.record, 'type'), `FILE_TABLE record ${ft.record} is not introduced by an OBJREF of type FILE_TABLE.`, ft.record);
