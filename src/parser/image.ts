@@ -85,27 +85,8 @@ const FILE_TABLE_LEN = LAYOUT.fileTable.len;
 const FILE_DESC_LEN = LAYOUT.fileDesc.len;
 const SIGNAL_LEN = LAYOUT.signal.len;
 
-class Reader {
-  readonly view: DataView;
-  constructor(
-    readonly bytes: Uint8Array,
-    readonly le: boolean,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  at(rec: number, d: FieldDesc): Field {
-    const o = rec + d.offset;
-    let value: number;
-    if (d.size === 4) value = d.signed ? this.view.getInt32(o, this.le) : this.view.getUint32(o, this.le);
-    else if (d.size === 2) value = this.view.getUint16(o, this.le);
-    else if (d.size === 1) value = this.view.getUint8(o);
-    else value = Number(this.view.getBigUint64(o, this.le));
-    return { value, offset: o, size: d.size, name: d.name };
-  }
-  raw(rec: number, d: FieldDesc): number {
-    const o = rec + d.offset;
-    return d.size === 4 ? (d.signed ? this.view.getInt32(o, this.le) : this.view.getUint32(o, this.le)) : d.size === 2 ? this.view.getUint16(o, this.le) : this.view.getUint8(o);
-  }
+/** Reads fixed fields of the header and tty records (the columnar records share its reads). */
+class Reader extends RecordSource {
   field(rec: number, layout: RecordLayout, name: string, signed = false): Field {
     return this.at(rec, desc(layout, name, signed));
   }
@@ -174,7 +155,7 @@ export function openImage(input: Uint8Array): Image {
       else if (t === R_SIGNAL) nSignal++;
     }
   }
-  const source = new RecordSource(bytes, littleEndian, index);
+  const source = new Reader(bytes, littleEndian, index);
   const objrefs = new ObjrefList(source, { objtype: D.objtype, objref: D.objref }, nObjref);
   const img: Image = {
     bytes,
@@ -197,7 +178,7 @@ export function openImage(input: Uint8Array): Image {
     source,
   };
   if (order === undefined) return img;
-  const rd = new Reader(bytes, littleEndian);
+  const rd = source;
 
   // Read even when record 0's type is damaged: rev and the rest may still be sound.
   if (index.count > 0 && spans[0] === lens[0] && lens[0] >= LAYOUT.header.len) {
