@@ -84,6 +84,23 @@ export abstract class RecordList<T> implements Iterable<T> {
   }
 }
 
+/** What every item reads from its list: the record number, and through it offset and len. */
+abstract class ColumnItem<L extends { readonly records: Int32Array; readonly src: RecordSource }> {
+  constructor(
+    protected readonly l: L,
+    protected readonly i: number,
+  ) {}
+  get record(): number {
+    return this.l.records[this.i];
+  }
+  get offset(): number {
+    return this.l.src.offsetOf(this.record);
+  }
+  get len(): number {
+    return this.l.src.index.lens[this.record];
+  }
+}
+
 export interface ObjrefDescs {
   objtype: FieldDesc;
   objref: FieldDesc;
@@ -120,17 +137,7 @@ export class ObjrefList extends RecordList<ObjrefRec> {
   }
 }
 
-class ObjrefItem implements ObjrefRec {
-  constructor(
-    private readonly l: ObjrefList,
-    private readonly i: number,
-  ) {}
-  get record(): number {
-    return this.l.records[this.i];
-  }
-  get offset(): number {
-    return this.l.src.offsetOf(this.record);
-  }
+class ObjrefItem extends ColumnItem<ObjrefList> implements ObjrefRec {
   get type(): number {
     return this.l.types[this.i];
   }
@@ -226,20 +233,7 @@ export class FileList extends RecordList<FileRec> {
   }
 }
 
-class FileItem implements FileRec {
-  constructor(
-    private readonly l: FileList,
-    private readonly i: number,
-  ) {}
-  get record(): number {
-    return this.l.records[this.i];
-  }
-  get offset(): number {
-    return this.l.src.offsetOf(this.record);
-  }
-  get len(): number {
-    return this.l.src.index.lens[this.record];
-  }
+class FileItem extends ColumnItem<FileList> implements FileRec {
   get objref(): number | null {
     return this.l.hasObjref[this.i] ? this.l.objrefs[this.i] : null;
   }
@@ -319,20 +313,7 @@ export class FileDescRange extends RecordList<FileDesc> {
   }
 }
 
-class FileDescItem implements FileDesc {
-  constructor(
-    private readonly l: FileDescList,
-    private readonly i: number,
-  ) {}
-  get record(): number {
-    return this.l.records[this.i];
-  }
-  get offset(): number {
-    return this.l.src.offsetOf(this.record);
-  }
-  get len(): number {
-    return this.l.src.index.lens[this.record];
-  }
+class FileDescItem extends ColumnItem<FileDescList> implements FileDesc {
   get table(): number {
     return this.l.tables[this.i];
   }
