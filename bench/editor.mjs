@@ -51,19 +51,30 @@ try {
     phasesMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v === null ? null : Math.round(v)])),
     webviewMs: res.stats.renders.at(-1)?.ms, // webview script start → rendered
     webviewPhasesMs: Object.fromEntries(Object.entries(res.stats.renders.at(-1)?.phases ?? {}).map(([k, v]) => [k, Math.round(v)])),
+    // Host RSS 1.5 s after the first render, as it is (garbage included), and after a full GC in the
+    // host (what the open image keeps); "before" is the same host just before vscode.openWith.
     hostRssBytes: res.memoryAfter.rss,
     hostRssBeforeOpenBytes: res.memoryBefore.rss,
     hostRssOverFileSize: +(res.memoryAfter.rss / size).toFixed(2),
     hostRssGrowthOverFileSize: +((res.memoryAfter.rss - res.memoryBefore.rss) / size).toFixed(2),
     heapUsedBytes: res.memoryAfter.heapUsed,
     arrayBuffersBytes: res.memoryAfter.arrayBuffers,
+    afterGc: {
+      hostRssBytes: res.memoryAfterGc.rss,
+      hostRssBeforeOpenBytes: res.memoryBeforeGc.rss,
+      hostRssOverFileSize: +(res.memoryAfterGc.rss / size).toFixed(2),
+      hostRssGrowthOverFileSize: +((res.memoryAfterGc.rss - res.memoryBeforeGc.rss) / size).toFixed(2),
+      heapUsedBytes: res.memoryAfterGc.heapUsed,
+      heapUsedBeforeOpenBytes: res.memoryBeforeGc.heapUsed,
+      arrayBuffersBytes: res.memoryAfterGc.arrayBuffers,
+    },
     // Edit → re-rendered, re-validated view (host apply + model patch or rebuild + validate, then the webview's ack).
     edits: res.edits,
     targets: { firstRenderMs: 1500, rssOverFileSize: 3, fieldEditMs: 50, bufferEditMs: 200 },
   };
   const worst = (kind) => Math.max(...(res.edits ?? []).filter((x) => x.kind === kind).map((x) => x.toRenderedMs));
   out.editWorstMs = { field: worst('field'), buffer: worst('buffer') };
-  out.pass = { firstRender: out.firstRenderMs < 1500, memory: out.hostRssOverFileSize < 3, fieldEdit: out.editWorstMs.field < 50, bufferEdit: out.editWorstMs.buffer < 200 };
+  out.pass = { firstRender: out.firstRenderMs < 1500, memory: out.hostRssOverFileSize < 3, memoryAfterGc: out.afterGc.hostRssOverFileSize < 3, fieldEdit: out.editWorstMs.field < 50, bufferEdit: out.editWorstMs.buffer < 200 };
 } finally {
   await wb.stop();
 }

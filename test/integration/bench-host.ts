@@ -2,11 +2,31 @@
 // the webview's first complete render, and write the editor's timings and the host's memory to
 // $CKPT_BENCH_RESULT.
 import { writeFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as vscode from 'vscode';
+
+type Memory = { rss: number; heapUsed: number; external: number; arrayBuffers: number };
+
+/**
+ * A full GC in this (the extension) host, so the memory figures are what stays, not garbage not yet
+ * collected. The host is not started with --expose-gc; the flag set at run time exposes gc in a new context.
+ */
+function collect(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (() => void) | undefined;
+  gc?.();
+  gc?.();
+}
+
+function memory(): Memory {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+}
 
 interface Stats {
   generation?: number;
-  renders?: { generation: number; ms: number }[];
+  renders?: { generation: number; ms: number; phases?: Record<string, number> }[];
   timings?: Record<string, number | null>;
   memory?: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
   size?: number;
@@ -59,7 +79,9 @@ export async function run(): Promise<void> {
   try {
     await vscode.extensions.getExtension('ckpt-inspector.ckpt-inspector')!.activate();
     await new Promise((r) => setTimeout(r, 1000)); // let the workbench settle
-    const before = process.memoryUsage();
+    const before = memory();
+    collect();
+    const beforeGc = memory();
     const t0 = performance.now();
     await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'ckptInspector.editor');
     let s: Stats = {};
@@ -70,10 +92,14 @@ export async function run(): Promise<void> {
       await new Promise((r) => setTimeout(r, 10));
     }
     const seen = performance.now() - t0;
+    // The stats command hands out the editor's own arrays: keep the first render as it was then.
+    s = JSON.parse(JSON.stringify(s)) as Stats;
     await new Promise((r) => setTimeout(r, 1500));
     const after = (await vscode.commands.executeCommand<Stats>('ckptInspector.internal.stats'))!;
+    collect();
+    const afterGc = memory();
     const edits = await editLatency();
-    writeFileSync(out, JSON.stringify({ ok: true, openToRenderSeenMs: seen, stats: s, memoryBefore: before, memoryAfter: after.memory, edits }));
+    writeFileSync(out, JSON.stringify({ ok: true, openToRenderSeenMs: seen, stats: s, memoryBefore: before, memoryAfter: after.memory, memoryBeforeGc: beforeGc, memoryAfterGc: afterGc, edits }));
   } catch (e) {
     writeFileSync(out, JSON.stringify({ ok: false, error: String(e) }));
   }
