@@ -7,6 +7,7 @@ import { Enums, enumName } from '../parser/kaitai.js';
 import { buildGraph } from '../parser/graph.js';
 import type { Diagnostic, Field, Graph, Image, Tty } from '../parser/model.js';
 import type { Splice } from '../parser/encode.js';
+import { bufferSpliceOwner, rebaseAfterSplice, type BufferOwner } from '../parser/rebase.js';
 import { checkLdiscs } from '../parser/validate/ldisc.js';
 import { checkTtys } from '../parser/validate/tty.js';
 import { reportJson } from '../parser/report-json.js';
@@ -29,7 +30,9 @@ export interface ModelOptions {
 export class CkptModel {
   readonly index: StreamIndex;
   readonly littleEndian: boolean;
-  readonly structure: Structure;
+  private _structure: Structure;
+  /** What the Structure reads; its `bytes` follow the model's after a length-changing edit. */
+  private readonly structureSrc: { bytes: Uint8Array; littleEndian: boolean; index: StreamIndex };
   readonly img: Image | null;
   diagnostics: Diagnostic[];
   readonly graph: Graph | null;
@@ -38,11 +41,14 @@ export class CkptModel {
   private pairsCache: ReturnType<typeof pairList> | null = null;
   private ldiscCache: ReturnType<typeof ldiscList> | null = null;
 
+  private _bytes: Uint8Array;
+
   constructor(
-    readonly bytes: Uint8Array,
+    bytes: Uint8Array,
     readonly fileName: string,
     opts: ModelOptions = {},
   ) {
+    this._bytes = bytes;
     const t0 = performance.now();
     const limit = opts.maxTtys ?? DEFAULT_MAX_TTYS;
     // The framing walk is cheap (typed arrays); it tells how many TTY records the full model would decode.
@@ -73,10 +79,36 @@ export class CkptModel {
         `Run \`ckpt-inspect --json\` for the full report.`;
     }
     const t1 = performance.now();
-    this.structure = new Structure({ bytes, littleEndian: this.littleEndian, index: this.index });
+    this.structureSrc = { bytes, littleEndian: this.littleEndian, index: this.index };
+    this._structure = this.makeStructure();
     this.structure.setSeverities(this.diagnostics);
     this.timings.structure = performance.now() - t1;
     this.timings.model = performance.now() - t0;
+  }
+
+  /** The image's bytes: the document's store view (a new subarray after an edit changed the length). */
+  get bytes(): Uint8Array {
+    return this._bytes;
+  }
+  get structure(): Structure {
+    return this._structure;
+  }
+
+  /**
+   * The Structure tree reads the index in place (an edit that moves records moves them there) and its
+   * bytes through structureSrc; only the DataView it makes at construction is fixed. So it is made
+   * over the whole ArrayBuffer from the content's start (the document's store keeps spare room after
+   * the content; the tree reads only inside records, which the index bounds), and stays valid while
+   * edits shift the content within that memory. A store that had to grow has a new buffer: then the
+   * tree is made again (see rebase()).
+   */
+  private makeStructure(): Structure {
+    const b = this._bytes;
+    const wide = new Uint8Array(b.buffer, b.byteOffset, b.buffer.byteLength - b.byteOffset);
+    this.structureSrc.bytes = wide;
+    const s = new Structure(this.structureSrc);
+    this.structureSrc.bytes = b;
+    return s;
   }
 
   get decoded(): boolean {
@@ -137,29 +169,56 @@ export class CkptModel {
   /** Records whose values the last patch() re-read (the pty pairs, their LDISC and BUFFER records). */
   lastPatchRecords: number[] = [];
 
-  private patchMap: Map<number, { f: Field<number | Uint8Array>; t: Tty }> | null = null;
+  private patchMap: Map<number, PatchEntry> | null = null;
 
   /**
-   * Bring the model up to date after same-length splices that each rewrite exactly one TTY or LDISC
-   * value which nothing else is derived from (termios, winsize, tty flags, c_cc, the LDISC scalars,
-   * state bits and read_flags): the values are read again, and only that pty pair's TTY and LDISC
-   * checks run again. Returns false when a full rebuild is needed (anything else: identity fields,
-   * objrefs, lengths, the pending buffer, other records).
+   * Bring the model up to date after an edit's splices (already applied to `bytes`, the document's
+   * current view), when each splice is either
+   *  - a same-length rewrite of exactly one TTY or LDISC value which nothing else is derived from
+   *    (termios, winsize, tty flags, c_cc, the LDISC scalars, state bits and read_flags), or
+   *  - at most one replacement of a tty's whole pending-input BUFFER record by another BUFFER record
+   *    (an edit of the pending input, or its undo; any length), with the LDISC values planned with
+   *    it lying before it (src/parser/encode.ts planLdiscData).
+   * The values are read again, the image is rebased onto the new bytes (src/parser/rebase.ts), and
+   * only that pty pair's TTY and LDISC checks run again; every other diagnostic, graph edge and the
+   * Structure move with the records. Returns false when a full rebuild is needed (anything else:
+   * identity fields, objrefs, record insertions and removals, framing problems, other records).
    */
   patch(bytes: Uint8Array, splices: Splice[]): boolean {
     const img = this.img;
-    if (!img || !img.decoded || bytes !== this.bytes || splices.length === 0) return false;
+    if (!img || !img.decoded || splices.length === 0) return false;
     const map = (this.patchMap ??= patchableFields(img));
     const hits: { f: Field<number | Uint8Array>; t: Tty }[] = [];
+    let buffer: { s: Splice; owner: BufferOwner } | null = null;
     for (const s of splices) {
-      const e = map.get(s.offset);
-      if (!e || s.remove !== e.f.size || s.insert.length !== e.f.size) return false;
-      hits.push(e);
+      const e = map.get(this.structure.recordAt(s.offset));
+      const f = e?.fields.find((x) => x.offset === s.offset);
+      if (e && f && s.remove === f.size && s.insert.length === f.size) {
+        hits.push({ f, t: e.t });
+        continue;
+      }
+      const owner: BufferOwner | null = buffer ? null : bufferSpliceOwner(img, s);
+      if (!owner) return false;
+      buffer = { s, owner };
     }
+    const delta = buffer ? buffer.s.insert.length - buffer.s.remove : 0;
+    if (buffer) {
+      const at = buffer.s.offset;
+      // Field splices before the BUFFER mean the same bytes whether applied before or after it.
+      if (hits.some((h) => h.f.offset >= at)) return false;
+      if (bytes.length !== this._bytes.length + delta) return false;
+      // The one message that names an absolute offset other than its own (docs/diagnostics.md).
+      if (delta !== 0 && this.diagnostics.some((d) => d.code === 'REF_RESERVED_USED')) return false;
+    } else if (bytes !== this._bytes) return false;
+
     const t0 = performance.now();
+    const ttys = new Set<Tty>();
+    if (buffer) {
+      this.rebase(bytes, buffer.s.offset, delta);
+      ttys.add(buffer.owner.tty);
+    }
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const le = img.littleEndian;
-    const ttys = new Set<Tty>();
     for (const { f, t } of hits) {
       if (f.value instanceof Uint8Array) f.value = bytes.slice(f.offset, f.offset + f.size);
       else if (f.size === 1) f.value = v.getUint8(f.offset);
@@ -171,17 +230,24 @@ export class CkptModel {
     // The pair partners too: a check of one side may look at the other.
     for (const t of [...ttys]) for (const p of this.partners(t)) ttys.add(p);
     const records = new Set<number>();
+    let last = 0;
     for (const t of ttys) {
       records.add(t.record);
+      last = Math.max(last, t.record);
       if (t.ldisc) {
         records.add(t.ldisc.record);
+        last = Math.max(last, t.ldisc.record);
         if (t.ldisc.buffer) records.add(t.ldisc.buffer.record);
       }
     }
     // Pair-level codes depend on roles and objrefs only, which a patch never changes.
     const local = (d: Diagnostic) => d.record !== undefined && records.has(d.record) && ttyOrLdiscCode(d.code);
     const fresh: Diagnostic[] = [];
-    const sub: Image = { ...img, ttys: [...ttys] };
+    // checkLdiscs also looks for orphan LDISC records over the whole index (dropped by `local`): stop
+    // its walk after these records. What it and checkTtys read of the index (the next record's type,
+    // headers of these records) lies below that count.
+    const index = { ...img.index, count: Math.min(img.index.count, last + 2) };
+    const sub: Image = { ...img, ttys: [...ttys], index };
     checkTtys(sub, (d) => void (local(d) && fresh.push(d)));
     checkLdiscs(sub, (d) => void (local(d) && fresh.push(d)));
     const rank = { error: 0, warning: 1, info: 2 } as const;
@@ -192,6 +258,24 @@ export class CkptModel {
     this.lastPatchRecords = [...records];
     this.timings.patch = performance.now() - t0;
     return true;
+  }
+
+  /**
+   * The BUFFER record at `at` changed length by `delta` and `bytes` are the new content: move the
+   * image (src/parser/rebase.ts), the diagnostics, the graph's edges and the Structure with it.
+   */
+  private rebase(bytes: Uint8Array, at: number, delta: number): void {
+    const img = this.img!;
+    const grown = bytes.buffer !== this._bytes.buffer;
+    rebaseAfterSplice(img, bytes, at, delta);
+    this._bytes = bytes;
+    if (delta !== 0) {
+      // Nothing but the BUFFER itself lies in [at, at + its old length); a diagnostic at `at` is on its header.
+      this.diagnostics = this.diagnostics.map((d) => (d.offset > at ? { ...d, offset: d.offset + delta } : d));
+      if (this.graph) for (const e of this.graph.edges) if (e.offset > at) e.offset += delta;
+    }
+    this.structureSrc.bytes = bytes;
+    if (grown) this._structure = this.makeStructure();
   }
 
   /** Build what the first patch needs (the field map, the pair list) ahead of the first edit. */
@@ -304,17 +388,26 @@ function ttyOrLdiscCode(code: string): boolean {
   return /^(TTY_|LDISC_)/.test(code) && code !== 'LDISC_ORPHAN';
 }
 
-/** TTY and LDISC values a patch may rewrite, by offset. */
-function patchableFields(img: Image): Map<number, { f: Field<number | Uint8Array>; t: Tty }> {
-  const m = new Map<number, { f: Field<number | Uint8Array>; t: Tty }>();
+interface PatchEntry {
+  t: Tty;
+  /** The values of the record a patch may rewrite (their offsets move with the records). */
+  fields: Field<number | Uint8Array>[];
+}
+
+/**
+ * TTY and LDISC values a patch may rewrite, by record number (TTY and LDISC records): record numbers
+ * stay when a pending-input edit moves the records after it, offsets do not.
+ */
+function patchableFields(img: Image): Map<number, PatchEntry> {
+  const m = new Map<number, PatchEntry>();
   for (const t of img.ttys) {
     if (t.truncated) continue;
     const tm = t.termios;
     const w = t.winsize;
-    const list: Field<number | Uint8Array>[] = [t.flags, tm.c_iflag, tm.c_oflag, tm.c_cflag, tm.c_lflag, tm.c_line, ...tm.c_cc, w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel];
+    const own = [t.flags, tm.c_iflag, tm.c_oflag, tm.c_cflag, tm.c_lflag, tm.c_line, ...tm.c_cc, w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel].filter((f) => f.size > 0);
+    m.set(t.record, { t, fields: own });
     const l = t.ldisc;
-    if (l) list.push(l.column, l.datalen, l.canon_column, l.canon_datalen, l.canon_data, l.minimum_to_wake, ...l.bools, l.read_flags);
-    for (const f of list) if (f.size > 0) m.set(f.offset, { f, t });
+    if (l) m.set(l.record, { t, fields: [l.column, l.datalen, l.canon_column, l.canon_datalen, l.canon_data, l.minimum_to_wake, ...l.bools, l.read_flags].filter((f) => f.size > 0) });
   }
   return m;
 }

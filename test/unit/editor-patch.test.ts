@@ -1,5 +1,5 @@
 // The editor's in-place model patch (src/extension/model.ts `patch`) against a full rebuild: after
-// field edits through ByteStore, the patched model shows the same values and diagnostics as a model
+// field and pending-input edits through ByteStore, the patched model shows the same values and diagnostics as a model
 // built from scratch over the same bytes; undo restores the bytes exactly.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -24,9 +24,14 @@ const EDITS: [string, string, boolean][] = [
   ['ttys[1].ldisc.datalen', '5000', true],
   ['ttys[1].ldisc.icanon', '0', true],
   ['ttys[1].ldisc.canon_data', '7', true],
+  // The pending input: a BUFFER of another length is rebased (src/parser/rebase.ts); a BUFFER that
+  // goes away or comes back renumbers the records after it, which only a rebuild handles.
+  ['ttys[1].ldisc.data', 'hello\\nworld', true],
+  ['ttys[1].ldisc.data', 'hi', true],
+  ['ttys[1].ldisc.data', '', false],
+  ['ttys[1].ldisc.data', 'back\\n', false],
   ['ttys[0].index', '9', false],
   ['ttys[1].link_objref', '77', false],
-  ['ttys[1].ldisc.data', 'hello\\nworld', false],
 ];
 
 for (const file of ['samples/pair.ckpt', 'test/fixtures/hostile-buffer.ckpt']) {

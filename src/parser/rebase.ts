@@ -1,0 +1,161 @@
+// Bringing an Image up to date after an edit changed the length of one record, without parsing the
+// image again. The pending input of a tty (the BUFFER after its LDISC) is the only record an edit
+// resizes (src/parser/encode.ts planLdiscData); everything after it moves by the same number of
+// bytes and nothing in a v18 image holds an absolute offset, so moving the model is enough: the
+// record index, the Fields that carry absolute offsets, and the bytes the lazy records read from.
+// Pure (no vscode): the editor's model (src/extension/model.ts) and the tests use it.
+import { HDR_SIZE, T } from './layout.js';
+import { rebindImage } from './image.js';
+import type { Field, Image, Ldisc, Tty } from './model.js';
+import type { Splice } from './encode.js';
+
+export class RebaseError extends Error {}
+
+/** The tty whose pending-input BUFFER is record `record`, with that record's index. */
+export interface BufferOwner {
+  tty: Tty;
+  ldisc: Ldisc;
+  record: number;
+}
+
+/** Index of the record that starts at `offset`, or -1 (binary search over the record index). */
+export function recordStartingAt(img: Image, offset: number): number {
+  const { offsets, count } = img.index;
+  let lo = 0;
+  let hi = count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const o = offsets[mid];
+    if (o === offset) return mid;
+    if (o < offset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+const ownerMaps = new WeakMap<Image, Map<number, BufferOwner>>();
+/** Pending-input BUFFER records by record number (built once per image: records never renumber here). */
+function buffersOf(img: Image): Map<number, BufferOwner> {
+  let m = ownerMaps.get(img);
+  if (!m) {
+    m = new Map();
+    for (const tty of img.ttys) {
+      const l = tty.ldisc;
+      if (l?.buffer) m.set(l.buffer.record, { tty, ldisc: l, record: l.buffer.record });
+    }
+    ownerMaps.set(img, m);
+  }
+  return m;
+}
+
+/**
+ * The tty whose pending input `s` replaces, when `s` replaces that whole BUFFER record by another
+ * BUFFER record (type BUFFER, `len` equal to the inserted length) and the image's framing has no
+ * break (a broken record's span, and the framing diagnostics' messages, would depend on the file's
+ * size and absolute offsets). Null for anything else: the caller re-parses instead.
+ */
+export function bufferSpliceOwner(img: Image, s: Splice): BufferOwner | null {
+  if (!img.decoded || img.index.problems.length > 0) return null;
+  const j = recordStartingAt(img, s.offset);
+  if (j < 0 || img.index.types[j] !== T.BUFFER || s.remove !== img.index.lens[j] || img.index.spans[j] !== img.index.lens[j]) return null;
+  const owner = buffersOf(img).get(j);
+  if (!owner) return null;
+  if (s.insert.length < HDR_SIZE) return null;
+  const v = new DataView(s.insert.buffer, s.insert.byteOffset, HDR_SIZE);
+  if (v.getUint32(0, img.littleEndian) !== T.BUFFER || v.getUint32(4, img.littleEndian) !== s.insert.length) return null;
+  // The index keeps 32-bit offsets under 4 GiB; an edit that crosses that line re-parses.
+  if (img.index.offsets instanceof Uint32Array && img.size - s.remove + s.insert.length >= 2 ** 32) return null;
+  return owner;
+}
+
+function shift(f: Field<unknown>, at: number, delta: number): void {
+  if (f.offset > at) f.offset += delta;
+}
+
+/** Read a Field's value again from the bytes at its (current) offset; unsigned, as the v18 LDISC fields are. */
+function reread(bytes: Uint8Array, view: DataView, le: boolean, f: Field<number | Uint8Array>): void {
+  if (f.size === 0) return;
+  if (f.value instanceof Uint8Array) f.value = bytes.subarray(f.offset, f.offset + f.size);
+  else if (f.size === 1) f.value = view.getUint8(f.offset);
+  else if (f.size === 2) f.value = view.getUint16(f.offset, le);
+  else if (f.size === 4) f.value = view.getUint32(f.offset, le);
+  else f.value = Number(view.getBigUint64(f.offset, le));
+}
+
+function ttyFields(t: Tty): Field<number>[] {
+  const tm = t.termios;
+  const w = t.winsize;
+  return [t.driver_type, t.driver_subtype, t.link_objref, t.file_objref, t.padding, t.index, t.ldisc_num, t.flags, tm.c_iflag, tm.c_oflag, tm.c_cflag, tm.c_lflag, tm.c_line, ...tm.c_cc, w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel];
+}
+
+/** The LDISC's own Fields (the bools are also reachable as stopped, packet, icanon: same objects). */
+function ldiscFields(l: Ldisc): Field<number | Uint8Array>[] {
+  return [l.column, l.datalen, l.canon_column, l.canon_datalen, l.canon_data, l.minimum_to_wake, ...l.bools, l.read_flags];
+}
+
+/**
+ * After the BUFFER record that started at `at` was replaced by one `delta` bytes longer (negative:
+ * shorter) and `bytes` are the image's new content: point `img` at `bytes`, move every record after
+ * it by `delta` in the index, give the BUFFER its new `len`, move every Field after it, re-slice the
+ * BUFFER's data and read the owning LDISC's values again (an edit of the pending input rewrites
+ * datalen and, in canonical mode, canon_data, canon_datalen and read_flags with it). Objrefs, files,
+ * descriptors and signals derive their offsets from the index and read through the image's shared
+ * source, which rebindImage re-points. Returns the owner of the edited BUFFER.
+ *
+ * The record's identity does not change (still a BUFFER, same record number), so record numbers,
+ * the objhash, object targets and the Structure's grouping stay as they are.
+ */
+export function rebaseAfterSplice(img: Image, bytes: Uint8Array, at: number, delta: number): BufferOwner {
+  const j = recordStartingAt(img, at);
+  const owner = j >= 0 ? buffersOf(img).get(j) : undefined;
+  if (!owner) throw new RebaseError(`no pending-input BUFFER record starts at offset ${at}`);
+  if (bytes.length !== img.size + delta) throw new RebaseError(`the new bytes are ${bytes.length} long; ${img.size} + ${delta} expected`);
+  const { index } = img;
+  const le = img.littleEndian;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const len = view.getUint32(at + 4, le);
+  if (view.getUint32(at, le) !== T.BUFFER || len !== index.lens[j] + delta || at + len > bytes.length) {
+    throw new RebaseError(`the record at offset ${at} is not a BUFFER of len ${index.lens[j] + delta}`);
+  }
+
+  rebindImage(img, bytes);
+  const { offsets } = index;
+  for (let k = j + 1; k < index.count; k++) offsets[k] += delta;
+  index.lens[j] = len;
+  // spans is the lens array itself unless the framing breaks somewhere (never here: see bufferSpliceOwner).
+  if (index.spans !== index.lens) index.spans[j] = len;
+
+  for (const t of img.ttys) {
+    if (t.offset <= at) {
+      // Records before the BUFFER: only the owner's LDISC values change (read again below).
+      continue;
+    }
+    t.offset += delta;
+    for (const f of ttyFields(t)) shift(f, at, delta);
+    const l = t.ldisc;
+    if (l) {
+      l.offset += delta;
+      for (const f of ldiscFields(l)) shift(f, at, delta);
+      if (l.buffer) {
+        l.buffer.offset += delta;
+        l.buffer.dataOffset += delta;
+      }
+    }
+  }
+  for (const ft of img.fileTables) {
+    if (ft.offset > at) ft.offset += delta;
+    shift(ft.fdt_nfds, at, delta);
+  }
+  // Byte-valued model values are views of the bytes (as openImage makes them, without a copy): the
+  // tail has moved under those after `at`, and a store that had to grow has new memory for all.
+  for (const t of img.ttys) {
+    const l = t.ldisc;
+    if (!l) continue;
+    const rf = l.read_flags;
+    if (rf.size > 0) rf.value = bytes.subarray(rf.offset, rf.offset + rf.size);
+    const b = l.buffer;
+    if (b) b.data = bytes.subarray(b.dataOffset, b.offset + index.lens[b.record]);
+  }
+  for (const f of ldiscFields(owner.ldisc)) reread(bytes, view, le, f);
+  return owner;
+}
