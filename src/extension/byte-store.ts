@@ -3,6 +3,7 @@
 // copyWithin, so typing into a buffer of a 64 MiB image does not allocate (and page in) a new 64 MiB
 // array. `view` is the current content: a subarray of the store, replaced after a length change.
 import { openSync, closeSync, fstatSync, readSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import type { Splice } from '../parser/encode.js';
 
 /** Spare room kept after the content: enough for any pending-buffer edit (a BUFFER is ≤ 4 KiB + header). */
@@ -35,6 +36,22 @@ export class ByteStore {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * As readFile, but the read (and the page faults of the fresh buffer, a few hundred ms for 64 MiB)
+   * happen on libuv's thread pool: the extension host stays free meanwhile. The caller closes `fh`.
+   */
+  static async readHandle(fh: FileHandle): Promise<ByteStore> {
+    const size = (await fh.stat()).size;
+    const buf = new Uint8Array(Buffer.allocUnsafeSlow(size + SLACK).buffer, 0, size + SLACK);
+    let off = 0;
+    while (off < size) {
+      const { bytesRead } = await fh.read(buf, off, size - off, off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    return new ByteStore(buf, off);
   }
 
   static from(bytes: Uint8Array): ByteStore {

@@ -3,6 +3,7 @@
 // splices, applies them, rebuilds the model and tells the views. Each edit keeps its forward and
 // inverse splices: undo and redo apply them to the CURRENT bytes, so undo after a save simply
 // makes the reverse change (VS Code's edit stack decides the order; the bytes follow it).
+import { open as openFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { editForPath, EditError } from '../parser/edit-paths.js';
 import type { Splice } from '../parser/encode.js';
@@ -37,7 +38,6 @@ async function readStore(uri: vscode.Uri): Promise<ByteStore> {
 }
 
 export class CkptDocument implements vscode.CustomDocument {
-  private _model: CkptModel;
   private _generation = 1;
   private readonly changed = new vscode.EventEmitter<'edit' | 'reload'>();
   /** The model changed: after an edit (undo, redo) or a reload from disk (or a revert). */
@@ -58,26 +58,47 @@ export class CkptDocument implements vscode.CustomDocument {
   /** Why the model last changed, for the webview (keep its place after an edit). */
   lastCause: 'open' | 'edit' | 'reload' = 'open';
 
+  /**
+   * Open a document. A file: source is only opened here (a missing or unreadable file fails the open);
+   * its bytes are read off the main thread and the model is built by load(), which the provider runs
+   * once the webview is on its way, so reading and parsing overlap the webview's start. Anything
+   * that needs the bytes or the model earlier gets them at once (read synchronously).
+   */
   static async create(uri: vscode.Uri, maxTtys: number, backupId?: string): Promise<CkptDocument> {
     const t0 = performance.now();
-    const store = await readStore(backupId ? vscode.Uri.parse(backupId) : uri);
-    const t1 = performance.now();
-    const doc = new CkptDocument(uri, store, maxTtys);
+    const source = backupId ? vscode.Uri.parse(backupId) : uri;
+    let doc: CkptDocument;
+    if (source.scheme === 'file') {
+      const fh = await openFile(source.fsPath, 'r');
+      const read = ByteStore.readHandle(fh).finally(() => void fh.close());
+      read.catch(() => undefined); // reported by load(); a synchronous read stands in if it is never awaited
+      doc = new CkptDocument(uri, { path: source.fsPath, read }, maxTtys);
+    } else {
+      const store = await readStore(source);
+      doc = new CkptDocument(uri, store, maxTtys);
+      doc.marks.read = performance.now();
+    }
     // A document restored from a backup differs from the file until it is saved.
     if (backupId) doc.changeSeq++;
     doc.marks.open = t0;
-    doc.marks.read = t1;
-    doc.marks.model = performance.now();
     return doc;
   }
 
+  /** The file being read (until its bytes are in). */
+  private loading: { path: string; read: Promise<ByteStore> } | null;
+  private loadedStore: ByteStore | null;
+  private loadedModel: CkptModel | null = null;
+  private loadPromise: Promise<void> | undefined;
+  private readonly fileName: string;
+
   private constructor(
     readonly uri: vscode.Uri,
-    private store: ByteStore,
+    source: ByteStore | { path: string; read: Promise<ByteStore> },
     private readonly maxTtys: number,
   ) {
-    this._model = new CkptModel(store.view, uri.path.split('/').pop() ?? uri.path, { maxTtys });
-    this.warmSoon();
+    this.fileName = uri.path.split('/').pop() ?? uri.path;
+    this.loadedStore = source instanceof ByteStore ? source : null;
+    this.loading = source instanceof ByteStore ? null : source;
     if (uri.scheme === 'file' || uri.scheme === 'vscode-remote') {
       const dir = vscode.Uri.joinPath(uri, '..');
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, uri.path.split('/').pop() ?? '*'));
@@ -89,6 +110,55 @@ export class CkptDocument implements vscode.CustomDocument {
       watcher.onDidCreate(schedule);
       this.disposables.push(watcher);
     }
+  }
+
+  /**
+   * Read the bytes (if still on their way) and build the model; resolves when both are there.
+   * Idempotent. Rejects when the file could not be read.
+   */
+  load(): Promise<void> {
+    return (this.loadPromise ??= (async () => {
+      if (!this.loadedStore && this.loading) {
+        const store = await this.loading.read;
+        if (!this.loadedStore) {
+          this.loadedStore = store;
+          this.loading = null;
+          this.marks.read = performance.now();
+        }
+      }
+      void this._model;
+    })());
+  }
+
+  /** The bytes and the model are there (load() has finished, or something needed them earlier). */
+  get loaded(): boolean {
+    return this.loadedModel !== null;
+  }
+
+  // The edit path below reads and replaces the bytes and the model through these two accessors.
+  private get store(): ByteStore {
+    if (!this.loadedStore) {
+      // Needed before the read finished: read the file now (the pending read's buffer is dropped).
+      this.loadedStore = ByteStore.readFile(this.loading!.path);
+      this.loading = null;
+      this.marks.read = performance.now();
+    }
+    return this.loadedStore;
+  }
+  private set store(store: ByteStore) {
+    this.loadedStore = store;
+    this.loading = null;
+  }
+  private get _model(): CkptModel {
+    if (!this.loadedModel) {
+      this.loadedModel = new CkptModel(this.store.view, this.fileName, { maxTtys: this.maxTtys });
+      this.marks.model = performance.now();
+      this.warmSoon();
+    }
+    return this.loadedModel;
+  }
+  private set _model(model: CkptModel) {
+    this.loadedModel = model;
   }
 
   get model(): CkptModel {

@@ -117,19 +117,24 @@ export function activate(context: vscode.ExtensionContext): { provider: CkptEdit
     const out: Record<string, unknown> = { memory: { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, arrayBuffers: mem.arrayBuffers } };
     if (e) {
       const m = e.document.marks;
-      out.size = e.document.bytes.length;
+      const since = (k: string) => (m[k] !== undefined ? m[k] - m.open : null);
       out.generation = e.document.generation;
-      out.modelBuilt = e.document.model.img !== null;
       out.timings = {
-        read: m.read - m.open,
-        model: m.model - m.open,
-        resolve: m.resolve !== undefined ? m.resolve - m.open : null,
-        rendered: m.rendered !== undefined ? m.rendered - m.open : null,
-        ...Object.fromEntries(Object.entries(e.document.model.timings).map(([k, v]) => [`model.${k}`, v])),
+        read: since('read'),
+        model: since('model'),
+        resolve: since('resolve'),
+        ready: since('ready'),
+        init: since('init'),
+        rendered: since('rendered'),
       };
       out.renders = e.rendered;
       out.selection = e.selection;
       out.activePanel = e.activePanel;
+      // Polled while the file is read and parsed: what needs the model waits for it (asking would load it here, at once).
+      if (!e.document.loaded) return out;
+      out.size = e.document.bytes.length;
+      out.modelBuilt = e.document.model.img !== null;
+      Object.assign(out.timings as Record<string, number | null>, Object.fromEntries(Object.entries(e.document.model.timings).map(([k, v]) => [`model.${k}`, v])));
       out.diagnostics = e.document.model.diagnostics.length;
       out.errors = e.document.model.diagnostics.filter((d) => d.severity === 'error').length;
       out.edits = e.document.editTimings;

@@ -76,7 +76,6 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const maxTtys = vscode.workspace.getConfiguration('ckptInspector').get<number>('fullModelMaxTtys', DEFAULT_MAX_TTYS);
     const doc = await CkptDocument.create(uri, maxTtys, ctx.backupId);
     const publish = () => this.diagnostics.set(uri, toVsDiagnostics(doc.model.diagnostics));
-    let key = diagnosticsKey(doc.model.diagnostics);
     // The Problems panel once the webview has rendered (its messages pass the workbench's thread,
     // which the markers would hold up), or after `ms` without a render.
     const publishSoon = (ms: number) => {
@@ -92,8 +91,8 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     publishSoon(3000);
     doc.onDidChangeModel((cause) => {
       const k = diagnosticsKey(doc.model.diagnostics);
-      const changed = k !== key;
-      key = k;
+      const changed = k !== this.sentDiagnostics.get(doc);
+      this.sentDiagnostics.set(doc, k);
       if (cause === 'edit') {
         // Only what changed: the summary, the diagnostics when they differ, the records and bytes touched.
         for (const e of this.editorsOf(uri)) this.sendUpdate(e, changed);
@@ -113,9 +112,20 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
     webview.options = { enableScripts: true, localResourceRoots: [dist] };
     webview.html = this.html(webview, dist);
-    // Ready the init while the webview loads its page and script.
+    // Read and parse while the webview loads its page and script (most of a second), then ready the
+    // init. Not before the html and this method's answer are on their way to the workbench: the
+    // extension host's writes to it go out on a timer, which this one follows.
     setTimeout(() => {
-      if (!state.ready && this.editors.has(state)) this.prepared.set(document, { generation: document.generation, data: this.buildInit(document) });
+      document.load().then(
+        () => {
+          if (!state.ready && this.editors.has(state) && !this.prepared.has(document)) this.prepared.set(document, { generation: document.generation, data: this.buildInit(document) });
+        },
+        (err: unknown) => {
+          if (!this.editors.has(state)) return;
+          this.showError(`Could not read ${document.uri.fsPath || document.uri.toString()}: ${err instanceof Error ? err.message : String(err)}`);
+          panel.dispose();
+        },
+      );
     }, 0);
     const state: EditorState = {
       panel,
@@ -149,8 +159,13 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
   private onMessage(e: EditorState, msg: FromWebview): void {
     switch (msg.type) {
       case 'ready':
+        e.document.marks.ready ??= performance.now();
         e.ready = true;
-        this.sendInit(e);
+        // The model may still be on its way (a failed read is reported where load() was started).
+        e.document.load().then(
+          () => this.sendInit(e),
+          () => undefined,
+        );
         break;
       case 'request':
         this.answer(e, msg.id, msg.name, msg.params);
@@ -176,6 +191,9 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     }
   }
 
+  /** What the views were last sent of each document's diagnostics (diagnosticsKey). */
+  private readonly sentDiagnostics = new WeakMap<CkptDocument, string>();
+
   /** Init data built while the webview boots (the host is idle then), by document; used once. */
   private readonly prepared = new WeakMap<CkptDocument, { generation: number; data: InitData }>();
 
@@ -184,6 +202,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const timings: Record<string, number> = {};
     for (const k of ['read', 'model', 'resolve']) if (m[k] !== undefined) timings[k] = m[k] - m.open;
     const data = d.model.init(d.generation, timings, d.lastCause);
+    if (!this.sentDiagnostics.has(d)) this.sentDiagnostics.set(d, diagnosticsKey(d.model.diagnostics));
     // The first screen's requests, answered now (saves a round trip each through the workbench).
     data.prefetched = [];
     for (const [name, params] of Object.entries(FIRST_REQUESTS) as [RequestName, never][]) {
@@ -203,6 +222,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     this.prepared.delete(d);
     const data = p && p.generation === d.generation && p.data.cause === d.lastCause ? p.data : this.buildInit(d);
     data.timings.init = performance.now() - d.marks.open;
+    d.marks.init ??= performance.now();
     e.post({ type: 'init', data });
   }
 
