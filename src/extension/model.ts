@@ -7,7 +7,7 @@ import { Enums, enumName } from '../parser/kaitai.js';
 import { buildGraph } from '../parser/graph.js';
 import type { Diagnostic, Field, Graph, Image, Tty } from '../parser/model.js';
 import type { Splice } from '../parser/encode.js';
-import { bufferSpliceOwner, rebaseAfterSplice, type BufferOwner } from '../parser/rebase.js';
+import { bufferSpliceOwner, rebaseAfterSplice, rebaseTables, type BufferOwner } from '../parser/rebase.js';
 import { checkLdiscs } from '../parser/validate/ldisc.js';
 import { checkTtys } from '../parser/validate/tty.js';
 import { reportJson } from '../parser/report-json.js';
@@ -280,9 +280,27 @@ export class CkptModel {
 
   /** Build what the first patch needs (the field map, the pair list) ahead of the first edit. */
   warm(): void {
-    if (!this.img || !this.img.decoded) return;
-    this.patchMap ??= patchableFields(this.img);
+    const img = this.img;
+    if (!img || !img.decoded) return;
+    this.patchMap ??= patchableFields(img);
     this.pairs();
+    rebaseTables(img);
+    // The first edit used to pay for compiling the patch path (checks, rebase, diagnostics merge):
+    // run it now over splices that rewrite bytes with themselves, which changes nothing.
+    const t = img.ttys.find((x) => x.ldisc && !x.truncated);
+    if (!t || !t.ldisc) return;
+    const b = this._bytes;
+    const same = (offset: number, length: number): Splice => ({ offset, remove: length, insert: b.slice(offset, offset + length) });
+    const { lastPatchRecords, timings } = this;
+    const patchMs = timings.patch;
+    for (let k = 0; k < 3; k++) {
+      this.patch(b, [same(t.termios.c_lflag.offset, t.termios.c_lflag.size)]);
+      const buf = t.ldisc.buffer;
+      if (buf) this.patch(b, [same(t.ldisc.datalen.offset, 4), same(buf.offset, this.index.lens[buf.record])]);
+    }
+    this.lastPatchRecords = lastPatchRecords;
+    if (patchMs === undefined) delete timings.patch;
+    else timings.patch = patchMs;
   }
 
   private partners(t: Tty): Tty[] {

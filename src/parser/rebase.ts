@@ -33,19 +33,32 @@ export function recordStartingAt(img: Image, offset: number): number {
   return -1;
 }
 
-const ownerMaps = new WeakMap<Image, Map<number, BufferOwner>>();
-/** Pending-input BUFFER records by record number (built once per image: records never renumber here). */
-function buffersOf(img: Image): Map<number, BufferOwner> {
-  let m = ownerMaps.get(img);
+interface RebaseTables {
+  /** Pending-input BUFFER records by record number (records never renumber here). */
+  owners: Map<number, BufferOwner>;
+  /** Per tty (same order as img.ttys), every Field of the TTY and its LDISC that carries an offset. */
+  fields: Field<number | Uint8Array>[][];
+}
+
+const tables = new WeakMap<Image, RebaseTables>();
+/** Built once per image (a few milliseconds for thousands of ttys; the editor's model warms it). */
+export function rebaseTables(img: Image): RebaseTables {
+  let m = tables.get(img);
   if (!m) {
-    m = new Map();
+    const owners = new Map<number, BufferOwner>();
+    const fields: Field<number | Uint8Array>[][] = [];
     for (const tty of img.ttys) {
       const l = tty.ldisc;
-      if (l?.buffer) m.set(l.buffer.record, { tty, ldisc: l, record: l.buffer.record });
+      if (l?.buffer) owners.set(l.buffer.record, { tty, ldisc: l, record: l.buffer.record });
+      fields.push(l ? [...ttyFields(tty), ...ldiscFields(l)] : ttyFields(tty));
     }
-    ownerMaps.set(img, m);
+    tables.set(img, (m = { owners, fields }));
   }
   return m;
+}
+
+function buffersOf(img: Image): Map<number, BufferOwner> {
+  return rebaseTables(img).owners;
 }
 
 /**
@@ -118,6 +131,8 @@ export function rebaseAfterSplice(img: Image, bytes: Uint8Array, at: number, del
     throw new RebaseError(`the record at offset ${at} is not a BUFFER of len ${index.lens[j] + delta}`);
   }
 
+  // A store that had to grow put the content in new memory.
+  const moved = img.bytes.buffer !== bytes.buffer;
   rebindImage(img, bytes);
   const { offsets } = index;
   for (let k = j + 1; k < index.count; k++) offsets[k] += delta;
@@ -125,17 +140,23 @@ export function rebaseAfterSplice(img: Image, bytes: Uint8Array, at: number, del
   // spans is the lens array itself unless the framing breaks somewhere (never here: see bufferSpliceOwner).
   if (index.spans !== index.lens) index.spans[j] = len;
 
-  for (const t of img.ttys) {
-    if (t.offset <= at) {
-      // Records before the BUFFER: only the owner's LDISC values change (read again below).
-      continue;
-    }
+  // The ttys after the BUFFER (img.ttys is in record order, so in offset order).
+  const { ttys } = img;
+  const fields = rebaseTables(img).fields;
+  let lo = 0;
+  let hi = ttys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ttys[mid].offset <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < ttys.length; k++) {
+    const t = ttys[k];
     t.offset += delta;
-    for (const f of ttyFields(t)) shift(f, at, delta);
+    for (const f of fields[k]) f.offset += delta;
     const l = t.ldisc;
     if (l) {
       l.offset += delta;
-      for (const f of ldiscFields(l)) shift(f, at, delta);
       if (l.buffer) {
         l.buffer.offset += delta;
         l.buffer.dataOffset += delta;
@@ -148,14 +169,16 @@ export function rebaseAfterSplice(img: Image, bytes: Uint8Array, at: number, del
   }
   // Byte-valued model values are views of the bytes (as openImage makes them, without a copy): the
   // tail has moved under those after `at`, and a store that had to grow has new memory for all.
-  for (const t of img.ttys) {
-    const l = t.ldisc;
+  for (let k = moved ? 0 : lo; k < ttys.length; k++) {
+    const l = ttys[k].ldisc;
     if (!l) continue;
     const rf = l.read_flags;
     if (rf.size > 0) rf.value = bytes.subarray(rf.offset, rf.offset + rf.size);
     const b = l.buffer;
     if (b) b.data = bytes.subarray(b.dataOffset, b.offset + index.lens[b.record]);
   }
+  const b = owner.ldisc.buffer!;
+  b.data = bytes.subarray(b.dataOffset, b.offset + len);
   for (const f of ldiscFields(owner.ldisc)) reread(bytes, view, le, f);
   return owner;
 }

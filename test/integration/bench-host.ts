@@ -61,13 +61,15 @@ async function editLatency(): Promise<Record<string, unknown>[]> {
     const t0 = performance.now();
     const r = p.edit(doc, path, value);
     const hostDone = performance.now();
-    let render: { generation: number; at: number } | undefined;
+    let render: { generation: number; at: number; ms: number; phases?: Record<string, number> } | undefined;
     while (!(render = e.rendered.find((x) => x.generation === r.generation))) {
       if (performance.now() - t0 > 30000) throw new Error(`no render of ${path}`);
       await new Promise((res) => setTimeout(res, 2));
     }
     const t = doc.editTimings.at(-1)!;
-    outs.push({ path, kind: /\.data$/.test(path) ? 'buffer' : 'field', model: t.model, hostMs: +t.hostMs.toFixed(1), editCallMs: +(hostDone - t0).toFixed(1), toRenderedMs: +(render.at - t0).toFixed(1) });
+    // webviewMs: the webview's own update → rendered time; webviewPhases: its panels' parts of it.
+    const phases = Object.fromEntries(Object.entries(render.phases ?? {}).map(([k, v]) => [k, +v.toFixed(1)]));
+    outs.push({ path, kind: /\.data$/.test(path) ? 'buffer' : 'field', model: t.model, hostMs: +t.hostMs.toFixed(1), editCallMs: +(hostDone - t0).toFixed(1), toRenderedMs: +(render.at - t0).toFixed(1), webviewMs: +render.ms.toFixed(1), webviewPhases: phases });
     await new Promise((res) => setTimeout(res, 300));
   }
   return outs;

@@ -200,3 +200,32 @@ for (const im of images) {
     }
   });
 }
+
+test('pending-input edits that outgrow the store move the image to new memory; the patched model follows', () => {
+  const im = extra[0];
+  const store = ByteStore.from(im.bytes);
+  const model = new CkptModel(store.view, 'x');
+  const ti = model.img!.ttys.findIndex((t) => t.ldisc?.buffer);
+  const first = store.view.buffer;
+  let patched = 0;
+  // 4000 more bytes each time: the store's spare room (256 KiB) runs out after some 65 edits.
+  for (let k = 1; k <= 70; k++) {
+    const e = editForPath(model.img!, `ttys[${ti}].ldisc.data`, `hex:${'61'.repeat(k * 4000)}`);
+    store.apply(e.splices);
+    if (model.patch(store.view, e.splices)) patched++;
+    else assert.fail(`edit ${k} was not patched`);
+  }
+  assert.notEqual(store.view.buffer, first, 'the store grew into new memory');
+  assertSame(strip(model), strip(new CkptModel(store.view.slice(), 'x')), 'diagnostics');
+  assertSame(modelSnapshot(model), modelSnapshot(new CkptModel(store.view.slice(), 'x')), 'model');
+  assert.equal(patched, 70);
+});
+
+test('warm() compiles the patch path without changing the model', () => {
+  for (const im of images.slice(0, 20)) {
+    const m = new CkptModel(im.bytes.slice(), 'x');
+    const before = [strip(m), modelSnapshot(m)];
+    m.warm();
+    assert.deepEqual([strip(m), modelSnapshot(m)], before, im.name);
+  }
+});
