@@ -114,6 +114,8 @@ function afterPaint(f: () => void): void {
 }
 
 let generation = 0;
+/** The last init, for the diagnostics that follow it. */
+let initData: InitData | null = null;
 async function onInit(d: InitData): Promise<void> {
   const first = generation === 0;
   generation = d.generation;
@@ -122,7 +124,8 @@ async function onInit(d: InitData): Promise<void> {
   setPrefetched(d.prefetched);
   renderSummary(d);
   // Only the visible panel is drawn before the first screen; the others right after it.
-  problems.update(d, d.diagnostics, false);
+  initData = d;
+  problems.update(d, d.diagnosticsFollow ? null : d.diagnostics, false);
   if (d.cause !== 'edit') showPanel(current);
   const phases: Record<string, number> = { init: performance.now() - t0 };
   const timed = (name: string, p: Promise<void>) => p.then(() => void (phases[name] = performance.now() - t0));
@@ -196,10 +199,15 @@ onHost((msg: ToWebview) => {
     case 'showPanel':
       showPanel(msg.panel);
       break;
+    case 'diagnostics':
+      // The list the init left out (InitData.diagnosticsFollow); a later init or update supersedes it.
+      if (initData && msg.generation === generation && msg.generation === initData.generation) problems.update(initData, msg.diagnostics, current === 'problems');
+      break;
     default:
       break;
   }
 });
 
 window.addEventListener('error', (e) => post({ type: 'error', message: `${e.message} @ ${e.filename}:${e.lineno}` }));
-post({ type: 'ready' });
+// The panel shown first: the host sends the diagnostics with the init only when it is Problems.
+post({ type: 'ready', panel: current });

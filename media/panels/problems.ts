@@ -1,5 +1,5 @@
 // Problems: the validator's diagnostics; choosing one reveals its bytes and the field that holds them.
-import type { DiagnosticView, InitData, InitSummary } from '../../src/shared/protocol.js';
+import type { DiagnosticView, InitSummary } from '../../src/shared/protocol.js';
 import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { select } from '../selection.js';
@@ -26,9 +26,12 @@ export class ProblemsPanel {
     });
   }
 
-  /** A new list after an edit: drawn now when the tab shows, else when it is first shown. */
-  update(init: InitSummary, diags: DiagnosticView[], visible: boolean): void {
-    this.pending = { ...init, diagnostics: diags };
+  /**
+   * A new list (after an open, reload or edit): drawn now when the tab shows, else when it is first
+   * shown. `diags` null: the list is on its way (InitData.diagnosticsFollow).
+   */
+  update(init: InitSummary, diags: DiagnosticView[] | null, visible: boolean): void {
+    this.pending = { init, diags };
     if (visible) this.shown();
   }
 
@@ -41,13 +44,19 @@ export class ProblemsPanel {
     this.focus = Math.min(focus, Math.max(0, this.diags.length - 1));
   }
 
-  private pending: InitData | null = null;
+  private pending: { init: InitSummary; diags: DiagnosticView[] | null } | null = null;
 
-  load(init: InitData): void {
-    this.pending = null;
-    this.diags = init.diagnostics;
+  private load({ init, diags }: { init: InitSummary; diags: DiagnosticView[] | null }): void {
     this.focus = 0;
     clear(this.list);
+    if (!diags) {
+      // Stays pending: drawn when the list comes (update) while the tab shows.
+      this.diags = [];
+      this.list.append(h('li', { class: 'muted', role: 'status', text: `Loading ${init.diagnosticsTotal} problem(s)…` }));
+      return;
+    }
+    this.pending = null;
+    this.diags = diags;
     if (!this.diags.length) {
       this.list.append(h('li', { class: 'muted', text: init.modelBuilt ? 'No problems: restart accepts this image.' : 'No framing problems (full validation not run).' }));
       return;

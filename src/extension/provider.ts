@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { CkptDocument, type EditEntry } from './document.js';
 import { DEFAULT_MAX_TTYS, diagView } from './model.js';
-import { checkFromWebview, FIRST_REQUESTS, requestKey, type EditOutcome, type FieldHit, type InitData, type FromWebview, type PanelId, type RequestName, type Requests, type Selection, type ToWebview } from '../shared/protocol.js';
+import { checkFromWebview, FIRST_REQUESTS, requestKey, type EditOutcome, type FieldHit, type InitData, type DiagnosticView, type FromWebview, type PanelId, type RequestName, type Requests, type Selection, type ToWebview } from '../shared/protocol.js';
 import { EditError } from '../parser/edit-paths.js';
 import type { AtomicWriteHooks } from '../io/atomic-write.js';
 import { toVsDiagnostics } from './diagnostics.js';
@@ -20,6 +20,10 @@ export interface EditorState {
   /** Generation whose first render the webview reported, and when (performance.now()). */
   rendered: { generation: number; at: number; ms: number; phases?: Record<string, number> }[];
   activePanel: PanelId | null;
+  /** The panel the webview said it shows first (its `ready`). */
+  firstPanel?: PanelId;
+  /** Diagnostics an init left out, sent once that generation's first screen is drawn. */
+  heldDiagnostics: { generation: number; list: DiagnosticView[] } | null;
   post(msg: ToWebview): void;
 }
 
@@ -134,6 +138,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
       ready: false,
       rendered: [],
       activePanel: null,
+      heldDiagnostics: null,
       post: (msg) => void webview.postMessage(msg),
     };
     this.editors.add(state);
@@ -161,6 +166,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
       case 'ready':
         e.document.marks.ready ??= performance.now();
         e.ready = true;
+        if (msg.panel) e.firstPanel = msg.panel;
         // The model may still be on its way (a failed read is reported where load() was started).
         e.document.load().then(
           () => this.sendInit(e),
@@ -180,6 +186,11 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
           const pub = this.publishTimers.get(e.document.uri.toString());
           if (pub && msg.generation === e.document.generation) setTimeout(pub.run, 0);
           if (msg.generation === e.document.generation) e.document.rendered();
+          const held = e.heldDiagnostics;
+          if (held && held.generation === msg.generation) {
+            e.heldDiagnostics = null;
+            e.post({ type: 'diagnostics', generation: held.generation, diagnostics: held.list });
+          }
         }
         break;
       case 'panel':
@@ -223,14 +234,26 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const data = p && p.generation === d.generation && p.data.cause === d.lastCause ? p.data : this.buildInit(d);
     data.timings.init = performance.now() - d.marks.open;
     d.marks.init ??= performance.now();
-    e.post({ type: 'init', data });
+    // The list is most of an init (a few hundred KB for a thousand diagnostics) and only the Problems
+    // panel shows it: unless that panel is the first one shown, it follows the first screen.
+    const panel = e.activePanel ?? e.firstPanel;
+    if (panel !== 'problems' && data.diagnostics.length) {
+      e.heldDiagnostics = { generation: data.generation, list: data.diagnostics };
+      e.post({ type: 'init', data: { ...data, diagnostics: [], diagnosticsFollow: true } });
+    } else {
+      e.heldDiagnostics = null;
+      e.post({ type: 'init', data });
+    }
   }
 
   private sendUpdate(e: EditorState, diagnosticsChanged: boolean): void {
     if (!e.ready) return;
     const d = e.document;
     const { records, ranges } = d.lastChange;
-    e.post({ type: 'update', data: d.model.update(d.generation, { update: performance.now() - d.marks.open }, diagnosticsChanged, records, ranges) });
+    // A list still held back from the init goes with the update (the webview has none yet).
+    const withDiagnostics = diagnosticsChanged || e.heldDiagnostics !== null;
+    e.heldDiagnostics = null;
+    e.post({ type: 'update', data: d.model.update(d.generation, { update: performance.now() - d.marks.open }, withDiagnostics, records, ranges) });
   }
 
   private answer(e: EditorState, id: number, name: RequestName, params: unknown): void {

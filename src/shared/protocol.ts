@@ -1,7 +1,9 @@
 // The one message protocol between the extension host (the model) and the webview (a view of it).
 // Imported by src/extension/ and media/; no runtime dependency on either side (types + tiny helpers).
 //
-// Handshake: the webview posts `ready`; the host answers `init` (summary, counts, diagnostics).
+// Handshake: the webview posts `ready` (with the panel it shows first); the host answers `init`
+// (summary, counts, diagnostics — or, unless that panel is Problems, a `diagnostics` message with
+// them once the webview reports its first screen drawn).
 // Data comes on demand through `request` → `response` pairs keyed by id (hex rows as ArrayBuffer,
 // tree children, pty pairs, …). The host pushes `reveal` (go to an offset / record) and `reload`
 // (the file changed on disk: a new `init`); after an edit, `update` says what changed. The webview reports `selection` changes and `rendered`.
@@ -42,6 +44,11 @@ export interface InitData {
   cause: 'open' | 'edit' | 'reload';
   /** Answers to the requests the first screen makes (FIRST_REQUESTS), keyed by requestKey: no round trip for them. */
   prefetched?: { key: string; result: unknown }[];
+  /**
+   * True when `diagnostics` is left empty here and the list follows in a `diagnostics` message once
+   * the first screen is drawn (it is most of an init's size; only the Problems panel shows it).
+   */
+  diagnosticsFollow?: boolean;
 }
 
 /** The requests the webview makes for its first screen (tree root, first hex chunk, first page of pairs and line disciplines). */
@@ -250,7 +257,8 @@ export interface EditOutcome {
 export type RequestName = keyof Requests;
 
 export type FromWebview =
-  | { type: 'ready' }
+  /** `panel`: the panel the webview shows first (its saved state), when it knows. */
+  | { type: 'ready'; panel?: PanelId }
   | { type: 'request'; id: number; name: RequestName; params: unknown }
   | { type: 'selection'; selection: Selection | null }
   | { type: 'rendered'; generation: number; phase: 'first' | 'panel'; panel: string; ms: number; phases?: Record<string, number> }
@@ -263,7 +271,9 @@ export type ToWebview =
   | { type: 'response'; id: number; ok: true; result: unknown }
   | { type: 'response'; id: number; ok: false; error: string }
   | { type: 'reveal'; hit: FieldHit; panel?: PanelId }
-  | { type: 'showPanel'; panel: PanelId };
+  | { type: 'showPanel'; panel: PanelId }
+  /** The diagnostics an init of this generation left out (InitData.diagnosticsFollow). */
+  | { type: 'diagnostics'; generation: number; diagnostics: DiagnosticView[] };
 
 export const PANELS = ['terminal', 'ldisc', 'graph', 'problems'] as const;
 
@@ -311,6 +321,8 @@ export function checkToWebview(m: unknown): ToWebview | null {
       return isHit(m.hit) && (m.panel === undefined || isPanel(m.panel)) ? (m as ToWebview) : null;
     case 'showPanel':
       return isPanel(m.panel) ? (m as ToWebview) : null;
+    case 'diagnostics':
+      return isInt(m.generation) && Array.isArray(m.diagnostics) ? (m as ToWebview) : null;
     default:
       return null;
   }
@@ -321,7 +333,7 @@ export function checkFromWebview(m: unknown): FromWebview | null {
   if (!isObj(m)) return null;
   switch (m.type) {
     case 'ready':
-      return { type: 'ready' };
+      return isPanel(m.panel) ? { type: 'ready', panel: m.panel } : { type: 'ready' };
     case 'request': {
       if (!isInt(m.id) || !REQUEST_NAMES.includes(m.name as RequestName) || !isObj(m.params)) return null;
       const p = m.params;

@@ -16,6 +16,9 @@ test('the webview accepts only host messages of the protocol', () => {
   assert.equal(checkToWebview({ type: 'reveal', hit: { offset: 1, length: 1, record: 0, treePath: [{}], pageStarts: [0] } }), null);
   assert.equal(checkToWebview({ type: 'init', data: { generation: 1, size: 10, fileName: 'x', diagnostics: [] } })?.type, 'init');
   assert.equal(checkToWebview({ type: 'init', data: { generation: 1 } }), null);
+  assert.equal(checkToWebview({ type: 'diagnostics', generation: 1, diagnostics: [] })?.type, 'diagnostics');
+  assert.equal(checkToWebview({ type: 'diagnostics', generation: '1', diagnostics: [] }), null);
+  assert.equal(checkToWebview({ type: 'diagnostics', generation: 1, diagnostics: {} }), null);
 });
 
 test('the host accepts only webview messages of the protocol', () => {
@@ -29,4 +32,6 @@ test('the host accepts only webview messages of the protocol', () => {
   assert.equal(checkFromWebview({ type: 'selection', selection: { offset: 'x', length: 2 } }), null);
   assert.equal(checkFromWebview({ type: 'panel', panel: 'hex' }), null);
   assert.deepEqual(checkFromWebview({ type: 'ready', extra: 1 }), { type: 'ready' });
+  assert.deepEqual(checkFromWebview({ type: 'ready', panel: 'problems' }), { type: 'ready', panel: 'problems' });
+  assert.deepEqual(checkFromWebview({ type: 'ready', panel: 'hex' }), { type: 'ready' });
 });
