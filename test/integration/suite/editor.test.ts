@@ -6,6 +6,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CkptEditorProvider } from '../../../src/extension/provider.js';
+import { CkptDocument } from '../../../src/extension/document.js';
 import type { FieldHit, GraphView, LdiscView, PairView } from '../../../src/shared/protocol.js';
 import type { Manifest } from '../fixtures.js';
 
@@ -77,6 +78,36 @@ export function registerTests(): void {
       assert.equal(s.modelBuilt, true);
       assert.ok((s.timings?.rendered ?? -1) > 0, 'rendered timing recorded');
       assert.ok(s.size && s.size > 0);
+    });
+
+    it('reads and parses the file while the webview starts: the model is built after resolveCustomEditor, the init after both', async () => {
+      const f = join(process.env.CKPT_TEST_WORKSPACE!, 'open-order.ckpt');
+      copyFileSync(m.sample, f);
+      const t = (await openRendered(f)).timings!;
+      assert.ok(t.resolve !== null && t.model !== null && t.ready !== null && t.init !== null && t.rendered !== null, JSON.stringify(t));
+      assert.ok(t.resolve! < t.model!, `resolve ${t.resolve} before the model ${t.model}`);
+      assert.ok(t.init! >= Math.max(t.model!, t.ready!), `init ${t.init} after the model ${t.model} and the webview's ready ${t.ready}`);
+      // The tests below work on the sample's editor.
+      await closeAll();
+      await openRendered(m.sample);
+    });
+
+    it('a document used before its load finishes reads the file at once; a missing file fails the open', async () => {
+      const uri = vscode.Uri.file(m.sample);
+      const doc = await CkptDocument.create(uri, 4000);
+      try {
+        assert.equal(doc.loaded, false, 'nothing parsed by the open itself');
+        assert.equal(doc.bytes.length, readFileSync(m.sample).length);
+        assert.ok(doc.model.img, 'model built on first use');
+        const model = doc.model;
+        await doc.load();
+        assert.equal(doc.loaded, true);
+        assert.equal(doc.model, model, 'load() after an early use keeps that model');
+        assert.deepEqual(Buffer.from(doc.bytes), readFileSync(m.sample));
+      } finally {
+        doc.dispose();
+      }
+      await assert.rejects(CkptDocument.create(vscode.Uri.file(join(process.env.CKPT_TEST_WORKSPACE!, 'no-such.ckpt')), 4000), /ENOENT/);
     });
 
     it('shows the pty pair: index, decoded termios flags, c_cc in ^C notation, differences marked', async () => {
