@@ -51,6 +51,26 @@ try {
     phasesMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v === null ? null : Math.round(v)])),
     webviewMs: res.stats.renders.at(-1)?.ms, // webview script start → rendered
     webviewPhasesMs: Object.fromEntries(Object.entries(res.stats.renders.at(-1)?.phases ?? {}).map(([k, v]) => [k, Math.round(v)])),
+    // Where the first render's time goes, on the host's clock (the webview's own times shifted by
+    // when its ack arrived, so each message's way through the workbench falls into the step after it).
+    path: (() => {
+      const r = res.stats.renders.at(-1);
+      const p = r?.phases ?? {};
+      if (!r || p.init === undefined || p.frame === undefined) return undefined;
+      const start = t.rendered - r.ms; // webview script start, host clock
+      return {
+        openToResolve: Math.round(t.resolve),
+        hostRead: Math.round(t.read),
+        hostModelBuilt: Math.round(t.model),
+        resolveToWebviewScript: Math.round(start - t.resolve),
+        webviewPageToScript: Math.round(p.script ?? NaN),
+        webviewScriptToInit: Math.round(p.init),
+        hostInitSentAfterScript: Math.round(t.init - start),
+        initToPanelsDone: Math.round(Math.max(...['structure', 'hex', 'terminal', 'ldisc', 'graph'].map((k) => p[k] ?? 0)) - p.init),
+        panelsToFrame: Math.round(p.frame - Math.max(...['structure', 'hex', 'terminal', 'ldisc', 'graph'].map((k) => p[k] ?? 0))),
+        frameToAck: Math.round(r.ms - p.frame),
+      };
+    })(),
     // Host RSS 1.5 s after the first render, as it is (garbage included), and after a full GC in the
     // host (what the open image keeps); "before" is the same host just before vscode.openWith.
     hostRssBytes: res.memoryAfter.rss,

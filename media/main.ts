@@ -137,8 +137,13 @@ async function onInit(d: InitData): Promise<void> {
   }
   await Promise.all(jobs);
   if (first) select(null, 'host');
-  // The browser has laid out and painted what was appended.
-  afterPaint(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t0, phases }));
+  // The browser has laid out and painted what was appended. For the bench: `script` is when this
+  // script started (ms since the webview's page began to load), `frame` the next frame after the panels.
+  phases.script = t0;
+  requestAnimationFrame(() => {
+    phases.frame = performance.now() - t0;
+    setTimeout(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t0, phases }), 0);
+  });
   for (const f of later) await f();
   if (generation === d.generation) {
     setPrefetched([]); // never answer a later request with these (the model may have moved on)
