@@ -116,6 +116,8 @@ function afterPaint(f: () => void): void {
 let generation = 0;
 /** The last init, for the diagnostics that follow it. */
 let initData: InitData | null = null;
+/** The last update, for the diagnostics that follow it. */
+let summaryData: UpdateData | null = null;
 async function onInit(d: InitData): Promise<void> {
   const first = generation === 0;
   generation = d.generation;
@@ -160,14 +162,18 @@ async function onUpdate(d: UpdateData): Promise<void> {
   generation = d.generation;
   document.body.dataset.generation = String(d.generation);
   document.body.dataset.state = 'loading';
-  setPrefetched([]);
+  // The host's answers to what the panels ask again after this edit (tree pages, hex chunks, pairs).
+  setPrefetched(d.prefetched);
   renderSummary(d);
+  summaryData = d;
   if (d.diagnostics) problems.update(d, d.diagnostics, current === 'problems');
+  else if (d.diagnosticsFollow) problems.update(d, null, false);
   const phases: Record<string, number> = { update: t1 - t0 };
   const timed = (name: string, p: Promise<void>) => p.then(() => void (phases[name] = performance.now() - t1));
   const later: (() => Promise<void>)[] = [];
   const jobs: Promise<void>[] = [timed('hex', hexPanel.refresh(d.size, d.generation, d.editable, d.ranges))];
-  if (d.diagnostics || structure.shows(d.records)) jobs.push(timed('structure', structure.refresh()));
+  // A changed list may change the tree's marks; a changed length moves the offsets it shows.
+  if (d.diagnostics || d.diagnosticsFollow || d.ranges === null || structure.shows(d.records)) jobs.push(timed('structure', structure.refresh()));
   for (const [id, p] of [['terminal', terminal], ['ldisc', ldisc]] as const) {
     if (!p.shows(d.records)) {
       p.init = d;
@@ -184,7 +190,10 @@ async function onUpdate(d: UpdateData): Promise<void> {
   afterPaint(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t1, phases }));
   // Hidden panels: after the visible ones are on screen; `data-state` says when all are current.
   for (const f of later) await f();
-  if (generation === d.generation) document.body.dataset.state = 'rendered';
+  if (generation === d.generation) {
+    setPrefetched([]); // never answer a later request with these (the model may have moved on)
+    document.body.dataset.state = 'rendered';
+  }
 }
 
 onHost((msg: ToWebview) => {
@@ -207,6 +216,8 @@ onHost((msg: ToWebview) => {
     case 'diagnostics':
       // The list the init left out (InitData.diagnosticsFollow); a later init or update supersedes it.
       if (initData && msg.generation === generation && msg.generation === initData.generation) problems.update(initData, msg.diagnostics, current === 'problems');
+      // Or the list an update left out (UpdateData.diagnosticsFollow).
+      else if (summaryData && msg.generation === generation && msg.generation === summaryData.generation) problems.update(summaryData, msg.diagnostics, current === 'problems');
       break;
     default:
       break;

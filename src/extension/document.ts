@@ -30,6 +30,8 @@ export interface EditTiming {
   hostMs: number;
   /** How the model was brought up to date. */
   model: 'patched' | 'rebuilt';
+  /** Parts of hostMs: splices planned from the path, applied to the bytes, model brought up to date. */
+  phases: { plan: number; apply: number; model: number };
 }
 
 async function readStore(uri: vscode.Uri): Promise<ByteStore> {
@@ -187,9 +189,10 @@ export class CkptDocument implements vscode.CustomDocument {
     if (!img) throw new EditError(this._model.modelNote ?? 'this image has no decoded model to edit');
     const e = editForPath(img, path, value);
     if (this.store.isNoop(e.splices)) return null;
+    const t1 = performance.now();
     const inverse = this.store.apply(e.splices);
     const entry: EditEntry = { label: e.description, path, forward: e.splices, inverse, epoch: this.epoch };
-    this.afterChange(t0, path, 'edit', e.splices);
+    this.afterChange(t0, path, 'edit', e.splices, t1 - t0);
     return { entry, ...(e.note ? { note: e.note } : {}) };
   }
 
@@ -212,19 +215,21 @@ export class CkptDocument implements vscode.CustomDocument {
     this.afterChange(t0, entry.path, kind, splices);
   }
 
-  private afterChange(t0: number, path: string, kind: EditTiming['kind'], splices: Splice[]): void {
+  private afterChange(t0: number, path: string, kind: EditTiming['kind'], splices: Splice[], planMs = 0): void {
     this.changeSeq++;
+    const t1 = performance.now();
     const how = this._model.patch(this.store.view, splices) ? 'patched' : 'rebuilt';
     if (how === 'rebuilt') {
       this._model = new CkptModel(this.store.view, this._model.fileName, { maxTtys: this.maxTtys });
       this.warmSoon();
     }
+    const t2 = performance.now();
     this._generation++;
     this.lastChange = {
       records: how === 'patched' ? this._model.lastPatchRecords : null,
       ranges: splices.every((s) => s.remove === s.insert.length) ? splices.map((s) => ({ offset: s.offset, length: s.insert.length })) : null,
     };
-    this.editTimings.push({ path, kind, generation: this._generation, at: t0, hostMs: performance.now() - t0, model: how });
+    this.editTimings.push({ path, kind, generation: this._generation, at: t0, hostMs: performance.now() - t0, model: how, phases: { plan: planMs, apply: t1 - t0 - planMs, model: t2 - t1 } });
     if (this.editTimings.length > 50) this.editTimings.shift();
     this.lastCause = 'edit';
     this.changed.fire('edit');
@@ -313,7 +318,9 @@ export class CkptDocument implements vscode.CustomDocument {
     clearTimeout(this.warmTimer);
     this.warmTimer = setTimeout(() => {
       this.warmTimer = undefined;
+      const t0 = performance.now();
       this._model.warm();
+      this.marks.warmMs = performance.now() - t0;
     }, ms);
   }
 

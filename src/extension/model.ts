@@ -14,9 +14,13 @@ import { reportJson } from '../parser/report-json.js';
 import { indexStream, StreamIndex } from '../parser/stream-index.js';
 import { validate } from '../parser/validate/index.js';
 import { LAYOUT, T } from '../parser/layout.js';
-import type { ByteRange, DiagnosticView, FieldHit, InitData, Requests, Selection, UpdateData } from '../shared/protocol.js';
+import { requestKey, type ByteRange, type DiagnosticView, type FieldHit, type InitData, type RequestName, type Requests, type Selection, type UpdateData } from '../shared/protocol.js';
 import { Structure } from './views/structure.js';
 import { graphView, ldiscList, ldiscView, pairList, pairView } from './views/model-views.js';
+
+/** Requests update() may answer ahead, and how many of each (the newest) are remembered. */
+const REPLAY_LIMIT = { children: 32, rows: 8, pairs: 2, ldiscs: 2 } as const;
+type ReplayedRequest = keyof typeof REPLAY_LIMIT;
 
 /** The full model costs several kilobytes of heap per TTY record; above this many it is not built. */
 export const DEFAULT_MAX_TTYS = 4000;
@@ -132,11 +136,56 @@ export class CkptModel {
   }
 
   /** After an edit: the summary, the diagnostics only when they changed, what changed. */
-  update(generation: number, timings: Record<string, number>, diagnosticsChanged: boolean, records: number[] | null, ranges: ByteRange[] | null): UpdateData {
-    return { ...this.summary(generation, timings), diagnostics: diagnosticsChanged ? this.diagnosticViews() : null, cause: 'edit', records, ranges };
+  update(generation: number, timings: Record<string, number>, diagnosticsChanged: boolean, records: number[] | null, ranges: ByteRange[] | null, sendDiagnostics = diagnosticsChanged): UpdateData {
+    const prefetched = records === null ? [] : this.replay(diagnosticsChanged, records, ranges);
+    return { ...this.summary(generation, timings), diagnostics: diagnosticsChanged && sendDiagnostics ? this.diagnosticViews() : null, cause: 'edit', records, ranges, prefetched };
   }
 
-  private diagnosticViews(): DiagnosticView[] {
+  /**
+   * The panels' requests (the Structure's pages, the hex view's chunks, the pty pair and line
+   * discipline pages) as the webviews last made them, newest last: what they show. After an edit
+   * each panel that shows something changed asks again, one round trip through the workbench per
+   * request (several in turn for an expanded tree); update() answers those requests ahead.
+   */
+  private readonly asked = new Map<string, { name: ReplayedRequest; params: unknown }>();
+
+  private remember(name: RequestName, params: unknown): void {
+    if (!(name in REPLAY_LIMIT)) return;
+    const key = requestKey(name, params);
+    this.asked.delete(key);
+    this.asked.set(key, { name: name as ReplayedRequest, params });
+    let n = 0;
+    for (const [k, v] of [...this.asked].reverse()) if (v.name === name && ++n > REPLAY_LIMIT[name as ReplayedRequest]) this.asked.delete(k);
+  }
+
+  /**
+   * Answers, on the patched model, to the remembered requests a panel makes again after this patch
+   * (media/main.ts onUpdate): the tree's pages when the diagnostics or offsets changed, the hex
+   * chunks that changed (all after a length change), the pair and line discipline pages that show a
+   * changed record. Anything else is asked for as usual.
+   */
+  private replay(diagnosticsChanged: boolean, records: number[], ranges: ByteRange[] | null): { key: string; result: unknown }[] {
+    const touched = new Set(records);
+    const hit = (t: Tty | null) => t !== null && (touched.has(t.record) || (t.ldisc !== null && touched.has(t.ldisc.record)));
+    const out: { key: string; result: unknown }[] = [];
+    for (const [key, { name, params }] of this.asked) {
+      const p = params as Record<string, number>;
+      let again = false;
+      if (name === 'children') again = diagnosticsChanged || ranges === null;
+      else if (name === 'rows') again = ranges === null || ranges.some((r) => r.offset < p.offset + p.length && p.offset < r.offset + Math.max(1, r.length));
+      else if (name === 'pairs') again = this.pairs().slice(p.start, p.start + p.count).some((x) => hit(x.master) || hit(x.slave));
+      else again = this.ldiscs().slice(p.start, p.start + p.count).some((x) => hit(x.tty));
+      if (!again) continue;
+      try {
+        out.push({ key, result: this.answer(name, params as never) });
+      } catch {
+        // asked again by the panel, answered (or refused) then
+      }
+    }
+    return out;
+  }
+
+  diagnosticViews(): DiagnosticView[] {
     return this.diagnostics.slice(0, MAX_DIAGNOSTICS_SENT).map(diagView);
   }
 
@@ -293,11 +342,9 @@ export class CkptModel {
     const same = (offset: number, length: number): Splice => ({ offset, remove: length, insert: b.slice(offset, offset + length) });
     const { lastPatchRecords, timings } = this;
     const patchMs = timings.patch;
-    for (let k = 0; k < 3; k++) {
-      this.patch(b, [same(t.termios.c_lflag.offset, t.termios.c_lflag.size)]);
-      const buf = t.ldisc.buffer;
-      if (buf) this.patch(b, [same(t.ldisc.datalen.offset, 4), same(buf.offset, this.index.lens[buf.record])]);
-    }
+    this.patch(b, [same(t.termios.c_lflag.offset, t.termios.c_lflag.size)]);
+    const buf = t.ldisc.buffer;
+    if (buf) this.patch(b, [same(t.ldisc.datalen.offset, 4), same(buf.offset, this.index.lens[buf.record])]);
     this.lastPatchRecords = lastPatchRecords;
     if (patchMs === undefined) delete timings.patch;
     else timings.patch = patchMs;
@@ -317,6 +364,12 @@ export class CkptModel {
   }
 
   handle<K extends keyof Requests>(name: K, params: Requests[K]['params']): Requests[K]['result'] {
+    const r = this.answer(name, params);
+    this.remember(name, params);
+    return r;
+  }
+
+  private answer<K extends keyof Requests>(name: K, params: Requests[K]['params']): Requests[K]['result'] {
     const p = params as never as Record<string, number | string | null>;
     switch (name) {
       case 'rows':

@@ -253,7 +253,16 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     // A list still held back from the init goes with the update (the webview has none yet).
     const withDiagnostics = diagnosticsChanged || e.heldDiagnostics !== null;
     e.heldDiagnostics = null;
-    e.post({ type: 'update', data: d.model.update(d.generation, { update: performance.now() - d.marks.open }, withDiagnostics, records, ranges) });
+    // As after an open: unless Problems is shown, a changed list (after a pending-input edit every
+    // offset after it moves: ~300 KB on the bench image, most of the update's way through the
+    // workbench) follows the render ack.
+    const shown = (e.activePanel ?? e.firstPanel) === 'problems';
+    const data = d.model.update(d.generation, { update: performance.now() - d.marks.open }, withDiagnostics, records, ranges, shown);
+    if (withDiagnostics && !shown) {
+      e.heldDiagnostics = { generation: d.generation, list: d.model.diagnosticViews() };
+      data.diagnosticsFollow = true;
+    }
+    e.post({ type: 'update', data });
   }
 
   private answer(e: EditorState, id: number, name: RequestName, params: unknown): void {

@@ -2,6 +2,7 @@
 // the webview's first complete render, and write the editor's timings and the host's memory to
 // $CKPT_BENCH_RESULT.
 import { writeFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as vscode from 'vscode';
@@ -57,6 +58,12 @@ async function editLatency(): Promise<Record<string, unknown>[]> {
     [`ttys[${n}].ldisc.data`, 'make bench && ls\\n'],
   ];
   const outs: Record<string, unknown>[] = [];
+  // The host's garbage collections during each edit (a pause there is part of the edit's latency).
+  const gcs: { start: number; ms: number }[] = [];
+  const obs = new PerformanceObserver((list) => {
+    for (const x of list.getEntries()) gcs.push({ start: x.startTime, ms: x.duration });
+  });
+  obs.observe({ entryTypes: ['gc'] });
   for (const [path, value] of steps) {
     const t0 = performance.now();
     const r = p.edit(doc, path, value);
@@ -69,9 +76,34 @@ async function editLatency(): Promise<Record<string, unknown>[]> {
     const t = doc.editTimings.at(-1)!;
     // webviewMs: the webview's own update → rendered time; webviewPhases: its panels' parts of it.
     const phases = Object.fromEntries(Object.entries(render.phases ?? {}).map(([k, v]) => [k, +v.toFixed(1)]));
-    outs.push({ path, kind: /\.data$/.test(path) ? 'buffer' : 'field', model: t.model, hostMs: +t.hostMs.toFixed(1), editCallMs: +(hostDone - t0).toFixed(1), toRenderedMs: +(render.at - t0).toFixed(1), webviewMs: +render.ms.toFixed(1), webviewPhases: phases });
+    outs.push({ path, kind: /\.data$/.test(path) ? 'buffer' : 'field', model: t.model, hostMs: +t.hostMs.toFixed(1), hostPhases: Object.fromEntries(Object.entries(t.phases).map(([k, v]) => [k, +v.toFixed(1)])), editCallMs: +(hostDone - t0).toFixed(1), toRenderedMs: +(render.at - t0).toFixed(1), webviewMs: +render.ms.toFixed(1), webviewPhases: phases, hostGcMs: gcs.filter((g) => g.start + g.ms >= t0 && g.start <= render.at).map((g) => +g.ms.toFixed(1)) });
     await new Promise((res) => setTimeout(res, 300));
   }
+  obs.disconnect();
+  {
+    const b = new Uint8Array((64 << 20) + 4096);
+    b.fill(1);
+    const ms: number[] = [];
+    for (let k = 0; k < 4; k++) {
+      const t = performance.now();
+      if (k % 2) b.copyWithin(32 << 20, (32 << 20) + 7, 64 << 20);
+      else b.copyWithin((32 << 20) + 7, 32 << 20, 64 << 20);
+      ms.push(+(performance.now() - t).toFixed(1));
+    }
+    outs.push({ memmove32MiBMs: ms });
+    // The document's own memory (capacity beyond the content): 7 bytes forward into the spare room and back.
+    const st = new Uint8Array(doc.bytes.buffer, doc.bytes.byteOffset);
+    const len = doc.bytes.length;
+    const ms2: number[] = [];
+    for (let k = 0; k < 4; k++) {
+      const t = performance.now();
+      st.copyWithin((32 << 20) + 7, 32 << 20, len);
+      st.copyWithin(32 << 20, (32 << 20) + 7, len + 7);
+      ms2.push(+(performance.now() - t).toFixed(1));
+    }
+    outs.push({ storeMemmove2x32MiBMs: ms2, byteOffset: doc.bytes.byteOffset, cap: doc.bytes.buffer.byteLength, len });
+  }
+  outs.push({ warmMs: doc.marks.warmMs });
   return outs;
 }
 

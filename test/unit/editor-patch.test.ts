@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { ByteStore } from '../../src/extension/byte-store.js';
 import { CkptModel } from '../../src/extension/model.js';
 import { editForPath } from '../../src/parser/edit-paths.js';
+import { requestKey, type Requests } from '../../src/shared/protocol.js';
 
 const root = join(__dirname, '../..');
 const strip = (m: CkptModel) => m.diagnostics.map((d) => `${d.code}@${d.offset}:${d.severity}:${d.message}`).sort();
@@ -69,4 +70,41 @@ test('ByteStore: length-changing splices shift the tail in place and grow past t
   assert.deepEqual([...s.view], [1, 2, 3, 4, 5]);
   assert.throws(() => s.apply([{ offset: 0, remove: 1, insert: new Uint8Array(1) }, { offset: 9, remove: 1, insert: new Uint8Array(0) }]), RangeError);
   assert.deepEqual([...s.view], [1, 2, 3, 4, 5], 'a bad splice list changes nothing');
+});
+
+test('update() answers ahead what the panels ask again, as the patched model answers it', () => {
+  const store = ByteStore.from(new Uint8Array(readFileSync(join(root, 'samples/pair.ckpt'))));
+  const model = new CkptModel(store.view, 'x');
+  const last = Math.floor((store.view.length - 1) / 4096) * 4096;
+  // What a webview showing the tree, the hex view and the first pages of pairs and line disciplines asked.
+  const asked: [keyof Requests, Record<string, unknown>][] = [
+    ['children', { id: 'root', start: 0 }],
+    ['children', { id: 'g:objects', start: 0 }],
+    ['rows', { offset: 0, length: 4096 }],
+    ['rows', { offset: last, length: 4096 }],
+    ['pairs', { start: 0, count: 4 }],
+    ['ldiscs', { start: 0, count: 4 }],
+  ];
+  for (const [name, params] of asked) model.handle(name, params as never);
+  const same = (a: unknown, b: unknown) => JSON.stringify(a, (_k, v: unknown) => (v instanceof ArrayBuffer ? Buffer.from(v).toString('hex') : v)) === JSON.stringify(b, (_k, v: unknown) => (v instanceof ArrayBuffer ? Buffer.from(v).toString('hex') : v));
+  const check = (u: ReturnType<CkptModel['update']>, want: string[]) => {
+    const got = (u.prefetched ?? []).map((p) => p.key).sort();
+    assert.deepEqual(got, [...new Set(want)].sort());
+    for (const p of u.prefetched ?? []) {
+      const [name, params] = asked.find(([n, q]) => requestKey(n, q) === p.key)!;
+      assert.ok(same(p.result, model.handle(name, params as never)), `${p.key} answered ahead as asked`);
+    }
+  };
+  // A pending-input edit: everything after the BUFFER moves, so the tree and every chunk are asked again.
+  const e = editForPath(model.img!, 'ttys[1].ldisc.data', 'make\\n');
+  store.apply(e.splices);
+  assert.ok(model.patch(store.view, e.splices));
+  check(model.update(2, {}, true, model.lastPatchRecords, null), asked.map(([n, q]) => requestKey(n, q)));
+  // A field edit in place: only the chunk it lies in and the pages that show its pair.
+  const f = editForPath(model.img!, 'ttys[1].winsize.ws_col', '99');
+  store.apply(f.splices);
+  assert.ok(model.patch(store.view, f.splices));
+  const chunk = Math.floor(f.splices[0].offset / 4096) * 4096;
+  const u = model.update(3, {}, false, model.lastPatchRecords, f.splices.map((s) => ({ offset: s.offset, length: s.insert.length })));
+  check(u, [requestKey('pairs', { start: 0, count: 4 }), requestKey('ldiscs', { start: 0, count: 4 }), ...(chunk === 0 || chunk === last ? [requestKey('rows', { offset: chunk, length: 4096 })] : [])]);
 });

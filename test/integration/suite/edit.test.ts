@@ -210,12 +210,16 @@ export function registerEditTests(): void {
       }
     });
 
-    it('field edits on the model are patched in place (no re-parse); structural ones rebuild', async () => {
+    it('field edits and pending-input edits are patched in place (no re-parse); removing the BUFFER record rebuilds', async () => {
       const { doc, p } = await openCopy('edit-patch.ckpt');
       const { n } = slave(doc);
       p.edit(doc, `ttys[${n}].winsize.ws_col`, '132');
       assert.equal(doc.editTimings.at(-1)?.model, 'patched');
+      // Another length: the records after the BUFFER move (src/parser/rebase.ts).
       p.edit(doc, `ttys[${n}].ldisc.data`, 'x');
+      assert.equal(doc.editTimings.at(-1)?.model, 'patched');
+      // No pending input: the BUFFER record goes and the records after it are renumbered.
+      p.edit(doc, `ttys[${n}].ldisc.data`, '');
       assert.equal(doc.editTimings.at(-1)?.model, 'rebuilt');
     });
   });
