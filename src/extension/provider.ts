@@ -120,6 +120,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     // init. Not before the html and this method's answer are on their way to the workbench: the
     // extension host's writes to it go out on a timer, which this one follows.
     setTimeout(() => {
+      if (!this.editors.has(state)) return; // closed at once: nothing to read for (another editor or a use loads it)
       document.load().then(
         () => {
           if (!state.ready && this.editors.has(state) && !this.prepared.has(document)) this.prepared.set(document, { generation: document.generation, data: this.buildInit(document) });
