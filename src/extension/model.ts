@@ -7,7 +7,7 @@ import { Enums, enumName } from '../parser/kaitai.js';
 import { buildGraph } from '../parser/graph.js';
 import type { Diagnostic, Field, Graph, Image, Tty } from '../parser/model.js';
 import type { Splice } from '../parser/encode.js';
-import { bufferSpliceOwner, rebaseAfterSplice, rebaseTables, type BufferOwner } from '../parser/rebase.js';
+import { bufferPayloadOwner, bufferSpliceOwner, rebaseAfterSplice, rebaseTables, type BufferOwner } from '../parser/rebase.js';
 import { checkLdiscs } from '../parser/validate/ldisc.js';
 import { checkTtys } from '../parser/validate/tty.js';
 import { reportJson } from '../parser/report-json.js';
@@ -227,7 +227,8 @@ export class CkptModel {
    *    (termios, winsize, tty flags, c_cc, the LDISC scalars, state bits and read_flags), or
    *  - at most one replacement of a tty's whole pending-input BUFFER record by another BUFFER record
    *    (an edit of the pending input, or its undo; any length), with the LDISC values planned with
-   *    it lying before it (src/parser/encode.ts planLdiscData).
+   *    it lying before it (src/parser/encode.ts planLdiscData), or
+   *  - a same-length rewrite inside a pending-input BUFFER's payload (bytes typed in the hex view).
    * The values are read again, the image is rebased onto the new bytes (src/parser/rebase.ts), and
    * only that pty pair's TTY and LDISC checks run again; every other diagnostic, graph edge and the
    * Structure move with the records. Returns false when a full rebuild is needed (anything else:
@@ -239,11 +240,18 @@ export class CkptModel {
     const map = (this.patchMap ??= patchableFields(img));
     const hits: { f: Field<number | Uint8Array>; t: Tty }[] = [];
     let buffer: { s: Splice; owner: BufferOwner } | null = null;
+    const inPlaceTtys: Tty[] = [];
     for (const s of splices) {
       const e = map.get(this.structure.recordAt(s.offset));
       const f = e?.fields.find((x) => x.offset === s.offset);
       if (e && f && s.remove === f.size && s.insert.length === f.size) {
         hits.push({ f, t: e.t });
+        continue;
+      }
+      const inPlace = bufferPayloadOwner(img, s);
+      if (inPlace) {
+        // Bytes of the pending input typed over: its data is a view of the bytes, nothing moves.
+        inPlaceTtys.push(inPlace.tty);
         continue;
       }
       const owner: BufferOwner | null = buffer ? null : bufferSpliceOwner(img, s);
@@ -254,14 +262,14 @@ export class CkptModel {
     if (buffer) {
       const at = buffer.s.offset;
       // Field splices before the BUFFER mean the same bytes whether applied before or after it.
-      if (hits.some((h) => h.f.offset >= at)) return false;
+      if (hits.some((h) => h.f.offset >= at) || inPlaceTtys.length > 0) return false;
       if (bytes.length !== this._bytes.length + delta) return false;
       // The one message that names an absolute offset other than its own (docs/diagnostics.md).
       if (delta !== 0 && this.diagnostics.some((d) => d.code === 'REF_RESERVED_USED')) return false;
     } else if (bytes !== this._bytes) return false;
 
     const t0 = performance.now();
-    const ttys = new Set<Tty>();
+    const ttys = new Set<Tty>(inPlaceTtys);
     if (buffer) {
       this.rebase(bytes, buffer.s.offset, delta);
       ttys.add(buffer.owner.tty);

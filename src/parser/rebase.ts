@@ -81,6 +81,31 @@ export function bufferSpliceOwner(img: Image, s: Splice): BufferOwner | null {
   return owner;
 }
 
+/**
+ * The tty whose pending input `s` rewrites in place: a same-length splice inside the payload of its
+ * BUFFER record (raw bytes typed in a hex view). Nothing moves and the data is a view of the bytes,
+ * so only that pair's checks need to run again. Null for anything else.
+ */
+export function bufferPayloadOwner(img: Image, s: Splice): BufferOwner | null {
+  if (!img.decoded || s.remove !== s.insert.length || s.remove === 0) return null;
+  const { offsets, count } = img.index;
+  // The last record starting at or before s.offset.
+  let lo = 0;
+  let hi = count - 1;
+  let j = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (offsets[mid] <= s.offset) {
+      j = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  const owner = j >= 0 ? buffersOf(img).get(j) : undefined;
+  const b = owner?.ldisc.buffer;
+  if (!owner || !b || s.offset < b.dataOffset || s.offset + s.remove > b.dataOffset + b.data.length) return null;
+  return owner;
+}
+
 function shift(f: Field<unknown>, at: number, delta: number): void {
   if (f.offset > at) f.offset += delta;
 }

@@ -168,11 +168,16 @@ for (const im of images) {
     };
     for (let k = 0; k < 6; k++) {
       const img = model.img!;
-      const withLdisc = img.ttys.map((t, i) => ({ t, i })).filter((x) => x.t.ldisc);
+      const withLdisc = img.ttys.map((t, i) => ({ t, i })).filter((x) => x.t.ldisc && (k > 0 || x.t.ldisc.buffer));
+      if (!withLdisc.length) continue;
       const { i } = withLdisc[Math.floor(r() * withLdisc.length)];
-      const x = r();
+      // The first edit always gives a pending input that has a BUFFER another (non-zero) length.
+      const x = k === 0 ? 0.5 : r();
+      const buf = img.ttys[i].ldisc?.buffer;
       const [path, value] =
-        x < 0.6 ? [`ttys[${i}].ldisc.data`, randomData(r)]
+        x < 0.1 && buf && buf.data.length > 0 ? [`bytes@${buf.dataOffset + Math.floor(r() * buf.data.length)}`, r() < 0.5 ? '0a' : '41']
+        : k === 0 ? [`ttys[${i}].ldisc.data`, `hex:${'0a61'.repeat(1 + Math.floor(r() * 30))}`]
+        : x < 0.6 ? [`ttys[${i}].ldisc.data`, randomData(r)]
         : x < 0.7 ? [`ttys[${i}].termios.c_lflag.ICANON`, r() < 0.5 ? '0' : '1']
         : x < 0.8 ? [`ttys[${i}].ldisc.icanon`, r() < 0.5 ? '0' : '1']
         : x < 0.9 ? [`ttys[${i}].winsize.ws_col`, String(Math.floor(r() * 300))]
