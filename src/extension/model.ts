@@ -18,8 +18,11 @@ import { requestKey, type ByteRange, type DiagnosticView, type FieldHit, type In
 import { Structure } from './views/structure.js';
 import { graphView, ldiscList, ldiscView, pairList, pairView } from './views/model-views.js';
 
-/** Requests update() may answer ahead, and how many of each (the newest) are remembered. */
-const REPLAY_LIMIT = { children: 32, rows: 8, pairs: 2, ldiscs: 2 } as const;
+/**
+ * Requests update() may answer ahead, and how many of each (the newest) are remembered: a tree page
+ * is up to TREE_PAGE nodes (~50 KB), and the tree asks again only for its expanded nodes' pages.
+ */
+const REPLAY_LIMIT = { children: 8, rows: 8, pairs: 2, ldiscs: 2 } as const;
 type ReplayedRequest = keyof typeof REPLAY_LIMIT;
 
 /** The full model costs several kilobytes of heap per TTY record; above this many it is not built. */
