@@ -2,6 +2,8 @@
 // The webview is only a view: it asks for data through src/shared/protocol.ts and the host answers
 // from the document's model.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { CkptDocument, type EditEntry } from './document.js';
 import { DEFAULT_MAX_TTYS, diagView } from './model.js';
@@ -336,23 +338,51 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     e.post({ type: 'reveal', hit, ...(panel ? { panel } : {}) });
   }
 
+  /** dist/webview.js and webview.css, read once (null: link them instead). */
+  private bundle: { js: string; css: string } | null | undefined;
+
+  /**
+   * The webview's script and style inlined into its page (allowed by the nonce, as the linked ones
+   * were): a link is one more fetch through the workbench's service worker and the remote file
+   * system each, a few hundred ms of the webview's start on a busy machine. Linked when the
+   * extension's files are not local or an end tag (or a comment opener, which changes how the
+   * rest of a script element is read) inside them would end the element early.
+   */
+  private inlineBundle(dist: vscode.Uri): { js: string; css: string } | null {
+    if (this.bundle !== undefined) return this.bundle;
+    try {
+      if (dist.scheme !== 'file') throw new Error('not a local folder');
+      const js = readFileSync(join(dist.fsPath, 'webview.js'), 'utf8');
+      const css = readFileSync(join(dist.fsPath, 'webview.css'), 'utf8');
+      this.bundle = /<\/script|<!--/i.test(js) || /<\/style/i.test(css) ? null : { js, css };
+    } catch {
+      this.bundle = null;
+    }
+    return this.bundle;
+  }
+
   private html(webview: vscode.Webview, dist: vscode.Uri): string {
     const nonce = makeNonce();
-    const js = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
-    const css = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css'));
-    const csp = `default-src 'none'; img-src ${webview.cspSource}; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';`;
+    const uri = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(dist, f)).toString();
+    const inline = this.inlineBundle(dist);
+    const csp = `default-src 'none'; img-src ${webview.cspSource}; style-src ${webview.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';`;
+    // Source maps stay files, named by their full webview URI (the page has no base for a relative one).
+    const style = inline ? `<style nonce="${nonce}">${inline.css.replace(/\/\*# sourceMappingURL=(\S+) \*\/\s*$/, (_, f: string) => `/*# sourceMappingURL=${uri(f)} */`)}</style>` : `<link rel="stylesheet" href="${uri('webview.css')}">`;
+    const script = inline
+      ? `<script nonce="${nonce}" id="ckpt-webview-script">${inline.js.replace(/\/\/# sourceMappingURL=(\S+)\s*$/, (_, f: string) => `//# sourceMappingURL=${uri(f)}`)}</script>`
+      : `<script nonce="${nonce}" id="ckpt-webview-script" src="${uri('webview.js')}"></script>`;
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css}">
+${style}
 <title>Checkpoint image</title>
 </head>
 <body>
 <div id="app" class="app" role="application" aria-label="Checkpoint image inspector"></div>
-<script nonce="${nonce}" src="${js}"></script>
+${script}
 </body>
 </html>`;
   }
