@@ -8,7 +8,7 @@ import { buildGraph } from '../parser/graph.js';
 import type { Diagnostic, Field, Graph, Image, Tty } from '../parser/model.js';
 import type { Splice } from '../parser/encode.js';
 import { bufferPayloadOwner, bufferSpliceOwner, rebaseAfterSplice, rebaseTables, type BufferOwner } from '../parser/rebase.js';
-import { checkLdiscs } from '../parser/validate/ldisc.js';
+import { checkLdiscsOf } from '../parser/validate/ldisc.js';
 import { checkTtys } from '../parser/validate/tty.js';
 import { reportJson } from '../parser/report-json.js';
 import { indexStream, StreamIndex } from '../parser/stream-index.js';
@@ -101,21 +101,9 @@ export class CkptModel {
     return this._structure;
   }
 
-  /**
-   * The Structure tree reads the index in place (an edit that moves records moves them there) and its
-   * bytes through structureSrc; only the DataView it makes at construction is fixed. So it is made
-   * over the whole ArrayBuffer from the content's start (the document's store keeps spare room after
-   * the content; the tree reads only inside records, which the index bounds), and stays valid while
-   * edits shift the content within that memory. A store that had to grow has a new buffer: then the
-   * tree is made again (see rebase()).
-   */
+  /** The Structure tree reads the index in place (an edit that moves records moves them there). */
   private makeStructure(): Structure {
-    const b = this._bytes;
-    const wide = new Uint8Array(b.buffer, b.byteOffset, b.buffer.byteLength - b.byteOffset);
-    this.structureSrc.bytes = wide;
-    const s = new Structure(this.structureSrc);
-    this.structureSrc.bytes = b;
-    return s;
+    return new Structure(this.structureSrc);
   }
 
   get decoded(): boolean {
@@ -290,26 +278,19 @@ export class CkptModel {
     // The pair partners too: a check of one side may look at the other.
     for (const t of [...ttys]) for (const p of this.partners(t)) ttys.add(p);
     const records = new Set<number>();
-    let last = 0;
     for (const t of ttys) {
       records.add(t.record);
-      last = Math.max(last, t.record);
       if (t.ldisc) {
         records.add(t.ldisc.record);
-        last = Math.max(last, t.ldisc.record);
         if (t.ldisc.buffer) records.add(t.ldisc.buffer.record);
       }
     }
     // Pair-level codes depend on roles and objrefs only, which a patch never changes.
     const local = (d: Diagnostic) => d.record !== undefined && records.has(d.record) && ttyOrLdiscCode(d.code);
     const fresh: Diagnostic[] = [];
-    // checkLdiscs also looks for orphan LDISC records over the whole index (dropped by `local`): stop
-    // its walk after these records. What it and checkTtys read of the index (the next record's type,
-    // headers of these records) lies below that count.
-    const index = { ...img.index, count: Math.min(img.index.count, last + 2) };
-    const sub: Image = { ...img, ttys: [...ttys], index };
+    const sub: Image = { ...img, ttys: [...ttys] };
     checkTtys(sub, (d) => void (local(d) && fresh.push(d)));
-    checkLdiscs(sub, (d) => void (local(d) && fresh.push(d)));
+    checkLdiscsOf(img, sub.ttys, (d) => void (local(d) && fresh.push(d)));
     const rank = { error: 0, warning: 1, info: 2 } as const;
     // Checks outside checkTtys/checkLdiscs (framing, objrefs, files) report on these records too: keep them.
     const kept = this.diagnostics.filter((d) => !local(d));
@@ -326,7 +307,6 @@ export class CkptModel {
    */
   private rebase(bytes: Uint8Array, at: number, delta: number): void {
     const img = this.img!;
-    const grown = bytes.buffer !== this._bytes.buffer;
     rebaseAfterSplice(img, bytes, at, delta);
     this._bytes = bytes;
     if (delta !== 0) {
@@ -335,7 +315,7 @@ export class CkptModel {
       if (this.graph) for (const e of this.graph.edges) if (e.offset > at) e.offset += delta;
     }
     this.structureSrc.bytes = bytes;
-    if (grown) this._structure = this.makeStructure();
+    this._structure.rebind(bytes);
   }
 
   /** Build what the first patch needs (the field map, the pair list) ahead of the first edit. */

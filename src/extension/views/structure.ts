@@ -50,11 +50,21 @@ export class Structure {
   private readonly groupLists: Int32Array[];
   private readonly childStart: Int32Array;
   private readonly childList: Int32Array;
-  private readonly view: DataView;
+  private view: DataView;
   /** Highest severity of the diagnostics per record (0 none, 1 info, 2 warning, 3 error). */
   private severityByRecord = new Map<number, number>();
 
-  constructor(private readonly src: RecordSource) {
+  /**
+   * Read from `bytes` from now on: after an edit that moved records (a pending-input BUFFER of
+   * another length). The tree depends on record types and order only, which such an edit keeps; the
+   * index it reads is shifted in place by the rebase.
+   */
+  rebind(bytes: Uint8Array): void {
+    this.src = { ...this.src, bytes };
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  constructor(private src: RecordSource) {
     const { index, bytes, littleEndian } = src;
     const n = index.count;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

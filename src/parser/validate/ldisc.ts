@@ -45,8 +45,8 @@ export function checkLdiscs(img: Image, sink: Sink): void {
     if (!t.ldisc) continue;
     owned.add(t.ldisc.record);
     if (t.ldisc.buffer) owned.add(t.ldisc.buffer.record);
-    checkLdisc(img, t, t.ldisc, sink);
   }
+  checkLdiscsOf(img, img.ttys, sink);
   const { index } = img;
   for (let i = 0; i < index.count; i++) {
     if (index.types[i] === T.TTY_LDISC && !owned.has(i)) {
@@ -58,6 +58,15 @@ export function checkLdiscs(img: Image, sink: Sink): void {
       }
     }
   }
+}
+
+/**
+ * The per-record LDISC checks of these ttys only: what an edit of one pair needs again. The scan for
+ * orphan LDISC records (checkLdiscs) walks the whole index; an edit of values never makes or
+ * unmakes an orphan.
+ */
+export function checkLdiscsOf(img: Image, ttys: readonly Tty[], sink: Sink): void {
+  for (const t of ttys) if (t.ldisc) checkLdisc(img, t, t.ldisc, sink);
 }
 
 function checkLdisc(img: Image, t: Tty, l: Ldisc, sink: Sink): void {
