@@ -298,16 +298,21 @@ function isHit(v: unknown): v is FieldHit {
   return isInt(o.record) && Array.isArray(o.treePath) && o.treePath.every((x) => isStr(x, 1000)) && Array.isArray(o.pageStarts) && o.pageStarts.every(isInt);
 }
 
+/** Answers sent ahead (init, update): absent, or a list of keyed results. */
+function isPrefetched(v: unknown): boolean {
+  return v === undefined || (Array.isArray(v) && v.every((p) => isObj(p) && isStr(p.key, 1000)));
+}
+
 /** The host's message as the webview accepts it, or null (unknown type or malformed fields). */
 export function checkToWebview(m: unknown): ToWebview | null {
   if (!isObj(m)) return null;
   switch (m.type) {
     case 'init':
-      if (isObj(m.data) && m.data.prefetched !== undefined && !(Array.isArray(m.data.prefetched) && m.data.prefetched.every((p) => isObj(p) && isStr(p.key, 1000)))) return null;
+      if (isObj(m.data) && !isPrefetched(m.data.prefetched)) return null;
       return isObj(m.data) && isInt(m.data.generation) && isInt(m.data.size) && isStr(m.data.fileName, 4096) && Array.isArray(m.data.diagnostics) ? (m as ToWebview) : null;
     case 'update': {
       const d = m.data;
-      if (!isObj(d) || !isInt(d.generation) || !isInt(d.size) || !isStr(d.fileName, 4096) || !isObj(d.counts)) return null;
+      if (!isObj(d) || !isInt(d.generation) || !isInt(d.size) || !isStr(d.fileName, 4096) || !isObj(d.counts) || !isPrefetched(d.prefetched)) return null;
       if (d.diagnostics !== null && !Array.isArray(d.diagnostics)) return null;
       if (d.records !== null && !(Array.isArray(d.records) && d.records.every(isInt))) return null;
       if (d.ranges !== null && !(Array.isArray(d.ranges) && d.ranges.every((r) => isObj(r) && isInt(r.offset) && isInt(r.length)))) return null;

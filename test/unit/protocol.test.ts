@@ -19,6 +19,12 @@ test('the webview accepts only host messages of the protocol', () => {
   assert.equal(checkToWebview({ type: 'diagnostics', generation: 1, diagnostics: [] })?.type, 'diagnostics');
   assert.equal(checkToWebview({ type: 'diagnostics', generation: '1', diagnostics: [] }), null);
   assert.equal(checkToWebview({ type: 'diagnostics', generation: 1, diagnostics: {} }), null);
+  const update = { generation: 2, size: 10, fileName: 'x', counts: {}, diagnostics: null, records: [3], ranges: null };
+  assert.equal(checkToWebview({ type: 'update', data: update })?.type, 'update');
+  assert.equal(checkToWebview({ type: 'update', data: { ...update, prefetched: [{ key: 'children:root:0', result: [] }] } })?.type, 'update');
+  assert.equal(checkToWebview({ type: 'update', data: { ...update, prefetched: [{ key: 7 }] } }), null);
+  assert.equal(checkToWebview({ type: 'update', data: { ...update, prefetched: 'x' } }), null);
+  assert.equal(checkToWebview({ type: 'init', data: { generation: 1, size: 10, fileName: 'x', diagnostics: [], prefetched: [null] } }), null);
 });
 
 test('the host accepts only webview messages of the protocol', () => {
