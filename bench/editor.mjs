@@ -20,6 +20,18 @@ const r = spawnSync('node', ['scripts/build.mjs'], { cwd: root, stdio: 'inherit'
 if (r.status !== 0) process.exit(2);
 await bundleHostModule('test/integration/bench-host.ts', 'dist/test/integration/bench-host.js');
 
+/** The host's memory after opening, next to the file's size and to the same host just before. */
+function memoryFigures(before, after, size) {
+  return {
+    hostRssBytes: after.rss,
+    hostRssBeforeOpenBytes: before.rss,
+    hostRssOverFileSize: +(after.rss / size).toFixed(2),
+    hostRssGrowthOverFileSize: +((after.rss - before.rss) / size).toFixed(2),
+    heapUsedBytes: after.heapUsed,
+    arrayBuffersBytes: after.arrayBuffers,
+  };
+}
+
 let result;
 const wb = await startWorkbench({
   testsModule: 'dist/test/integration/bench-host.js',
@@ -73,21 +85,8 @@ try {
     })(),
     // Host RSS 1.5 s after the first render, as it is (garbage included), and after a full GC in the
     // host (what the open image keeps); "before" is the same host just before vscode.openWith.
-    hostRssBytes: res.memoryAfter.rss,
-    hostRssBeforeOpenBytes: res.memoryBefore.rss,
-    hostRssOverFileSize: +(res.memoryAfter.rss / size).toFixed(2),
-    hostRssGrowthOverFileSize: +((res.memoryAfter.rss - res.memoryBefore.rss) / size).toFixed(2),
-    heapUsedBytes: res.memoryAfter.heapUsed,
-    arrayBuffersBytes: res.memoryAfter.arrayBuffers,
-    afterGc: {
-      hostRssBytes: res.memoryAfterGc.rss,
-      hostRssBeforeOpenBytes: res.memoryBeforeGc.rss,
-      hostRssOverFileSize: +(res.memoryAfterGc.rss / size).toFixed(2),
-      hostRssGrowthOverFileSize: +((res.memoryAfterGc.rss - res.memoryBeforeGc.rss) / size).toFixed(2),
-      heapUsedBytes: res.memoryAfterGc.heapUsed,
-      heapUsedBeforeOpenBytes: res.memoryBeforeGc.heapUsed,
-      arrayBuffersBytes: res.memoryAfterGc.arrayBuffers,
-    },
+    ...memoryFigures(res.memoryBefore, res.memoryAfter, size),
+    afterGc: { ...memoryFigures(res.memoryBeforeGc, res.memoryAfterGc, size), heapUsedBeforeOpenBytes: res.memoryBeforeGc.heapUsed },
     // Edit → re-rendered, re-validated view (host apply + model patch or rebuild + validate, then the webview's ack).
     edits: res.edits,
     targets: { firstRenderMs: 1500, rssOverFileSize: 3, fieldEditMs: 50, bufferEditMs: 200 },
