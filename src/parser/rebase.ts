@@ -156,8 +156,9 @@ export function rebaseAfterSplice(img: Image, bytes: Uint8Array, at: number, del
     throw new RebaseError(`the record at offset ${at} is not a BUFFER of len ${index.lens[j] + delta}`);
   }
 
-  // A store that had to grow put the content in new memory.
-  const moved = img.bytes.buffer !== bytes.buffer;
+  // A store that had to grow put the content in new memory, and one that moved the bytes before the
+  // edit (src/extension/byte-store.ts moves the shorter side) put it elsewhere in the same memory.
+  const moved = img.bytes.buffer !== bytes.buffer || img.bytes.byteOffset !== bytes.byteOffset;
   rebindImage(img, bytes);
   const { offsets } = index;
   for (let k = j + 1; k < index.count; k++) offsets[k] += delta;
@@ -193,7 +194,7 @@ export function rebaseAfterSplice(img: Image, bytes: Uint8Array, at: number, del
     shift(ft.fdt_nfds, at, delta);
   }
   // Byte-valued model values are views of the bytes (as openImage makes them, without a copy): the
-  // tail has moved under those after `at`, and a store that had to grow has new memory for all.
+  // tail has moved under those after `at`, and content that moved as a whole has new places for all.
   for (let k = moved ? 0 : lo; k < ttys.length; k++) {
     const l = ttys[k].ldisc;
     if (!l) continue;

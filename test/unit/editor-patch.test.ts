@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { ByteStore } from '../../src/extension/byte-store.js';
 import { CkptModel } from '../../src/extension/model.js';
 import { editForPath } from '../../src/parser/edit-paths.js';
+import { applySplices, type Splice } from '../../src/parser/encode.js';
 import { requestKey, type Requests } from '../../src/shared/protocol.js';
 
 const root = join(__dirname, '../..');
@@ -70,6 +71,31 @@ test('ByteStore: length-changing splices shift the tail in place and grow past t
   assert.deepEqual([...s.view], [1, 2, 3, 4, 5]);
   assert.throws(() => s.apply([{ offset: 0, remove: 1, insert: new Uint8Array(1) }, { offset: 9, remove: 1, insert: new Uint8Array(0) }]), RangeError);
   assert.deepEqual([...s.view], [1, 2, 3, 4, 5], 'a bad splice list changes nothing');
+});
+
+test('ByteStore: a length change moves the shorter side, the other stays where it is', () => {
+  const data = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) & 255);
+  const s = ByteStore.from(data);
+  let want: Uint8Array = data;
+  const edit = (sp: Splice) => {
+    s.apply([sp]);
+    want = applySplices(want, [sp]).bytes;
+    assert.deepEqual(Buffer.from(s.view), Buffer.from(want));
+  };
+  const buf = s.view.buffer;
+  const tailAt = s.view.byteOffset + 990; // where byte 990 lives in memory
+  edit({ offset: 10, remove: 2, insert: new Uint8Array(7).fill(1) }); // near the start: the head moves
+  assert.equal(s.view.buffer, buf);
+  assert.equal(s.view.byteOffset + 995, tailAt, 'the bytes after the splice stayed in place');
+  const headAt = s.view.byteOffset;
+  edit({ offset: 980, remove: 0, insert: new Uint8Array(3).fill(2) }); // near the end: the tail moves
+  assert.equal(s.view.byteOffset, headAt, 'the bytes before the splice stayed in place');
+  edit({ offset: 5, remove: 20, insert: new Uint8Array(0) }); // shrinking near the start
+  // Growing at the start until the room before the content runs out: then the tail moves, and past
+  // the room after it, the store moves to new memory; the content is right throughout.
+  for (let k = 0; k < 100; k++) edit({ offset: 0, remove: 0, insert: new Uint8Array(4096).fill(k) });
+  assert.notEqual(s.view.buffer, buf);
+  edit({ offset: 3, remove: 409600, insert: Uint8Array.of(9) });
 });
 
 test('update() answers ahead what the panels ask again, as the patched model answers it', () => {
