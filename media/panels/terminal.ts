@@ -59,8 +59,12 @@ export class TerminalPanel {
     const seq = ++this.fillSeq;
     const init = this.init;
     // The old content stays until the new one is ready, so that keys typed meanwhile land somewhere.
-    if (!init) return clear(this.body);
+    if (!init) {
+      this.drawn = [];
+      return clear(this.body);
+    }
     if (!init.modelBuilt) {
+      this.drawn = [];
       clear(this.body);
       this.body.append(h('p', { class: 'note', text: init.modelNote ?? 'The full model is not available.' }));
       this.pager.update(0);
@@ -69,12 +73,31 @@ export class TerminalPanel {
     const r = await request('pairs', { start: this.pager.start, count: PAGE });
     if (seq !== this.fillSeq) return; // a newer fill (a later edit) owns the panel
     const editing = captureEditing(this.body);
-    clear(this.body);
     this.pager.update(r.total);
-    if (!r.pairs.length) this.body.append(h('p', { class: 'note', text: 'No TTY records in this image.' }));
-    for (const p of r.pairs) this.body.append(this.pairTable(p));
+    if (!r.pairs.length) {
+      clear(this.body);
+      this.drawn = [];
+      this.body.append(h('p', { class: 'note', text: 'No TTY records in this image.' }));
+      return;
+    }
+    // Only the pairs whose view changed are drawn again: a pair's table is hundreds of controls, and
+    // laying out all of a page's again made an edit of one visible value cost 100+ ms in the webview.
+    const editable = !!this.init?.editable;
+    const next = r.pairs.map((p) => ({ key: JSON.stringify(p), editable }));
+    const kept = this.drawn.length === next.length && this.body.children.length === next.length;
+    if (!kept) clear(this.body);
+    next.forEach((n, k) => {
+      if (kept && this.drawn[k].key === n.key && this.drawn[k].editable === n.editable) return;
+      const el = this.pairTable(r.pairs[k]);
+      if (kept) this.body.replaceChild(el, this.body.children[k]);
+      else this.body.append(el);
+    });
+    this.drawn = next;
     restoreEditing(this.body, editing);
   }
+
+  /** What each drawn pair section shows (its view as JSON), in order. */
+  private drawn: { key: string; editable: boolean }[] = [];
 
   private pairTable(p: PairView): HTMLElement {
     const sides = [p.master, p.slave];

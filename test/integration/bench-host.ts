@@ -39,7 +39,8 @@ type Provider = import('../../src/extension/provider.js').CkptEditorProvider;
 /**
  * Edit latency (issue 4): from the edit request to the webview's "rendered" ack of the new
  * generation (host apply + model patch/rebuild + re-validation, then the webview's re-render),
- * for field edits and pending-buffer edits on a tty in the middle of the image.
+ * for field edits and pending-buffer edits on a tty in the middle of the image (the most bytes to
+ * move) and pending-buffer edits on the first one.
  */
 async function editLatency(): Promise<Record<string, unknown>[]> {
   const p = (await vscode.extensions.getExtension<{ provider: Provider }>('ckpt-inspector.ckpt-inspector')!.activate()).provider;
@@ -49,13 +50,22 @@ async function editLatency(): Promise<Record<string, unknown>[]> {
   if (!img) return [];
   const slaves = img.ttys.map((t, i) => ({ t, i })).filter((x) => x.t.role === 'slave');
   const n = slaves[Math.floor(slaves.length / 2)].i;
-  const steps: [string, string][] = [
+  // Also a tty near the start, where v18 puts a task's files and so its ttys: the byte store moves
+  // the bytes before a pending-input edit when they are fewer. It comes after a pause, as the first
+  // pending-input edit does (pages written earlier are cheap to write again for about a second).
+  const early = slaves[0].i;
+  const steps: [string, string, number?][] = [
     [`ttys[${n}].termios.c_lflag.ECHO`, '0'],
     [`ttys[${n}].winsize.ws_col`, '132'],
     [`ttys[${n}].termios.c_cc.VINTR`, '^X'],
     [`ttys[${n}].termios.c_lflag.ECHO`, '1'],
     [`ttys[${n}].ldisc.data`, 'make bench\\n'],
     [`ttys[${n}].ldisc.data`, 'make bench && ls\\n'],
+    [`ttys[${early}].ldisc.data`, 'ls -l\\n', 1500],
+    [`ttys[${early}].ldisc.data`, 'ls -la\\n'],
+    // A field of a pair the Terminal panel shows (the first page): its table is drawn again.
+    [`ttys[${early}].termios.c_lflag.ECHO`, '0'],
+    [`ttys[${early}].winsize.ws_col`, '100'],
   ];
   const outs: Record<string, unknown>[] = [];
   // The host's garbage collections during each edit (a pause there is part of the edit's latency).
@@ -64,7 +74,8 @@ async function editLatency(): Promise<Record<string, unknown>[]> {
     for (const x of list.getEntries()) gcs.push({ start: x.startTime, ms: x.duration });
   });
   obs.observe({ entryTypes: ['gc'] });
-  for (const [path, value] of steps) {
+  for (const [path, value, pause] of steps) {
+    if (pause) await new Promise((res) => setTimeout(res, pause));
     const t0 = performance.now();
     const r = p.edit(doc, path, value);
     const hostDone = performance.now();
