@@ -87,17 +87,45 @@ export class TerminalPanel {
     const kept = this.drawn.length === next.length && this.body.children.length === next.length;
     if (!kept) clear(this.body);
     next.forEach((n, k) => {
-      if (kept && this.drawn[k].key === n.key && this.drawn[k].editable === n.editable) return;
+      const was = kept ? this.drawn[k] : undefined;
+      if (was && was.key === n.key && was.editable === n.editable) return;
+      // The same pair with other values: only its changed cells are drawn again.
+      if (was && was.editable === n.editable && this.patchPair(this.body.children[k] as HTMLElement, was.view, r.pairs[k])) return;
       const el = this.pairTable(r.pairs[k]);
-      if (kept) this.body.replaceChild(el, this.body.children[k]);
+      if (was) this.body.replaceChild(el, this.body.children[k]);
       else this.body.append(el);
     });
-    this.drawn = next;
+    this.drawn = next.map((n, k) => ({ ...n, view: r.pairs[k] }));
     restoreEditing(this.body, editing);
   }
 
-  /** What each drawn pair section shows (its view as JSON), in order. */
-  private drawn: { key: string; editable: boolean }[] = [];
+  /** What each drawn pair section shows (its view, and as JSON), in order. */
+  private drawn: { key: string; editable: boolean; view: PairView }[] = [];
+  /** Each drawn pair section's value cells, by side (0 master, 1 slave) and field name. */
+  private readonly cellsOf = new WeakMap<HTMLElement, Map<string, HTMLElement>>();
+
+  /**
+   * Draw again the cells of `el` (drawn from `old`) whose values differ in `p`; false when the pair
+   * itself differs (another tty, record or offset in its header, other fields): then it is redrawn.
+   */
+  private patchPair(el: HTMLElement, old: PairView, p: PairView): boolean {
+    const cells = this.cellsOf.get(el);
+    const sides = [p.master, p.slave];
+    const before = [old.master, old.slave];
+    const head = (t: TtyView | null) => (t ? [t.role, t.objref, t.record, t.offset, t.cells.map((c) => c.name).join()].join('|') : '');
+    if (!cells || p.title !== old.title || sides.some((t, k) => head(t) !== head(before[k]))) return false;
+    sides.forEach((t, k) => {
+      for (const c of t?.cells ?? []) {
+        const o = before[k]?.cells.find((x) => x.name === c.name);
+        if (o && JSON.stringify(o) === JSON.stringify(c)) continue;
+        const td = cells.get(`${k}:${c.name}`);
+        if (!td) continue;
+        clear(td);
+        td.append(this.cell(t, c.name));
+      }
+    });
+    return true;
+  }
 
   private pairTable(p: PairView): HTMLElement {
     const sides = [p.master, p.slave];
@@ -109,20 +137,27 @@ export class TerminalPanel {
       h('th', { scope: 'col', text: 'field' }),
       ...sides.map((t, k) => h('th', { scope: 'col', text: t ? `${t.role}${t.objref !== null ? ` #${t.objref}` : ''} · record ${t.record} @ ${hex(t.offset, 4)}` : k === 0 ? 'no master' : 'no slave' })),
     );
+    const cells = new Map<string, HTMLElement>();
     const rows = names.map((n) =>
       h(
         'tr',
         {},
         h('th', { scope: 'row', class: 'fname', text: n }),
-        ...sides.map((t) => h('td', {}, this.cell(t, n))),
+        ...sides.map((t, k) => {
+          const td = h('td', {}, this.cell(t, n));
+          cells.set(`${k}:${n}`, td);
+          return td;
+        }),
       ),
     );
-    return h(
+    const section = h(
       'section',
       { class: 'pair', 'aria-label': `pty pair ${p.title}` },
       h('h3', { class: 'pair-title', text: `${p.title}` }),
       h('table', { class: 'pair-table' }, h('thead', {}, head), h('tbody', {}, ...rows)),
     );
+    this.cellsOf.set(section, cells);
+    return section;
   }
 
   private cell(t: TtyView | null, name: string): HTMLElement | string {
