@@ -10,6 +10,19 @@ import { bitControl, captureEditing, choiceControl, isControl, restoreEditing, r
 
 const PAGE = 4;
 
+function sideTitle(t: TtyView | null, k: number): string {
+  return t ? `${t.role}${t.objref !== null ? ` #${t.objref}` : ''} · record ${t.record} @ ${hex(t.offset, 4)}` : k === 0 ? 'no master' : 'no slave';
+}
+
+function cellTitle(c: FieldCell): string {
+  return `${c.title ?? c.name} @ ${c.offset} (${hex(c.offset)}), ${c.size} byte(s)${c.differs ? ' — differs between master and slave' : ''}`;
+}
+
+/** A cell's view without its place: two cells equal under this differ at most in where they are. */
+function placeless(c: FieldCell): string {
+  return JSON.stringify({ ...c, offset: 0 });
+}
+
 export class TerminalPanel {
   readonly el: HTMLElement;
   private readonly body: HTMLElement;
@@ -112,14 +125,26 @@ export class TerminalPanel {
     const cells = this.cellsOf.get(el);
     const sides = [p.master, p.slave];
     const before = [old.master, old.slave];
-    const head = (t: TtyView | null) => (t ? [t.role, t.objref, t.record, t.offset, t.cells.map((c) => c.name).join()].join('|') : '');
+    // Records keep their numbers when an edit moves them (a pending input of another length before
+    // them): then only the offsets shown change, and are updated where they are.
+    const head = (t: TtyView | null) => (t ? [t.role, t.objref, t.record, t.cells.map((c) => c.name).join()].join('|') : '');
     if (!cells || p.title !== old.title || sides.some((t, k) => head(t) !== head(before[k]))) return false;
     sides.forEach((t, k) => {
+      if (t && before[k] && t.offset !== before[k]!.offset) {
+        const th = el.querySelector<HTMLElement>(`thead th.side-${k}`);
+        if (th) th.textContent = sideTitle(t, k);
+      }
       for (const c of t?.cells ?? []) {
         const o = before[k]?.cells.find((x) => x.name === c.name);
         if (o && JSON.stringify(o) === JSON.stringify(c)) continue;
         const td = cells.get(`${k}:${c.name}`);
         if (!td) continue;
+        const span = td.querySelector<HTMLElement>(':scope > .cell');
+        if (o && span && placeless(o) === placeless(c)) {
+          span.dataset.off = String(c.offset);
+          span.title = cellTitle(c);
+          continue;
+        }
         clear(td);
         td.append(this.cell(t, c.name));
       }
@@ -135,7 +160,7 @@ export class TerminalPanel {
       'tr',
       {},
       h('th', { scope: 'col', text: 'field' }),
-      ...sides.map((t, k) => h('th', { scope: 'col', text: t ? `${t.role}${t.objref !== null ? ` #${t.objref}` : ''} · record ${t.record} @ ${hex(t.offset, 4)}` : k === 0 ? 'no master' : 'no slave' })),
+      ...sides.map((t, k) => h('th', { scope: 'col', class: `side-${k}`, text: sideTitle(t, k) })),
     );
     const cells = new Map<string, HTMLElement>();
     const rows = names.map((n) =>
@@ -198,7 +223,7 @@ export class TerminalPanel {
         'data-rec': t.record,
         'data-name': c.name,
         'data-role': t.role,
-        title: `${c.title ?? c.name} @ ${c.offset} (${hex(c.offset)}), ${c.size} byte(s)${c.differs ? ' — differs between master and slave' : ''}`,
+        title: cellTitle(c),
         'aria-label': `${t.role} ${c.name}: ${c.text}${c.differs ? ', differs' : ''}`,
       },
       ...kids,
