@@ -58,8 +58,12 @@ export class LdiscPanel {
     const seq = ++this.fillSeq;
     const init = this.init;
     // The old content stays until the new one is ready, so that keys typed meanwhile land somewhere.
-    if (!init) return clear(this.body);
+    if (!init) {
+      this.drawn = [];
+      return clear(this.body);
+    }
     if (!init.modelBuilt) {
+      this.drawn = [];
       clear(this.body);
       this.body.append(h('p', { class: 'note', text: init.modelNote ?? '' }));
       this.pager.update(0);
@@ -68,12 +72,29 @@ export class LdiscPanel {
     const r = await request('ldiscs', { start: this.pager.start, count: PAGE });
     if (seq !== this.fillSeq) return; // a newer fill (a later edit) owns the panel
     const editing = captureEditing(this.body);
-    clear(this.body);
     this.pager.update(r.total);
-    if (!r.items.length) this.body.append(h('p', { class: 'note', text: 'No line discipline records in this image.' }));
-    for (const l of r.items) this.body.append(this.card(l));
+    if (!r.items.length) {
+      clear(this.body);
+      this.drawn = [];
+      this.body.append(h('p', { class: 'note', text: 'No line discipline records in this image.' }));
+      return;
+    }
+    // Only the cards whose view changed are drawn again (a card holds a hexdump and the buffer's editor).
+    const next = r.items.map((l) => JSON.stringify([l, !!this.init?.editable]));
+    const kept = this.drawn.length === next.length && this.body.children.length === next.length;
+    if (!kept) clear(this.body);
+    next.forEach((key, k) => {
+      if (kept && this.drawn[k] === key) return;
+      const el = this.card(r.items[k]);
+      if (kept) this.body.replaceChild(el, this.body.children[k]);
+      else this.body.append(el);
+    });
+    this.drawn = next;
     restoreEditing(this.body, editing);
   }
+
+  /** What each drawn card shows (its view as JSON), in order. */
+  private drawn: string[] = [];
 
   private pickable(label: string, offset: number, length: number, ...kids: (HTMLElement | string)[]): HTMLElement {
     return h('span', { class: 'pick', role: 'button', tabindex: 0, 'data-off': offset, 'data-len': length, 'data-label': label, title: `${label} @ ${offset} (${hex(offset)}), ${length} byte(s)` }, ...kids);
