@@ -1,51 +1,10 @@
-// objref -> value, for the objhash. Objrefs are small positive integers handed out from 1, so a
-// dense array serves them; a value far past the dense part (negative, huge: a damaged image) goes
-// to a Map, so that one wild objref costs one entry, not an array up to its value. On an image with
-// a hundred thousand objects a Map's hashing was a visible share of the parse.
+// objref -> item index (the objhash) and sets of objrefs. Objrefs are small positive integers handed
+// out from 1, so a dense typed array serves them; a value far past the dense part (negative, huge:
+// a damaged image) goes to a Map, so that one wild objref costs one entry, not an array up to its
+// value. On an image with a hundred thousand objects a Map's hashing was a visible share of the parse.
 
 /** How far past its end the dense part may grow for one objref. */
 const DENSE_STRIDE = 4096;
-
-export class ObjrefTable<V> {
-  private readonly dense: (V | undefined)[] = [undefined];
-  private readonly sparse = new Map<number, V>();
-  private n = 0;
-
-  get size(): number {
-    return this.n;
-  }
-
-  get(ref: number): V | undefined {
-    if (ref > 0 && ref < this.dense.length) {
-      const v = this.dense[ref];
-      if (v !== undefined) return v;
-    }
-    return this.sparse.size ? this.sparse.get(ref) : undefined;
-  }
-
-  has(ref: number): boolean {
-    return this.get(ref) !== undefined;
-  }
-
-  set(ref: number, v: V): void {
-    if (this.sparse.size > 0 && this.sparse.has(ref)) {
-      this.sparse.set(ref, v);
-    } else if (ref > 0 && ref < this.dense.length + DENSE_STRIDE) {
-      while (this.dense.length <= ref) this.dense.push(undefined);
-      if (this.dense[ref] === undefined) this.n++;
-      this.dense[ref] = v;
-    } else {
-      this.n++;
-      this.sparse.set(ref, v);
-    }
-  }
-
-  /** Values in ascending objref order (dense ones), then the others. */
-  *values(): IterableIterator<V> {
-    for (const v of this.dense) if (v !== undefined) yield v;
-    yield* this.sparse.values();
-  }
-}
 
 /** A set of objrefs on the same layout. */
 export class ObjrefSet {
