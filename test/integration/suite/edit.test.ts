@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { CkptEditorProvider } from '../../../src/extension/provider.js';
 import type { CkptDocument } from '../../../src/extension/document.js';
 import type { Manifest } from '../fixtures.js';
+import { waitFor } from './wait.js';
 
 const EXT_ID = 'ckpt-inspector.ckpt-inspector';
 const VIEW = 'ckptInspector.editor';
@@ -16,16 +17,6 @@ const manifest = () => JSON.parse(readFileSync(process.env.CKPT_TEST_MANIFEST!, 
 
 async function provider(): Promise<CkptEditorProvider> {
   return (await vscode.extensions.getExtension<{ provider: CkptEditorProvider }>(EXT_ID)!.activate()).provider;
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 20000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** A fresh copy of the sample, opened in the checkpoint editor and rendered. */

@@ -9,6 +9,7 @@ import type { CkptEditorProvider } from '../../../src/extension/provider.js';
 import { CkptDocument } from '../../../src/extension/document.js';
 import type { FieldHit, GraphView, LdiscView, PairView } from '../../../src/shared/protocol.js';
 import type { Manifest } from '../fixtures.js';
+import { waitFor } from './wait.js';
 
 const EXT_ID = 'ckpt-inspector.ckpt-inspector';
 const VIEW = 'ckptInspector.editor';
@@ -32,16 +33,6 @@ interface Stats {
   size?: number;
 }
 const stats = async () => (await vscode.commands.executeCommand<Stats>('ckptInspector.internal.stats'))!;
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 20000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Open a file in the checkpoint editor and wait until the webview reports its first render. */
 async function openRendered(file: string): Promise<Stats> {
