@@ -9,21 +9,7 @@ import { openImage } from '../../src/parser/image.js';
 import { validate } from '../../src/parser/validate/index.js';
 import { parseWholeStream } from '../../src/parser/kaitai.js';
 import { samplePair } from './ckpt-writer.js';
-
-/**
- * Peak RSS of this process image: VmHWM from /proc (per address space, so it starts afresh at
- * exec). getrusage's maxRSS does not: Linux carries the parent's peak over fork+exec, so every
- * child of a large parent would report the parent's peak.
- */
-function peakRss(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    /* not Linux */
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
+import { peakRss } from './peak-rss.js';
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { samplePair } from '../../../bench/lib/ckpt-writer.js';
 import { LAYOUT, T } from '../../../src/parser/layout.js';
 import { walk } from './records.js';
+import { peakRss } from '../../../bench/lib/peak-rss.js';
 
 const HUGE = [0xffffffff, 0x7fffffff, 0x80000000, 0xfffffff8];
 
@@ -83,17 +84,6 @@ export async function memoryProbe(dir: string, limit = 64 * 2 ** 20): Promise<Pr
     detail: `peak RSS ${res.peak} vs ${res.base} after loading; largest step ${res.worstGrowth} bytes on input ${res.worstIdx}`,
     worst: ok ? undefined : inputs[res.worstIdx],
   };
-}
-
-/** Peak RSS of this address space (VmHWM); getrusage's maxRSS would include the parent's peak. */
-function peakRss(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    /* not Linux */
-  }
-  return process.resourceUsage().maxRSS * 1024;
 }
 
 async function child(listFile: string): Promise<void> {
