@@ -118,13 +118,30 @@ let generation = 0;
 let initData: InitData | null = null;
 /** The last update, for the diagnostics that follow it. */
 let summaryData: UpdateData | null = null;
-async function onInit(d: InitData): Promise<void> {
-  const first = generation === 0;
+/**
+ * What an init and an update both start with: the new generation, the host's answers to what the
+ * panels will ask (tree pages, hex chunks, pairs), and the summary.
+ */
+function beginRender(d: InitData | UpdateData): void {
   generation = d.generation;
   document.body.dataset.generation = String(d.generation);
   document.body.dataset.state = 'loading';
   setPrefetched(d.prefetched);
   renderSummary(d);
+}
+
+/** The hidden panels, after the visible ones are on screen; `data-state` says when all are current. */
+async function finishRender(d: InitData | UpdateData, later: (() => Promise<void>)[]): Promise<void> {
+  for (const f of later) await f();
+  if (generation === d.generation) {
+    setPrefetched([]); // never answer a later request with these (the model may have moved on)
+    document.body.dataset.state = 'rendered';
+  }
+}
+
+async function onInit(d: InitData): Promise<void> {
+  const first = generation === 0;
+  beginRender(d);
   // Only the visible panel is drawn before the first screen; the others right after it.
   initData = d;
   problems.update(d, d.diagnosticsFollow ? null : d.diagnostics, false);
@@ -146,11 +163,7 @@ async function onInit(d: InitData): Promise<void> {
     phases.frame = performance.now() - t0;
     setTimeout(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t0, phases }), 0);
   });
-  for (const f of later) await f();
-  if (generation === d.generation) {
-    setPrefetched([]); // never answer a later request with these (the model may have moved on)
-    document.body.dataset.state = 'rendered';
-  }
+  await finishRender(d, later);
 }
 
 /**
@@ -159,12 +172,7 @@ async function onInit(d: InitData): Promise<void> {
  */
 async function onUpdate(d: UpdateData): Promise<void> {
   const t1 = performance.now();
-  generation = d.generation;
-  document.body.dataset.generation = String(d.generation);
-  document.body.dataset.state = 'loading';
-  // The host's answers to what the panels ask again after this edit (tree pages, hex chunks, pairs).
-  setPrefetched(d.prefetched);
-  renderSummary(d);
+  beginRender(d);
   summaryData = d;
   if (d.diagnostics) problems.update(d, d.diagnostics, current === 'problems');
   else if (d.diagnosticsFollow) problems.update(d, null, false);
@@ -188,12 +196,7 @@ async function onUpdate(d: UpdateData): Promise<void> {
   }
   await Promise.all(jobs);
   afterPaint(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t1, phases }));
-  // Hidden panels: after the visible ones are on screen; `data-state` says when all are current.
-  for (const f of later) await f();
-  if (generation === d.generation) {
-    setPrefetched([]); // never answer a later request with these (the model may have moved on)
-    document.body.dataset.state = 'rendered';
-  }
+  await finishRender(d, later);
 }
 
 onHost((msg: ToWebview) => {
