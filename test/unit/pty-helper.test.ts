@@ -197,10 +197,23 @@ function helperProcs(): string[] {
 }
 let nrBefore = 0;
 async function settledNr(want: number): Promise<number> {
-  // other users of the machine may open ptys meanwhile: give a concurrent change 3 s to settle back
+  // kernel.pty.nr counts every pty on the machine: other users may open one meanwhile, so a rise gets
+  // 3 s to settle back. A fall is someone else closing theirs (CI tears down earlier suites' terminals
+  // while this runs): it is no leak of ours.
   let v = ptyNr();
-  for (let i = 0; i < 30 && v !== want; i++) { await new Promise((r) => setTimeout(r, 100)); v = ptyNr(); }
+  for (let i = 0; i < 30 && v > want; i++) { await new Promise((r) => setTimeout(r, 100)); v = ptyNr(); }
   return v;
+}
+/** This process's own descriptors on a pty (a master from /dev/ptmx or a /dev/pts/N slave). */
+function ownPtyFds(): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const t = readlinkSync(`/proc/self/fd/${fd}`);
+      if (t === '/dev/ptmx' || t.startsWith('/dev/pts/')) out.push(`${fd} -> ${t}`);
+    } catch { /* closed meanwhile (the readdir's own fd) */ }
+  }
+  return out;
 }
 
 before(() => {
@@ -214,11 +227,14 @@ before(() => {
   writeFileSync(oracle, ORACLE_PY);
 });
 after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
-beforeEach(() => { if (!skip) nrBefore = ptyNr(); });
+let fdsBefore: string[] = [];
+beforeEach(() => { if (!skip) { nrBefore = ptyNr(); fdsBefore = ownPtyFds(); } });
 afterEach(async () => {
   if (skip) return;
-  assert.equal(await settledNr(nrBefore), nrBefore, 'kernel.pty.nr changed: a pty was left behind');
   assert.deepEqual(helperProcs(), [], 'helper processes left behind');
+  assert.deepEqual(ownPtyFds().filter((f) => !fdsBefore.includes(f)), [], 'ptys left open in the test process');
+  const nr = await settledNr(nrBefore);
+  assert.ok(nr <= nrBefore, `kernel.pty.nr rose from ${nrBefore} to ${nr}: a pty was left behind`);
 });
 
 // ---------------------------------------------------------------- builds

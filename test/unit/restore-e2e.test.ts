@@ -127,7 +127,7 @@ afterEach(async () => {
   let procs = ownedProcesses();
   let nr = ptyNr();
   let devpts = remoteDevpts();
-  const same = (): boolean => procs.size === before.procs.size && [...procs.keys()].every((p) => before.procs.has(p)) && nr === before.nr && devpts.join() === before.devpts.join();
+  const same = (): boolean => procs.size === before.procs.size && [...procs.keys()].every((p) => before.procs.has(p)) && nr <= before.nr && devpts.join() === before.devpts.join();
   for (let i = 0; i < 100 && !same(); i++) {
     await sleep(100);
     procs = ownedProcesses();
@@ -139,7 +139,9 @@ afterEach(async () => {
   assert.deepEqual(devpts, before.devpts, 'ptys left in the remote devpts instance');
   assert.deepEqual(extra, [], 'processes left behind');
   assert.deepEqual(gone, [], 'processes that went away (the harness must survive)');
-  assert.equal(nr, before.nr, '/proc/sys/kernel/pty/nr changed');
+  // A fall of the machine-wide count is another user's pty closing, not a leak of ours; the remote's
+  // own devpts instance above is the exact check.
+  assert.ok(nr <= before.nr, `/proc/sys/kernel/pty/nr rose from ${before.nr} to ${nr}`);
   leakChecks++;
 });
 
