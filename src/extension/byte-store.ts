@@ -6,14 +6,78 @@
 // Writing to pages is what costs (a first write after a pause cost ~20 µs per page on the VMs this
 // was measured on). `view` is the current content: a subarray of the store, replaced after a length
 // change.
-import { openSync, closeSync, fstatSync, readSync } from 'node:fs';
+//
+// A large file is read sparsely (src/parser/sparse-walk.ts): the payloads that only a byte view ever
+// shows (page contents) stay in the file, as holes. The store's array is as long as the content, so
+// offsets are the same for everyone, but a hole's pages are never written: the memory they would
+// take is never committed. Whoever shows or writes bytes asks `read()` / `writeTo()`, which fill the
+// holes from the file; an edit inside a hole first brings those bytes in. The file is kept open, so
+// a rename over it (an atomic save, ours or another program's) changes nothing here; a write into
+// it in place is noticed (size, mtime) and no hole is read from it after that: a save then fails
+// and says why, instead of writing someone else's bytes.
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Splice } from '../parser/encode.js';
+import { SparseWalker } from '../parser/sparse-walk.js';
 
 /** Spare room kept after the content: enough for any pending-buffer edit (a BUFFER is ≤ 4 KiB + header). */
 const SLACK = 256 * 1024;
 /** Spare room kept before the content, for edits that move the bytes before them. */
 const HEAD = 64 * 1024;
+/** Files at least this large are read sparsely. */
+export const SPARSE_MIN_SIZE = 16 << 20;
+
+export interface SparseOptions {
+  /** Files at least this large are read sparsely (default SPARSE_MIN_SIZE). */
+  sparseMin?: number;
+  /** Smallest payload left on disk (default HOLE_MIN of src/parser/sparse-walk.ts). */
+  holeMin?: number;
+}
+
+/** A range of the content whose bytes are in the file, not in memory: content offset `at`, file offset `src`. */
+interface Hole {
+  at: number;
+  len: number;
+  src: number;
+}
+
+export class SourceChangedError extends Error {}
+
+/** The file a sparse store reads its holes from, and what it was like when it was read. */
+class FileSource {
+  private readonly size: bigint;
+  private readonly mtimeNs: bigint;
+  constructor(
+    readonly path: string,
+    private readonly fd: number,
+    private readonly handle: FileHandle | null,
+  ) {
+    const st = fstatSync(fd, { bigint: true });
+    this.size = st.size;
+    this.mtimeNs = st.mtimeNs;
+  }
+  /** Throws unless the file still holds what was read (a rename over its path is fine: the fd keeps the old file). */
+  check(): void {
+    const st = fstatSync(this.fd, { bigint: true });
+    if (st.size !== this.size || st.mtimeNs !== this.mtimeNs) {
+      throw new SourceChangedError(
+        `${this.path} was changed in place on disk since it was opened; the large records this editor leaves on disk can no longer be read from it. Revert (or reopen) the file; unsaved edits cannot be saved over it.`,
+      );
+    }
+  }
+  readAt(dst: Uint8Array, off: number, len: number, pos: number): void {
+    let done = 0;
+    while (done < len) {
+      const n = readSync(this.fd, dst, off + done, len - done, pos + done);
+      if (n === 0) throw new SourceChangedError(`${this.path} ended at ${pos + done} while reading bytes it held when opened`);
+      done += n;
+    }
+  }
+  close(): void {
+    if (this.handle) void this.handle.close().catch(() => undefined);
+    else closeSync(this.fd);
+  }
+}
 
 export class ByteStore {
   private buf: Uint8Array;
@@ -21,20 +85,42 @@ export class ByteStore {
   private start: number;
   private len: number;
   private _view: Uint8Array;
+  /** Sorted, disjoint; empty for a store read whole. */
+  private holes: Hole[];
+  private readonly source: FileSource | null;
 
-  private constructor(buf: Uint8Array, start: number, len: number) {
+  private constructor(buf: Uint8Array, start: number, len: number, holes: Hole[] = [], source: FileSource | null = null) {
     this.buf = buf;
     this.start = start;
     this.len = len;
     this._view = buf.subarray(start, start + len);
+    this.holes = holes;
+    this.source = source;
   }
 
-  /** Read a file straight into a store with spare capacity (one allocation, no copy). */
-  static readFile(path: string): ByteStore {
+  /** Read a file into a store with spare capacity (one allocation, no copy); sparsely when it is large. */
+  static readFile(path: string, opts: SparseOptions = {}): ByteStore {
     const fd = openSync(path, 'r');
+    let keep = false;
     try {
       const size = fstatSync(fd).size;
-      const buf = new Uint8Array(Buffer.allocUnsafeSlow(HEAD + size + SLACK).buffer, 0, HEAD + size + SLACK);
+      const buf = allocate(size);
+      if (size >= (opts.sparseMin ?? SPARSE_MIN_SIZE)) {
+        const w = new SparseWalker(size, opts.holeMin);
+        const chunk = new Uint8Array(1 << 20);
+        for (let r = w.next(); r; r = w.next()) {
+          const into = r.direct ? buf : chunk;
+          const n = readSync(fd, into, r.direct ? HEAD + r.pos : 0, r.len, r.pos);
+          if (n === 0) break;
+          if (r.direct) w.advance(n);
+          else w.take(chunk, n, buf, HEAD);
+        }
+        if (w.holes.length) {
+          keep = true;
+          return new ByteStore(buf, HEAD, size, holesOf(w), new FileSource(path, fd, null));
+        }
+        return new ByteStore(buf, HEAD, size);
+      }
       let off = 0;
       while (off < size) {
         const n = readSync(fd, buf, HEAD + off, size - off, off);
@@ -43,17 +129,30 @@ export class ByteStore {
       }
       return new ByteStore(buf, HEAD, off);
     } finally {
-      closeSync(fd);
+      if (!keep) closeSync(fd);
     }
   }
 
   /**
-   * As readFile, but the read (and the page faults of the fresh buffer, a few hundred ms for 64 MiB)
-   * happen on libuv's thread pool: the extension host stays free meanwhile. The caller closes `fh`.
+   * As readFile, but the reads (and the page faults of the fresh buffer, a few hundred ms for 64 MiB
+   * read whole) happen on libuv's thread pool: the extension host stays free meanwhile. The store
+   * keeps `fh` open when it left holes (`ownsHandle`); otherwise the caller closes it.
    */
-  static async readHandle(fh: FileHandle): Promise<ByteStore> {
+  static async readHandle(fh: FileHandle, path: string, opts: SparseOptions = {}): Promise<ByteStore> {
     const size = (await fh.stat()).size;
-    const buf = new Uint8Array(Buffer.allocUnsafeSlow(HEAD + size + SLACK).buffer, 0, HEAD + size + SLACK);
+    const buf = allocate(size);
+    if (size >= (opts.sparseMin ?? SPARSE_MIN_SIZE)) {
+      const w = new SparseWalker(size, opts.holeMin);
+      const chunk = new Uint8Array(1 << 20);
+      for (let r = w.next(); r; r = w.next()) {
+        const into = r.direct ? buf : chunk;
+        const { bytesRead } = await fh.read(into, r.direct ? HEAD + r.pos : 0, r.len, r.pos);
+        if (bytesRead === 0) break;
+        if (r.direct) w.advance(bytesRead);
+        else w.take(chunk, bytesRead, buf, HEAD);
+      }
+      return w.holes.length ? new ByteStore(buf, HEAD, size, holesOf(w), new FileSource(path, fh.fd, fh)) : new ByteStore(buf, HEAD, size);
+    }
     let off = 0;
     while (off < size) {
       const { bytesRead } = await fh.read(buf, HEAD + off, size - off, off);
@@ -69,16 +168,82 @@ export class ByteStore {
     return new ByteStore(buf, HEAD, bytes.length);
   }
 
+  /**
+   * The current content. Inside holes its bytes are not the file's: only code that reads what the
+   * parser reads (headers, decoded records, pending input) may use it directly; anything that shows
+   * or writes arbitrary bytes uses read() or writeTo().
+   */
   get view(): Uint8Array {
     return this._view;
   }
   get length(): number {
     return this.len;
   }
+  /** The store keeps the file open to read its holes (closed by dispose()). */
+  get ownsHandle(): boolean {
+    return this.source !== null;
+  }
+  /** Bytes of the content that are in the file only. */
+  get bytesOnDisk(): number {
+    let n = 0;
+    for (const h of this.holes) n += h.len;
+    return n;
+  }
+
+  /** A copy of the content's bytes [offset, offset + length), holes read from the file. */
+  read(offset: number, length: number): Uint8Array {
+    const o = Math.max(0, Math.min(offset, this.len));
+    const e = Math.max(o, Math.min(this.len, o + Math.max(0, length)));
+    const out = this.buf.slice(this.start + o, this.start + e);
+    let checked = false;
+    this.forHoles(o, e, (h, a, b) => {
+      if (!checked) this.source!.check();
+      checked = true;
+      this.source!.readAt(out, a - o, b - a, h.src + (a - h.at));
+    });
+    return out;
+  }
+
+  /** Write the whole content to `fd` (holes streamed from the file); throws SourceChangedError first if the file changed. */
+  writeTo(fd: number): void {
+    if (this.source) this.source.check();
+    const chunk = this.holes.length ? new Uint8Array(1 << 20) : null;
+    let p = 0;
+    const dense = (to: number): void => {
+      while (p < to) p += writeSync(fd, this.buf, this.start + p, to - p);
+    };
+    for (const h of this.holes) {
+      dense(h.at);
+      for (let k = 0; k < h.len; ) {
+        const n = Math.min(chunk!.length, h.len - k);
+        this.source!.readAt(chunk!, 0, n, h.src + k);
+        for (let w = 0; w < n; ) w += writeSync(fd, chunk!, w, n - w);
+        k += n;
+      }
+      p = h.at + h.len;
+    }
+    dense(this.len);
+  }
+
+  /** True when the content equals `other`'s (holes compared through their files). */
+  equals(other: ByteStore): boolean {
+    if (other.len !== this.len) return false;
+    const step = 1 << 20;
+    for (let o = 0; o < this.len; o += step) {
+      const a = this.holes.length ? this.read(o, step) : this._view.subarray(o, o + step);
+      const b = other.holes.length ? other.read(o, step) : other._view.subarray(o, o + step);
+      if (!Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) return false;
+    }
+    return true;
+  }
 
   /** True when applying `splices` would leave the bytes as they are. */
   isNoop(splices: Splice[]): boolean {
-    return splices.every((s) => s.remove === s.insert.length && s.offset >= 0 && s.offset + s.remove <= this.len && s.insert.every((b, i) => this._view[s.offset + i] === b));
+    return splices.every((s) => {
+      if (s.remove !== s.insert.length || s.offset < 0 || s.offset + s.remove > this.len) return false;
+      const cur = this.holes.length ? this.read(s.offset, s.remove) : this._view.subarray(s.offset, s.offset + s.remove);
+      return s.insert.every((b, i) => cur[i] === b);
+    });
   }
 
   /**
@@ -92,30 +257,33 @@ export class ByteStore {
       if (s.offset < 0 || s.remove < 0 || s.offset + s.remove > len) throw new RangeError(`splice at ${s.offset} removing ${s.remove} byte(s) is outside the ${len}-byte image`);
       len += s.insert.length - s.remove;
     }
+    if (this.holes.length) this.source!.check();
     const inverse: Splice[] = [];
     for (const s of splices) {
+      if (this.holes.length) this.bringIn(s.offset, s.offset + s.remove);
       const at = this.start + s.offset;
       const removed = this.buf.slice(at, at + s.remove);
       const delta = s.insert.length - s.remove;
-      const before = s.offset;
-      const after = this.len - s.offset - s.remove;
+      const before = this.keptBytes(0, s.offset);
+      const after = this.keptBytes(s.offset + s.remove, this.len);
       if (delta !== 0 && before <= after && this.start - delta >= 0) {
         // Move the bytes before the splice by -delta; the bytes after it stay where they are.
-        this.buf.copyWithin(this.start - delta, this.start, at);
+        this.moveKept(0, s.offset, -delta);
         this.start -= delta;
         this.len += delta;
       } else if (delta !== 0) {
         const next = this.len + delta;
         if (this.start + next > this.buf.length) {
-          const grown = new Uint8Array(HEAD + next + SLACK);
-          grown.set(this.buf.subarray(this.start, this.start + this.len), HEAD);
+          const grown = allocate(next);
+          for (const [a, b] of this.keptRanges(0, this.len)) grown.set(this.buf.subarray(this.start + a, this.start + b), HEAD + a);
           this.buf = grown;
           this.start = HEAD;
         }
-        const from = this.start + s.offset;
-        this.buf.copyWithin(from + s.insert.length, from + s.remove, this.start + this.len);
+        this.moveKept(s.offset + s.remove, this.len, delta);
         this.len = next;
       }
+      // Holes after the splice moved with the content.
+      if (delta !== 0) for (const h of this.holes) if (h.at >= s.offset + s.remove) h.at += delta;
       this.buf.set(s.insert, this.start + s.offset);
       inverse.unshift({ offset: s.offset, remove: s.insert.length, insert: removed });
     }
@@ -124,4 +292,90 @@ export class ByteStore {
     }
     return inverse;
   }
+
+  /** Close the file a sparse store reads from. */
+  dispose(): void {
+    this.source?.close();
+  }
+
+  /** Test hook: overwrite every hole's bytes in the array (never the file's), to show that nothing reads them there. */
+  poisonHoles(byte: number): number {
+    for (const h of this.holes) this.buf.fill(byte, this.start + h.at, this.start + h.at + h.len);
+    return this.holes.length;
+  }
+
+  // ---- holes ----
+
+  /** Call `fn(hole, a, b)` for each hole's part inside the content range [lo, hi). */
+  private forHoles(lo: number, hi: number, fn: (h: Hole, a: number, b: number) => void): void {
+    for (const h of this.holes) {
+      if (h.at >= hi) break;
+      const a = Math.max(lo, h.at);
+      const b = Math.min(hi, h.at + h.len);
+      if (a < b) fn(h, a, b);
+    }
+  }
+
+  /**
+   * The content range [lo, hi) is about to be rewritten: read its hole bytes into the array and
+   * split the holes at lo and hi, so that no hole straddles the splice (holes after it then move
+   * as a whole).
+   */
+  private bringIn(lo: number, hi: number): void {
+    const out: Hole[] = [];
+    for (const h of this.holes) {
+      const end = h.at + h.len;
+      if (end <= lo || h.at >= hi) {
+        // A hole that an insertion at lo == hi would cut in two.
+        if (lo === hi && h.at < lo && lo < end) {
+          out.push({ at: h.at, len: lo - h.at, src: h.src }, { at: lo, len: end - lo, src: h.src + (lo - h.at) });
+        } else out.push(h);
+        continue;
+      }
+      const a = Math.max(lo, h.at);
+      const b = Math.min(hi, end);
+      this.source!.readAt(this.buf, this.start + a, b - a, h.src + (a - h.at));
+      if (h.at < a) out.push({ at: h.at, len: a - h.at, src: h.src });
+      if (b < end) out.push({ at: b, len: end - b, src: h.src + (b - h.at) });
+    }
+    this.holes = out;
+  }
+
+  /** The kept (non-hole) ranges of the content range [lo, hi), ascending. */
+  private keptRanges(lo: number, hi: number): [number, number][] {
+    const out: [number, number][] = [];
+    let p = lo;
+    this.forHoles(lo, hi, (_h, a, b) => {
+      if (a > p) out.push([p, a]);
+      p = b;
+    });
+    if (hi > p) out.push([p, hi]);
+    return out;
+  }
+
+  private keptBytes(lo: number, hi: number): number {
+    let n = hi - lo;
+    this.forHoles(lo, hi, (_h, a, b) => (n -= b - a));
+    return n;
+  }
+
+  /**
+   * Move the kept bytes of the content range [lo, hi) by `by` within the array. A hole's bytes are
+   * not moved: nothing reads them from the array, and leaving them alone leaves their pages unwritten.
+   * Ranges are moved in the order that never overwrites one not yet moved.
+   */
+  private moveKept(lo: number, hi: number, by: number): void {
+    const ranges = this.holes.length ? this.keptRanges(lo, hi) : [[lo, hi] as [number, number]];
+    if (by > 0) ranges.reverse();
+    for (const [a, b] of ranges) this.buf.copyWithin(this.start + a + by, this.start + a, this.start + b);
+  }
+}
+
+/** An array for `size` bytes of content and the spare room; its pages are committed only when written. */
+function allocate(size: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(HEAD + size + SLACK).buffer, 0, HEAD + size + SLACK);
+}
+
+function holesOf(w: SparseWalker): Hole[] {
+  return w.holes.map((h) => ({ at: h.at, len: h.len, src: h.at }));
 }

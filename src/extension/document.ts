@@ -7,9 +7,9 @@ import { open as openFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { editForPath, EditError } from '../parser/edit-paths.js';
 import type { Splice } from '../parser/encode.js';
-import { SaveError, writeFileAtomic, type AtomicWriteHooks } from '../io/atomic-write.js';
+import { SaveError, writeFileAtomicWith, type AtomicWriteHooks } from '../io/atomic-write.js';
 import { ByteStore } from './byte-store.js';
-import { CkptModel } from './model.js';
+import { CkptModel, type ModelOptions } from './model.js';
 
 export interface EditEntry {
   label: string;
@@ -72,7 +72,17 @@ export class CkptDocument implements vscode.CustomDocument {
     let doc: CkptDocument;
     if (source.scheme === 'file') {
       const fh = await openFile(source.fsPath, 'r');
-      const read = ByteStore.readHandle(fh).finally(() => void fh.close());
+      // A store that left large records on disk keeps the file open to read them (until disposed).
+      const read = ByteStore.readHandle(fh, source.fsPath).then(
+        (s) => {
+          if (!s.ownsHandle) void fh.close();
+          return s;
+        },
+        (e: unknown) => {
+          void fh.close();
+          throw e;
+        },
+      );
       read.catch(() => undefined); // reported by load(); a synchronous read stands in if it is never awaited
       doc = new CkptDocument(uri, { path: source.fsPath, read }, maxTtys);
     } else {
@@ -142,18 +152,20 @@ export class CkptDocument implements vscode.CustomDocument {
     if (!this.loadedStore) {
       // Needed before the read finished: read the file now (the pending read's buffer is dropped).
       this.loadedStore = ByteStore.readFile(this.loading!.path);
+      void this.loading!.read.then((s) => s.dispose(), () => undefined);
       this.loading = null;
       this.marks.read = performance.now();
     }
     return this.loadedStore;
   }
   private set store(store: ByteStore) {
+    if (this.loadedStore !== store) this.loadedStore?.dispose();
     this.loadedStore = store;
     this.loading = null;
   }
   private get _model(): CkptModel {
     if (!this.loadedModel) {
-      this.loadedModel = new CkptModel(this.store.view, this.fileName, { maxTtys: this.maxTtys });
+      this.loadedModel = new CkptModel(this.store.view, this.fileName, this.modelOptions);
       this.marks.model = performance.now();
       this.warmSoon();
     }
@@ -161,6 +173,11 @@ export class CkptDocument implements vscode.CustomDocument {
   }
   private set _model(model: CkptModel) {
     this.loadedModel = model;
+  }
+
+  /** The model reads bytes it shows through the store (which reads what it left on disk). */
+  private get modelOptions(): ModelOptions {
+    return { maxTtys: this.maxTtys, read: (o, l) => this.store.read(o, l) };
   }
 
   get model(): CkptModel {
@@ -220,7 +237,7 @@ export class CkptDocument implements vscode.CustomDocument {
     const t1 = performance.now();
     const how = this._model.patch(this.store.view, splices) ? 'patched' : 'rebuilt';
     if (how === 'rebuilt') {
-      this._model = new CkptModel(this.store.view, this._model.fileName, { maxTtys: this.maxTtys });
+      this._model = new CkptModel(this.store.view, this._model.fileName, this.modelOptions);
       this.warmSoon();
     }
     const t2 = performance.now();
@@ -241,10 +258,11 @@ export class CkptDocument implements vscode.CustomDocument {
   async saveTo(target: vscode.Uri = this.uri, hooks: AtomicWriteHooks = {}): Promise<void> {
     const seq = this.changeSeq;
     if (target.scheme === 'file') {
-      writeFileAtomic(target.fsPath, this.store.view, hooks);
+      const store = this.store;
+      writeFileAtomicWith(target.fsPath, (fd) => store.writeTo(fd), hooks);
     } else {
       try {
-        await vscode.workspace.fs.writeFile(target, this.store.view.slice());
+        await vscode.workspace.fs.writeFile(target, this.store.read(0, this.store.length));
       } catch (e) {
         throw new SaveError(`could not save ${target.toString()}: ${e instanceof Error ? e.message : String(e)}`, e);
       }
@@ -274,9 +292,16 @@ export class CkptDocument implements vscode.CustomDocument {
       return; // deleted or unreadable: keep showing what we had
     }
     if (this.hasUnsavedChanges) return;
-    const a = store.view;
-    const b = this.store.view;
-    if (a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) return;
+    let same = false;
+    try {
+      same = store.equals(this.store);
+    } catch {
+      // Ours changed in place under its holes: what is on disk now is what to show.
+    }
+    if (same) {
+      store.dispose();
+      return;
+    }
     this.epoch++;
     this.replaceStore(store);
   }
@@ -285,7 +310,7 @@ export class CkptDocument implements vscode.CustomDocument {
   private replaceStore(store: ByteStore): void {
     const t0 = performance.now();
     this.store = store;
-    this._model = new CkptModel(store.view, this._model.fileName, { maxTtys: this.maxTtys });
+    this._model = new CkptModel(store.view, this._model.fileName, this.modelOptions);
     this.warmSoon();
     this._generation++;
     this.marks.reload = t0;
@@ -299,9 +324,10 @@ export class CkptDocument implements vscode.CustomDocument {
       const { mkdirSync } = await import('node:fs');
       const { dirname } = await import('node:path');
       mkdirSync(dirname(destination.fsPath), { recursive: true });
-      writeFileAtomic(destination.fsPath, this.store.view);
+      const store = this.store;
+      writeFileAtomicWith(destination.fsPath, (fd) => store.writeTo(fd));
     } else {
-      await vscode.workspace.fs.writeFile(destination, this.store.view.slice());
+      await vscode.workspace.fs.writeFile(destination, this.store.read(0, this.store.length));
     }
     return {
       id: destination.toString(),
@@ -333,5 +359,7 @@ export class CkptDocument implements vscode.CustomDocument {
     clearTimeout(this.reloadTimer);
     clearTimeout(this.warmTimer);
     for (const d of this.disposables) d.dispose();
+    this.loadedStore?.dispose();
+    if (this.loading) void this.loading.read.then((s) => s.dispose(), () => undefined);
   }
 }

@@ -32,6 +32,11 @@ const MAX_DIAGNOSTICS_SENT = 2000;
 export interface ModelOptions {
   /** Build the full model only when the image has at most this many TTY records. */
   maxTtys?: number;
+  /**
+   * Copies of arbitrary bytes (Hex rows, the selection's JSON, raw payloads): the document's store,
+   * which reads what a sparse store left on disk. Default: from `bytes`.
+   */
+  read?: (offset: number, length: number) => Uint8Array;
 }
 
 export class CkptModel {
@@ -39,7 +44,8 @@ export class CkptModel {
   readonly littleEndian: boolean;
   private _structure: Structure;
   /** What the Structure reads; its `bytes` follow the model's after a length-changing edit. */
-  private readonly structureSrc: { bytes: Uint8Array; littleEndian: boolean; index: StreamIndex };
+  private readonly structureSrc: { bytes: Uint8Array; littleEndian: boolean; index: StreamIndex; read: (offset: number, length: number) => Uint8Array };
+  private readonly readBytes: (offset: number, length: number) => Uint8Array;
   readonly img: Image | null;
   diagnostics: Diagnostic[];
   readonly graph: Graph | null;
@@ -56,6 +62,7 @@ export class CkptModel {
     opts: ModelOptions = {},
   ) {
     this._bytes = bytes;
+    this.readBytes = opts.read ?? ((o, l) => this._bytes.slice(o, o + l));
     const t0 = performance.now();
     const limit = opts.maxTtys ?? DEFAULT_MAX_TTYS;
     // The framing walk is cheap (typed arrays); it tells how many TTY records the full model would decode.
@@ -86,7 +93,7 @@ export class CkptModel {
         `Run \`ckpt-inspect --json\` for the full report.`;
     }
     const t1 = performance.now();
-    this.structureSrc = { bytes, littleEndian: this.littleEndian, index: this.index };
+    this.structureSrc = { bytes, littleEndian: this.littleEndian, index: this.index, read: this.readBytes };
     this._structure = this.makeStructure();
     this.structure.setSeverities(this.diagnostics);
     this.timings.structure = performance.now() - t1;
@@ -351,7 +358,7 @@ export class CkptModel {
     const o = Math.max(0, Math.min(offset, this.bytes.length));
     const e = Math.max(o, Math.min(this.bytes.length, o + Math.max(0, Math.min(length, 1 << 20))));
     // A fresh ArrayBuffer of exactly these bytes (the only thing that crosses to the webview).
-    return { offset: o, data: this.bytes.slice(o, e).buffer };
+    return { offset: o, data: this.readBytes(o, e - o).buffer as ArrayBuffer };
   }
 
   handle<K extends keyof Requests>(name: K, params: Requests[K]['params']): Requests[K]['result'] {
@@ -418,7 +425,7 @@ export class CkptModel {
       file: this.fileName,
       offset: sel.offset,
       length: sel.length,
-      hex: Buffer.from(this.bytes.subarray(sel.offset, sel.offset + Math.min(sel.length, 4096))).toString('hex'),
+      hex: Buffer.from(this.readBytes(sel.offset, Math.min(sel.length, 4096))).toString('hex'),
     };
     if (rec >= 0) {
       out.record = rec;

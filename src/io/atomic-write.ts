@@ -20,6 +20,18 @@ export class SaveError extends Error {
 }
 
 export function writeFileAtomic(target: string, data: Uint8Array, hooks: AtomicWriteHooks = {}): void {
+  writeFileAtomicWith(
+    target,
+    (fd) => {
+      let off = 0;
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    },
+    hooks,
+  );
+}
+
+/** As writeFileAtomic, with the content written by `write(fd)` (a store that streams part of it from elsewhere). */
+export function writeFileAtomicWith(target: string, write: (fd: number) => void, hooks: AtomicWriteHooks = {}): void {
   const dir = dirname(target);
   const temp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   let mode = 0o644;
@@ -31,8 +43,7 @@ export function writeFileAtomic(target: string, data: Uint8Array, hooks: AtomicW
   let fd = -1;
   try {
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    write(fd);
     fchmodSync(fd, mode);
     fsyncSync(fd);
     closeSync(fd);

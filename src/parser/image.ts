@@ -19,6 +19,12 @@ function archByteOrder(archId: number): boolean | undefined {
 }
 
 /** Byte order from arch_id; when arch_id is unknown, from the first record header if it can only be read one way. */
+/** The image's byte order as openImage decides it from its first bytes; undefined when unknown. */
+export function byteOrderOf(bytes: Uint8Array): boolean | undefined {
+  const archId = bytes.length >= ARCH_ID_OFFSET + 2 ? bytes[ARCH_ID_OFFSET] | (bytes[ARCH_ID_OFFSET + 1] << 8) : -1;
+  return chooseByteOrder(bytes, archId);
+}
+
 export function chooseByteOrder(bytes: Uint8Array, archId: number): boolean | undefined {
   const fromArch = archByteOrder(archId);
   if (fromArch !== undefined) return fromArch;

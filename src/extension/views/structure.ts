@@ -42,6 +42,8 @@ export interface RecordSource {
   bytes: Uint8Array;
   littleEndian: boolean;
   index: StreamIndex;
+  /** A copy of any bytes, including those a sparse store left on disk (raw payloads); default: from `bytes`. */
+  read?: (offset: number, length: number) => Uint8Array;
 }
 
 export class Structure {
@@ -355,6 +357,17 @@ export class Structure {
     const { offsets, types, lens, spans } = this.src.index;
     if (spans[i] !== lens[i]) return { node: null };
     const d = decodeRecordBody({ bytes: this.src.bytes, littleEndian: this.src.littleEndian }, offsets[i], types[i], lens[i]);
+    // Raw byte fields (a BUFFER's data) may lie where a sparse store left the bytes on disk.
+    const read = this.src.read;
+    if (read && d.body) {
+      const fix = (n: DecodedNode): void => {
+        for (const f of n.fields) {
+          if (f.value instanceof Uint8Array) f.value = read(f.offset, f.size);
+          else if (f.value && typeof f.value === 'object' && !Array.isArray(f.value)) fix(f.value);
+        }
+      };
+      fix(d.body);
+    }
     return { node: d.body, ...(d.error ? { error: d.error } : {}) };
   }
 
@@ -368,7 +381,7 @@ export class Structure {
     ];
     const d = this.decode(i);
     if (d.node) fields.push(...d.node.fields);
-    else if (spans[i] > 8) fields.push({ name: 'payload', offset: o + 8, size: spans[i] - 8, value: this.src.bytes.subarray(o + 8, o + spans[i]) });
+    else if (spans[i] > 8) fields.push({ name: 'payload', offset: o + 8, size: spans[i] - 8, value: this.src.read ? this.src.read(o + 8, spans[i] - 8) : this.src.bytes.subarray(o + 8, o + spans[i]) });
     return { fields, ...(d.error ? { error: d.error } : {}) };
   }
 

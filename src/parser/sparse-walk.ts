@@ -1,0 +1,148 @@
+// Which bytes of a large image need to be in memory at all. The parser, the validator and the views
+// read record headers and the payloads of the records they decode; the bulk of a real v18 image is
+// the payload of records they never look into (page contents in BUFFERs after PGARRs, unknown
+// types). Those payloads can stay in the file and be read when someone asks for them (the Hex
+// panel, a save), which is how large-file hex editors keep memory to what is shown.
+//
+// The walker follows the {u32 type, u32 len} framing over chunks read from the file and says which
+// ranges to keep. It is pure: the caller owns the reads (sync or async) and the destination.
+import { hasDecoder } from './kaitai.js';
+import { byteOrderOf } from './image.js';
+import { HDR_SIZE, T } from './layout.js';
+
+/** A payload of at least this many bytes, never read by the parser, stays in the file. */
+export const HOLE_MIN = 64 * 1024;
+/** The first payload bytes of such a record stay in memory (the Structure's summary shows 40). */
+export const HOLE_KEEP = 64;
+/** The largest read the walker asks for; after a hole it starts small again. */
+const CHUNK_MAX = 1 << 20;
+const CHUNK_MIN = 16 * 1024;
+
+/** A range of the file whose bytes are not held: file offset `at`, `len` bytes. */
+export interface FileHole {
+  at: number;
+  len: number;
+}
+
+/**
+ * True when nothing but a byte view (Hex panel, a raw field's value, JSON of the selection, a save)
+ * reads this record's payload past its first HOLE_KEEP bytes: no ksy type decodes it, or it is a
+ * BUFFER (decoded as one raw `data` field, which views read through the store), and it is not the
+ * pending input that follows a TTY_LDISC. A STRING is read (an ERROR's message).
+ */
+export function payloadOnlyViewed(type: number, prevType: number): boolean {
+  return (type === T.BUFFER || (!hasDecoder(type) && type !== T.STRING)) && prevType !== T.TTY_LDISC;
+}
+
+export interface ReadRequest {
+  /** File offset to read from. */
+  pos: number;
+  /** Bytes to read (fewer may come). */
+  len: number;
+  /** Read straight into the destination at `pos` (everything from here on is kept), not into a chunk. */
+  direct: boolean;
+}
+
+export class SparseWalker {
+  readonly holes: FileHole[] = [];
+  /** Next file offset wanted. */
+  private cursor = 0;
+  /** Start of the next record (its header). */
+  private rec = 0;
+  /** Bytes before this offset belong to a record whose bytes are kept. */
+  private keepUntil = 0;
+  /** From here on every byte is kept (a framing break, or no known byte order): -1 until then. */
+  private denseFrom = -1;
+  private prevType = -1;
+  private chunk = CHUNK_MIN;
+  private le = true;
+  private started = false;
+
+  constructor(
+    private readonly size: number,
+    /** Smallest payload left on disk (tests lower it to make holes of small images). */
+    private readonly holeMin = HOLE_MIN,
+  ) {}
+
+  /** What to read next; null when the whole file has been seen. */
+  next(): ReadRequest | null {
+    if (this.cursor >= this.size) return null;
+    const direct = this.denseFrom >= 0;
+    const len = Math.min(this.size - this.cursor, direct ? 4 * CHUNK_MAX : this.chunk);
+    return { pos: this.cursor, len, direct };
+  }
+
+  /** A direct read of `n` bytes at the cursor went into the destination. */
+  advance(n: number): void {
+    this.cursor += n;
+  }
+
+  /**
+   * `chunk[0, n)` holds the file's bytes at the cursor: copy the kept ones to `dst` (at `base` plus
+   * their file offset) and move on.
+   */
+  take(chunk: Uint8Array, n: number, dst: Uint8Array, base: number): void {
+    const pos = this.cursor;
+    const end = pos + n;
+    if (!this.started) {
+      this.started = true;
+      const order = byteOrderOf(chunk.subarray(0, n));
+      if (order === undefined) this.denseFrom = 0;
+      else this.le = order;
+    }
+    const view = new DataView(chunk.buffer, chunk.byteOffset, n);
+    let p = pos;
+    let run = p;
+    const flush = (to: number): void => {
+      if (to > run) dst.set(chunk.subarray(run - pos, to - pos), base + run);
+    };
+    let sawHole = false;
+    while (p < end) {
+      if (this.denseFrom >= 0 && p >= this.denseFrom) {
+        p = end;
+        break;
+      }
+      if (p < this.keepUntil) {
+        p = Math.min(end, this.keepUntil);
+        continue;
+      }
+      if (p < this.rec) {
+        // The hole of the record before: skip to the next record.
+        flush(p);
+        p = this.rec;
+        run = p;
+        if (p >= end) break;
+        continue;
+      }
+      // A record header at p.
+      if (p + HDR_SIZE > this.size) {
+        this.denseFrom = p;
+        continue;
+      }
+      if (p + HDR_SIZE > end) break; // split across reads: read again from here
+      const type = view.getUint32(p - pos, this.le);
+      const len = view.getUint32(p - pos + 4, this.le);
+      if (len < HDR_SIZE || p + len > this.size) {
+        // A framing break: the index resynchronises by scanning the bytes after it, so all of them stay.
+        this.denseFrom = p;
+        continue;
+      }
+      if (len - HDR_SIZE >= Math.max(this.holeMin, HOLE_KEEP + 1) && payloadOnlyViewed(type, this.prevType)) {
+        const at = p + HDR_SIZE + HOLE_KEEP;
+        this.holes.push({ at, len: p + len - at });
+        this.keepUntil = at;
+        sawHole = true;
+      } else {
+        this.keepUntil = p + len;
+      }
+      this.prevType = type;
+      this.rec = p + len;
+    }
+    const stop = Math.min(p, end);
+    flush(stop);
+    this.cursor = stop;
+    // Past the kept bytes of a hole record: the next read starts at the next record.
+    if (this.denseFrom < 0 && this.cursor >= this.keepUntil && this.cursor < this.rec) this.cursor = this.rec;
+    this.chunk = sawHole ? CHUNK_MIN : Math.min(CHUNK_MAX, this.chunk * 2);
+  }
+}
