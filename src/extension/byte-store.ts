@@ -45,21 +45,17 @@ export class SourceChangedError extends Error {}
 
 /** The file a sparse store reads its holes from, and what it was like when it was read. */
 class FileSource {
-  private readonly size: bigint;
-  private readonly mtimeNs: bigint;
   constructor(
     readonly path: string,
     private readonly fd: number,
     private readonly handle: FileHandle | null,
-  ) {
-    const st = fstatSync(fd, { bigint: true });
-    this.size = st.size;
-    this.mtimeNs = st.mtimeNs;
-  }
+    /** Taken before the file was read: a change while it was read is a change too. */
+    private readonly stamp: FileStamp,
+  ) {}
   /** Throws unless the file still holds what was read (a rename over its path is fine: the fd keeps the old file). */
   check(): void {
     const st = fstatSync(this.fd, { bigint: true });
-    if (st.size !== this.size || st.mtimeNs !== this.mtimeNs) {
+    if (st.size !== this.stamp.size || st.mtimeNs !== this.stamp.mtimeNs) {
       throw new SourceChangedError(
         `${this.path} was changed in place on disk since it was opened; the large records this editor leaves on disk can no longer be read from it. Revert (or reopen) the file; unsaved edits cannot be saved over it.`,
       );
@@ -79,7 +75,15 @@ class FileSource {
   }
 }
 
+/** What a file was like when it was read: its size and modification time (ns). */
+export interface FileStamp {
+  size: bigint;
+  mtimeNs: bigint;
+}
+
 export class ByteStore {
+  /** The file's stamp when this store was read from it (null for bytes from elsewhere). */
+  stamp: FileStamp | null = null;
   private buf: Uint8Array;
   /** Where the content starts in `buf`. */
   private start: number;
@@ -103,7 +107,9 @@ export class ByteStore {
     const fd = openSync(path, 'r');
     let keep = false;
     try {
-      const size = fstatSync(fd).size;
+      const st = fstatSync(fd, { bigint: true });
+      const stamp = { size: st.size, mtimeNs: st.mtimeNs };
+      const size = Number(st.size);
       const buf = allocate(size);
       if (size >= (opts.sparseMin ?? SPARSE_MIN_SIZE)) {
         const w = new SparseWalker(size, opts.holeMin);
@@ -117,9 +123,9 @@ export class ByteStore {
         }
         if (w.holes.length) {
           keep = true;
-          return new ByteStore(buf, HEAD, size, holesOf(w), new FileSource(path, fd, null));
+          return stamped(new ByteStore(buf, HEAD, size, holesOf(w), new FileSource(path, fd, null, stamp)), stamp);
         }
-        return new ByteStore(buf, HEAD, size);
+        return stamped(new ByteStore(buf, HEAD, size), stamp);
       }
       let off = 0;
       while (off < size) {
@@ -127,7 +133,7 @@ export class ByteStore {
         if (n === 0) break;
         off += n;
       }
-      return new ByteStore(buf, HEAD, off);
+      return stamped(new ByteStore(buf, HEAD, off), stamp);
     } finally {
       if (!keep) closeSync(fd);
     }
@@ -139,7 +145,9 @@ export class ByteStore {
    * keeps `fh` open when it left holes (`ownsHandle`); otherwise the caller closes it.
    */
   static async readHandle(fh: FileHandle, path: string, opts: SparseOptions = {}): Promise<ByteStore> {
-    const size = (await fh.stat()).size;
+    const st = await fh.stat({ bigint: true });
+    const stamp = { size: st.size, mtimeNs: st.mtimeNs };
+    const size = Number(st.size);
     const buf = allocate(size);
     if (size >= (opts.sparseMin ?? SPARSE_MIN_SIZE)) {
       const w = new SparseWalker(size, opts.holeMin);
@@ -151,7 +159,7 @@ export class ByteStore {
         if (r.direct) w.advance(bytesRead);
         else w.take(chunk, bytesRead, buf, HEAD);
       }
-      return w.holes.length ? new ByteStore(buf, HEAD, size, holesOf(w), new FileSource(path, fh.fd, fh)) : new ByteStore(buf, HEAD, size);
+      return stamped(w.holes.length ? new ByteStore(buf, HEAD, size, holesOf(w), new FileSource(path, fh.fd, fh, stamp)) : new ByteStore(buf, HEAD, size), stamp);
     }
     let off = 0;
     while (off < size) {
@@ -159,7 +167,7 @@ export class ByteStore {
       if (bytesRead === 0) break;
       off += bytesRead;
     }
-    return new ByteStore(buf, HEAD, off);
+    return stamped(new ByteStore(buf, HEAD, off), stamp);
   }
 
   static from(bytes: Uint8Array): ByteStore {
@@ -188,6 +196,18 @@ export class ByteStore {
     let n = 0;
     for (const h of this.holes) n += h.len;
     return n;
+  }
+
+  /** True when every byte of the content range [lo, hi) is in memory (the view holds it). */
+  holds(lo: number, hi: number): boolean {
+    let held = true;
+    this.forHoles(lo, hi, () => (held = false));
+    return held;
+  }
+
+  /** The current bytes [offset, offset + length): the view's own when held, else a copy read through the holes. */
+  bytesAt(offset: number, length: number): Uint8Array {
+    return this.holds(offset, offset + length) ? this._view.subarray(offset, offset + length) : this.read(offset, length);
   }
 
   /** A copy of the content's bytes [offset, offset + length), holes read from the file. */
@@ -374,6 +394,11 @@ export class ByteStore {
 /** An array for `size` bytes of content and the spare room; its pages are committed only when written. */
 function allocate(size: number): Uint8Array {
   return new Uint8Array(Buffer.allocUnsafeSlow(HEAD + size + SLACK).buffer, 0, HEAD + size + SLACK);
+}
+
+function stamped(s: ByteStore, stamp: FileStamp): ByteStore {
+  s.stamp = stamp;
+  return s;
 }
 
 function holesOf(w: SparseWalker): Hole[] {

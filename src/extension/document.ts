@@ -3,12 +3,14 @@
 // splices, applies them, rebuilds the model and tells the views. Each edit keeps its forward and
 // inverse splices: undo and redo apply them to the CURRENT bytes, so undo after a save simply
 // makes the reverse change (VS Code's edit stack decides the order; the bytes follow it).
+import { statSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { editForPath, EditError } from '../parser/edit-paths.js';
 import type { Splice } from '../parser/encode.js';
 import { SaveError, writeFileAtomicWith, type AtomicWriteHooks } from '../io/atomic-write.js';
-import { ByteStore } from './byte-store.js';
+import { ByteStore, type FileStamp } from './byte-store.js';
+import { SavedDiff } from './saved-diff.js';
 import { CkptModel, type ModelOptions } from './model.js';
 
 export interface EditEntry {
@@ -55,6 +57,15 @@ export class CkptDocument implements vscode.CustomDocument {
   private changeSeq = 0;
   private savedSeq = 0;
   private lastSaveAt = -Infinity;
+  /**
+   * Whether the bytes are the file's, exactly (src/extension/saved-diff.ts), made at the first edit
+   * after an open, save, revert or reload. Not kept for a document restored from a backup until it
+   * is saved or reverted: its save point is a file whose bytes this document never held.
+   */
+  private diff: SavedDiff | null = null;
+  private diffValid = true;
+  /** The file as this document last read or wrote it: a save of unchanged bytes over an unchanged file writes nothing. */
+  private diskStamp: FileStamp | null = null;
   /** What the last edit (undo, redo) changed: records re-read by a patch (null after a rebuild), ranges rewritten in place (null when lengths changed). */
   lastChange: { records: number[] | null; ranges: { offset: number; length: number }[] | null } = { records: null, ranges: null };
   /** Why the model last changed, for the webview (keep its place after an edit). */
@@ -91,7 +102,10 @@ export class CkptDocument implements vscode.CustomDocument {
       doc.marks.read = performance.now();
     }
     // A document restored from a backup differs from the file until it is saved.
-    if (backupId) doc.changeSeq++;
+    if (backupId) {
+      doc.changeSeq++;
+      doc.diffValid = false;
+    }
     doc.marks.open = t0;
     return doc;
   }
@@ -135,6 +149,7 @@ export class CkptDocument implements vscode.CustomDocument {
         if (!this.loadedStore) {
           this.loadedStore = store;
           this.loading = null;
+          if (this.diffValid) this.diskStamp = store.stamp;
           this.marks.read = performance.now();
         }
       }
@@ -154,6 +169,7 @@ export class CkptDocument implements vscode.CustomDocument {
       this.loadedStore = ByteStore.readFile(this.loading!.path);
       void this.loading!.read.then((s) => s.dispose(), () => undefined);
       this.loading = null;
+      if (this.diffValid) this.diskStamp = this.loadedStore.stamp;
       this.marks.read = performance.now();
     }
     return this.loadedStore;
@@ -189,9 +205,39 @@ export class CkptDocument implements vscode.CustomDocument {
   get generation(): number {
     return this._generation;
   }
-  /** The bytes may differ from the file (changed since the last open, save or revert). */
+  /** The bytes differ from the file as last opened, saved or reverted. */
   get hasUnsavedChanges(): boolean {
-    return this.changeSeq !== this.savedSeq;
+    return this.diffValid ? !this.matchesFile : this.changeSeq !== this.savedSeq;
+  }
+
+  /** The bytes are exactly those of the file as last opened, saved or reverted (false after a restore from backup, until saved). */
+  get matchesFile(): boolean {
+    return this.diffValid && (this.diff === null || this.diff.clean);
+  }
+
+  private record(diff: SavedDiff | null, splices: Splice[], inverse: Splice[]): void {
+    try {
+      diff?.record(splices, inverse);
+    } catch {
+      // Never expected; if it happens, dirty falls back to VS Code's own rule (any change since the save).
+      this.diffValid = false;
+      this.diff = null;
+    }
+  }
+
+  /** Saving to `target` would write nothing: the bytes are the file's and the file is as this document last saw it. */
+  savesNothing(target: vscode.Uri): boolean {
+    return target.toString() === this.uri.toString() && target.scheme === 'file' && this.matchesFile && this.diskStamp !== null && sameStamp(this.diskStamp, target.fsPath);
+  }
+
+  /** Before bytes change: the save point is the bytes as they are now, if nothing was recorded yet. */
+  private savePoint(): SavedDiff | null {
+    if (!this.diffValid) return null;
+    const store = this.store;
+    return (this.diff ??= new SavedDiff(
+      () => store.view,
+      (o, n) => store.bytesAt(o, n),
+    ));
   }
 
   // ---- edits ----
@@ -207,7 +253,9 @@ export class CkptDocument implements vscode.CustomDocument {
     const e = editForPath(img, path, value);
     if (this.store.isNoop(e.splices)) return null;
     const t1 = performance.now();
+    const diff = this.savePoint();
     const inverse = this.store.apply(e.splices);
+    this.record(diff, e.splices, inverse);
     const entry: EditEntry = { label: e.description, path, forward: e.splices, inverse, epoch: this.epoch };
     this.afterChange(t0, path, 'edit', e.splices, t1 - t0);
     return { entry, ...(e.note ? { note: e.note } : {}) };
@@ -225,7 +273,9 @@ export class CkptDocument implements vscode.CustomDocument {
     if (entry.epoch !== this.epoch) return;
     const t0 = performance.now();
     const splices = kind === 'undo' ? entry.inverse : entry.forward;
+    const diff = this.savePoint();
     const inv = this.store.apply(splices);
+    this.record(diff, splices, inv);
     // Keep the pair consistent with what was actually applied (identical unless the bytes moved on).
     if (kind === 'undo') entry.forward = inv;
     else entry.inverse = inv;
@@ -257,6 +307,13 @@ export class CkptDocument implements vscode.CustomDocument {
   /** Write the bytes to `target` (default: the document's file). file: URIs atomically; others through workspace.fs. */
   async saveTo(target: vscode.Uri = this.uri, hooks: AtomicWriteHooks = {}): Promise<void> {
     const seq = this.changeSeq;
+    const own = target.toString() === this.uri.toString();
+    if (this.savesNothing(target)) {
+      // The bytes are the file's and the file has not changed since: there is nothing to write.
+      this.savedSeq = seq;
+      this.lastSaveAt = performance.now();
+      return;
+    }
     if (target.scheme === 'file') {
       const store = this.store;
       writeFileAtomicWith(target.fsPath, (fd) => store.writeTo(fd), hooks);
@@ -267,9 +324,12 @@ export class CkptDocument implements vscode.CustomDocument {
         throw new SaveError(`could not save ${target.toString()}: ${e instanceof Error ? e.message : String(e)}`, e);
       }
     }
-    if (target.toString() === this.uri.toString()) {
+    if (own) {
       this.savedSeq = seq;
       this.lastSaveAt = performance.now();
+      this.diffValid = true;
+      this.diff?.reset();
+      this.diskStamp = target.scheme === 'file' ? stampOf(target.fsPath) : null;
     }
   }
 
@@ -278,6 +338,7 @@ export class CkptDocument implements vscode.CustomDocument {
     const store = await readStore(this.uri);
     this.epoch++;
     this.changeSeq = this.savedSeq = 0;
+    this.diffValid = true;
     this.replaceStore(store);
   }
 
@@ -310,6 +371,8 @@ export class CkptDocument implements vscode.CustomDocument {
   private replaceStore(store: ByteStore): void {
     const t0 = performance.now();
     this.store = store;
+    this.diff = null;
+    this.diskStamp = store.stamp;
     this._model = new CkptModel(store.view, this._model.fileName, this.modelOptions);
     this.warmSoon();
     this._generation++;
@@ -362,4 +425,18 @@ export class CkptDocument implements vscode.CustomDocument {
     this.loadedStore?.dispose();
     if (this.loading) void this.loading.read.then((s) => s.dispose(), () => undefined);
   }
+}
+
+function stampOf(path: string): FileStamp | null {
+  try {
+    const st = statSync(path, { bigint: true });
+    return { size: st.size, mtimeNs: st.mtimeNs };
+  } catch {
+    return null;
+  }
+}
+
+function sameStamp(a: FileStamp, path: string): boolean {
+  const b = stampOf(path);
+  return b !== null && a.size === b.size && a.mtimeNs === b.mtimeNs;
 }

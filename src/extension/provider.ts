@@ -64,6 +64,15 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
         supportsMultipleEditorsPerDocument: true,
         webviewOptions: { retainContextWhenHidden: false },
       }),
+      // A tab that turns dirty while its bytes are the file's (see settleDirty).
+      vscode.window.tabGroups.onDidChangeTabs((e) => {
+        for (const t of e.changed) {
+          if (!t.isDirty || !(t.input instanceof vscode.TabInputCustom) || t.input.viewType !== VIEW_TYPE) continue;
+          const key = t.input.uri.toString();
+          const doc = [...provider.editors].find((x) => x.document.uri.toString() === key)?.document;
+          if (doc) provider.settleDirty(doc);
+        }
+      }),
     );
     return provider;
   }
@@ -301,9 +310,16 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     this.changeEmitter.fire({
       document,
       label: entry.label,
-      undo: () => document.undo(entry),
-      redo: () => document.redo(entry),
+      undo: () => {
+        document.undo(entry);
+        this.settleDirty(document);
+      },
+      redo: () => {
+        document.redo(entry);
+        this.settleDirty(document);
+      },
     });
+    this.settleDirty(document);
     return { changed: true, description: entry.label, ...(r.note ? { note: r.note } : {}), generation: document.generation, errors: counts() };
   }
 
@@ -322,8 +338,21 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     if (answer !== SAVE_ANYWAY) throw new vscode.CancellationError();
   }
 
+  /**
+   * VS Code's edit stack calls a document dirty whenever it is away from the save point, even when
+   * an edit put back the file's bytes (ECHO off, then on again). When the bytes are the file's and
+   * its tab says dirty, a save makes the two agree: it writes nothing (CkptDocument.savesNothing).
+   */
+  private settleDirty(document: CkptDocument): void {
+    if (!document.matchesFile) return;
+    setTimeout(() => {
+      if (document.matchesFile && tabDirty(document.uri) && document.savesNothing(document.uri)) void vscode.workspace.save(document.uri);
+    }, 0);
+  }
+
   private async save(document: CkptDocument, target: vscode.Uri, cancellation?: vscode.CancellationToken): Promise<void> {
-    await this.confirmErrors(document, target);
+    // Errors are confirmed before a write, not before a save that writes nothing.
+    if (!document.savesNothing(target)) await this.confirmErrors(document, target);
     if (cancellation?.isCancellationRequested) throw new vscode.CancellationError();
     try {
       await document.saveTo(target, this.hooks.write);
@@ -415,3 +444,9 @@ export function makeNonce(): string {
 }
 
 export { diagView };
+
+/** The workbench shows a tab of this document as dirty. */
+function tabDirty(uri: vscode.Uri): boolean {
+  const key = uri.toString();
+  return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.isDirty && t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === key));
+}

@@ -41,6 +41,9 @@ export interface SavedDiffFootprint {
   savedBytes: number;
 }
 
+/** The shifted-stretch comparison reads this many bytes at a time. */
+const COMPARE_PIECE = 1 << 20;
+
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   if (a.length === 0) return true;
@@ -49,6 +52,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 export class SavedDiff {
   private readonly content: () => Uint8Array;
+  private readonly slice: ((offset: number, length: number) => Uint8Array) | null;
   private regions: Region[] = [];
   /** Length of the bytes at the save point. */
   private savedLength: number;
@@ -59,10 +63,13 @@ export class SavedDiff {
 
   /**
    * `content` returns the document's current bytes (e.g. `() => store.view`; it is only read, never
-   * kept). The bytes it returns now are the save point.
+   * kept). The bytes it returns now are the save point. `slice`, when given, returns the current
+   * bytes of any range for the comparison of `clean` (a sparse store's content has ranges whose
+   * bytes are in the file only; the ranges that edits touched are always in memory).
    */
-  constructor(content: () => Uint8Array) {
+  constructor(content: () => Uint8Array, slice?: (offset: number, length: number) => Uint8Array) {
     this.content = content;
+    this.slice = slice ?? null;
     this.savedLength = content().length;
   }
 
@@ -219,11 +226,20 @@ export class SavedDiff {
   /** The exact comparison (lengths are equal): the saved bytes, piece by piece, against the current. */
   private compare(): boolean {
     const cur = this.content();
+    const at = (o: number, n: number): Uint8Array => (this.slice ? this.slice(o, n) : cur.subarray(o, o + n));
+    // Equal current bytes at a and b, n of them, a piece at a time (stops at the first difference).
+    const same = (a: number, b: number, n: number): boolean => {
+      for (let k = 0; k < n; k += COMPARE_PIECE) {
+        const m = Math.min(COMPARE_PIECE, n - k);
+        if (!equalBytes(at(a + k, m), at(b + k, m))) return false;
+      }
+      return true;
+    };
     // Regions first: cheap, and where a difference nearly always is.
     let shift = 0;
     for (const g of this.regions) {
-      const at = g.start - shift;
-      if (!equalBytes(g.saved, cur.subarray(at, at + g.saved.length))) return false;
+      const o = g.start - shift;
+      if (!equalBytes(g.saved, at(o, g.saved.length))) return false;
       shift += g.length - g.saved.length;
     }
     // Then the stretches between regions that are shifted: saved [from, to) is current [from, to) + shift.
@@ -231,7 +247,7 @@ export class SavedDiff {
     let from = 0;
     for (const g of this.regions) {
       const to = g.start - shift;
-      if (shift !== 0 && to > from && !equalBytes(cur.subarray(from, to), cur.subarray(from + shift, to + shift))) return false;
+      if (shift !== 0 && to > from && !same(from, from + shift, to - from)) return false;
       shift += g.length - g.saved.length;
       from = to + g.saved.length;
     }

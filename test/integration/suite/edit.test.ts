@@ -3,7 +3,7 @@
 // dirty state from the tab; a save that fails leaves the file alone and says why; saving an image
 // with errors asks first. The harness (run.mjs) drives the same through the webview's controls.
 import * as assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CkptEditorProvider } from '../../../src/extension/provider.js';
@@ -114,6 +114,32 @@ export function registerEditTests(): void {
       const r = p.edit(doc, `ttys[${n}].winsize.ws_col`, String(slave(doc).t.winsize.ws_col.value));
       assert.equal(r.changed, false, 'the same value is no edit');
       assert.equal(dirty(file), false);
+    });
+
+    it('dirty exactly when the bytes differ from the file: values set back by new edits leave it clean, and nothing is written', async () => {
+      const { file, doc, p } = await openCopy('edit-back.ckpt');
+      const original = disk(file);
+      const mtime = statSync(file).mtimeMs;
+      const { n, t } = slave(doc);
+      const col = String(t.winsize.ws_col.value);
+      p.edit(doc, `ttys[${n}].termios.c_lflag.ECHO`, '0');
+      await waitFor('dirty', () => dirty(file));
+      p.edit(doc, `ttys[${n}].winsize.ws_col`, col === '132' ? '100' : '132');
+      p.edit(doc, `ttys[${n}].termios.c_lflag.ECHO`, '1');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(dirty(file), 'ws_col still differs: dirty');
+      assert.equal(doc.hasUnsavedChanges, true);
+      p.edit(doc, `ttys[${n}].winsize.ws_col`, col);
+      await waitFor('clean once the bytes are the file\'s again', () => !dirty(file));
+      assert.equal(doc.hasUnsavedChanges, false);
+      assert.ok(same(doc.bytes, original));
+      assert.equal(statSync(file).mtimeMs, mtime, 'nothing was written');
+      // Away from the file's bytes and back, through the edit stack.
+      await vscode.commands.executeCommand('undo');
+      await waitFor('dirty after undo', () => dirty(file));
+      await vscode.commands.executeCommand('redo');
+      await waitFor('clean after redo', () => !dirty(file));
+      assert.equal(statSync(file).mtimeMs, mtime, 'still nothing written');
     });
 
     it('Save of an unedited document writes identical bytes', async () => {
