@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ByteStore, SourceChangedError } from '../../src/extension/byte-store.js';
 import { CkptModel } from '../../src/extension/model.js';
+import { SavedDiff } from '../../src/extension/saved-diff.js';
+import { openImage } from '../../src/parser/image.js';
+import { T } from '../../src/parser/layout.js';
 import { applySplices, type Splice } from '../../src/parser/encode.js';
 import { allImages, generator, ROOT, rng, type TestImage } from '../lib/images.js';
 
@@ -135,6 +138,8 @@ test('random edits, inside and across holes, then undo: the bytes applySplices g
     const s = ByteStore.readFile(path, SMALL);
     try {
       s.poisonHoles(0x5a);
+      // Whether the bytes are the file's, through the holes (what the document's dirty state is).
+      const diff = new SavedDiff(() => s.view, (o, n) => s.bytesAt(o, n));
       let oracle: Uint8Array = im.bytes.slice();
       const undo: Splice[][] = [];
       for (let k = 0; k < 12; k++) {
@@ -146,14 +151,20 @@ test('random edits, inside and across holes, then undo: the bytes applySplices g
         if (r() < 0.3) splices.push({ offset: Math.floor(r() * (len - remove + insert.length)), remove: 0, insert: Uint8Array.of(7, 7) });
         const want = applySplices(oracle, splices);
         undo.push(s.apply(splices));
+        diff.record(splices, undo.at(-1)!);
         assert.equal(hex(undo.at(-1)!.flatMap((x) => [...x.insert]) as unknown as Uint8Array), hex(want.inverse.flatMap((x) => [...x.insert]) as unknown as Uint8Array), `${im.name}: step ${k}: inverse`);
         oracle = want.bytes;
         assert.equal(s.length, oracle.length);
         assert.equal(hex(s.read(0, s.length)), hex(oracle), `${im.name}: step ${k}: content`);
+        assert.equal(diff.clean, Buffer.from(oracle).equals(Buffer.from(im.bytes)), `${im.name}: step ${k}: clean`);
         steps++;
       }
       assert.equal(hex(written(s)), hex(oracle), `${im.name}: writeTo after edits`);
-      while (undo.length) s.apply(undo.pop()!);
+      while (undo.length) {
+        const u = undo.pop()!;
+        diff.record(u, s.apply(u));
+        assert.equal(diff.clean, undo.length === 0 || Buffer.from(s.read(0, s.length)).equals(Buffer.from(im.bytes)), `${im.name}: undo: clean`);
+      }
       assert.equal(hex(s.read(0, s.length)), hex(im.bytes), `${im.name}: after undoing everything`);
     } finally {
       s.dispose();
@@ -192,5 +203,35 @@ test('the file written in place under the holes: reads and writes refuse; a rena
     assert.equal(hex(s2.read(0, 8)), hex(im.bytes.subarray(0, 8)));
   } finally {
     s2.dispose();
+  }
+});
+
+test('clean compares through the holes: a byte moved across a run of zeros on disk is the same file; a changed one is not', { skip: !gen }, () => {
+  const bytes = benchPairs(20 << 20);
+  const img = openImage(bytes);
+  const { index } = img;
+  let rec = -1;
+  for (let i = 1; i < index.count && rec < 0; i++) if (index.types[i] === T.BUFFER && index.types[i - 1] !== T.TTY_LDISC && index.lens[i] > 8192) rec = i;
+  assert.ok(rec > 0, 'a page BUFFER');
+  const start = index.offsets[rec] + 8;
+  const end = index.offsets[rec] + index.lens[rec];
+  bytes.fill(0, start, end); // page contents are opaque: zeros are as valid as anything
+  const path = fileOf('zero-page.ckpt', bytes);
+  for (const [inserted, want] of [[0, true], [1, false]] as const) {
+    const s = ByteStore.readFile(path, SMALL);
+    try {
+      s.poisonHoles(0x11); // a pattern in memory that is not the file's zeros, and not periodic
+      assert.ok(!s.holds(start + 200, end - 200), 'the page is on disk');
+      const diff = new SavedDiff(() => s.view, (o, n) => s.bytesAt(o, n));
+      const a: Splice[] = [{ offset: start + 100, remove: 1, insert: new Uint8Array(0) }];
+      diff.record(a, s.apply(a));
+      assert.equal(diff.clean, false, 'one byte shorter');
+      const b: Splice[] = [{ offset: end - 1 - 100, remove: 0, insert: Uint8Array.of(inserted) }];
+      diff.record(b, s.apply(b));
+      assert.equal(diff.clean, want, `a ${inserted} put back 100 bytes before the end of the page`);
+      assert.equal(Buffer.from(s.read(0, s.length)).equals(Buffer.from(bytes)), want, 'the oracle agrees');
+    } finally {
+      s.dispose();
+    }
   }
 });
