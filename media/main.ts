@@ -126,7 +126,7 @@ function beginRender(d: InitData | UpdateData): void {
   generation = d.generation;
   document.body.dataset.generation = String(d.generation);
   document.body.dataset.state = 'loading';
-  setPrefetched(d.prefetched);
+  setPrefetched(d.prefetched, d.generation);
   renderSummary(d);
 }
 
@@ -195,7 +195,10 @@ async function onUpdate(d: UpdateData): Promise<void> {
     else later.push(() => graph.load(d, false));
   }
   await Promise.all(jobs);
-  afterPaint(() => post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: performance.now() - t1, phases }));
+  afterPaint(() => {
+    const now = performance.now();
+    post({ type: 'rendered', generation: d.generation, phase: 'first', panel: current, ms: now - t1, phases, receivedAt: performance.timeOrigin + t1, paintedAt: performance.timeOrigin + now });
+  });
   await finishRender(d, later);
 }
 

@@ -1,5 +1,5 @@
 // The webview end of src/shared/protocol.ts: typed requests with promises, host events to listeners.
-import { checkToWebview, requestKey, type FromWebview, type PanelId, type RequestName, type Requests, type ToWebview } from '../src/shared/protocol.js';
+import { checkToWebview, filledPage, requestKey, type FromWebview, type PanelId, type Prefetched, type RequestName, type Requests, type ToWebview } from '../src/shared/protocol.js';
 
 interface VsCodeApi {
   postMessage(msg: FromWebview): void;
@@ -21,9 +21,28 @@ export function post(msg: FromWebview): void {
 
 /** Answers the host sent with init, each used once (until the first screen is drawn). */
 const prefetched = new Map<string, unknown>();
-export function setPrefetched(list: { key: string; result: unknown }[] | undefined): void {
+/** The last answer to each page request (pty pairs, line disciplines) and the generation it is of. */
+const lastPages = new Map<string, { generation: number; result: unknown }>();
+const PAGED: ReadonlySet<string> = new Set(['pairs', 'ldiscs']);
+let generationNow = 0;
+
+export function setPrefetched(list: Prefetched[] | undefined, generation = generationNow): void {
+  generationNow = generation;
   prefetched.clear();
-  for (const p of list ?? []) prefetched.set(p.key, p.result);
+  for (const p of list ?? []) {
+    if (!p.fill) {
+      prefetched.set(p.key, p.result);
+      continue;
+    }
+    // A page with only its changed entries: the rest from our answer of the generation before.
+    const last = lastPages.get(p.key);
+    const whole = filledPage(p, last && last.generation === p.base ? last.result : undefined);
+    if (whole !== null) prefetched.set(p.key, whole); // else the panel asks the host
+  }
+}
+
+function remember(name: RequestName, key: string, result: unknown): void {
+  if (PAGED.has(name)) lastPages.set(key, { generation: generationNow, result });
 }
 
 export function request<K extends RequestName>(name: K, params: Requests[K]['params']): Promise<Requests[K]['result']> {
@@ -31,11 +50,13 @@ export function request<K extends RequestName>(name: K, params: Requests[K]['par
   if (prefetched.has(key)) {
     const r = prefetched.get(key) as Requests[K]['result'];
     prefetched.delete(key);
+    remember(name, key, r);
     return Promise.resolve(r);
   }
   const id = nextId++;
   return new Promise((resolve, reject) => {
-    pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    // The host answers in order with its updates: the generation current when the answer arrives is the one it is of.
+    pending.set(id, { resolve: (v: unknown) => (remember(name, key, v), (resolve as (v: unknown) => void)(v)), reject });
     post({ type: 'request', id, name, params });
   });
 }

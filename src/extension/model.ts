@@ -14,7 +14,7 @@ import { reportJson } from '../parser/report-json.js';
 import { indexStream, StreamIndex } from '../parser/stream-index.js';
 import { validate } from '../parser/validate/index.js';
 import { LAYOUT, T } from '../parser/layout.js';
-import { requestKey, type ByteRange, type DiagnosticView, type FieldHit, type InitData, type RequestName, type Requests, type Selection, type UpdateData } from '../shared/protocol.js';
+import { requestKey, type ByteRange, type DiagnosticView, type FieldHit, type InitData, type Prefetched, type RequestName, type Requests, type Selection, type UpdateData } from '../shared/protocol.js';
 import { Structure } from './views/structure.js';
 import { graphView, ldiscList, ldiscView, pairList, pairView } from './views/model-views.js';
 
@@ -135,7 +135,7 @@ export class CkptModel {
 
   /** After an edit: the summary, the diagnostics only when they changed, what changed. */
   update(generation: number, timings: Record<string, number>, diagnosticsChanged: boolean, records: number[] | null, ranges: ByteRange[] | null, sendDiagnostics = diagnosticsChanged): UpdateData {
-    const prefetched = records === null ? [] : this.replay(diagnosticsChanged, records, ranges);
+    const prefetched = records === null ? [] : this.replay(diagnosticsChanged, records, ranges, generation - 1);
     return { ...this.summary(generation, timings), diagnostics: diagnosticsChanged && sendDiagnostics ? this.diagnosticViews() : null, cause: 'edit', records, ranges, prefetched };
   }
 
@@ -162,10 +162,10 @@ export class CkptModel {
    * chunks that changed (all after a length change), the pair and line discipline pages that show a
    * changed record. Anything else is asked for as usual.
    */
-  private replay(diagnosticsChanged: boolean, records: number[], ranges: ByteRange[] | null): { key: string; result: unknown }[] {
+  private replay(diagnosticsChanged: boolean, records: number[], ranges: ByteRange[] | null, base: number): Prefetched[] {
     const touched = new Set(records);
     const hit = (t: Tty | null) => t !== null && (touched.has(t.record) || (t.ldisc !== null && touched.has(t.ldisc.record)));
-    const out: { key: string; result: unknown }[] = [];
+    const out: Prefetched[] = [];
     for (const [key, { name, params }] of this.asked) {
       const p = params as Record<string, number>;
       let again = false;
@@ -174,7 +174,16 @@ export class CkptModel {
       else if (name === 'pairs') again = this.pairs().slice(p.start, p.start + p.count).some((x) => hit(x.master) || hit(x.slave));
       else again = this.ldiscs().slice(p.start, p.start + p.count).some((x) => hit(x.tty));
       if (!again) continue;
+      // When no offset moved, a page's untouched entries are what the webview has (a pair's view is
+      // ~20 KB of JSON, and the workbench's message path costs ~0.5 ms per KB): only the changed ones go.
       try {
+        if (ranges !== null && (name === 'pairs' || name === 'ldiscs')) {
+          const fill = name === 'pairs' ? 'pairs' : 'items';
+          const own = name === 'pairs' ? this.pairs().slice(p.start, p.start + p.count).map((x) => hit(x.master) || hit(x.slave)) : this.ldiscs().slice(p.start, p.start + p.count).map((x) => hit(x.tty));
+          const r = this.answer(name, params as never) as unknown as Record<string, unknown[]>;
+          out.push({ key, result: { ...r, [fill]: r[fill].map((v, k) => (own[k] ? v : null)) }, fill, base });
+          continue;
+        }
         out.push({ key, result: this.answer(name, params as never) });
       } catch {
         // asked again by the panel, answered (or refused) then

@@ -20,7 +20,8 @@ export interface EditorState {
   selection: Selection | null;
   ready: boolean;
   /** Generation whose first render the webview reported, and when (performance.now()). */
-  rendered: { generation: number; at: number; ms: number; phases?: Record<string, number> }[];
+  /** `at`: when the ack arrived; `received`, `painted`: when the webview got the update and had painted it (this host's performance.now() timeline, from the webview's wall clock). */
+  rendered: { generation: number; at: number; ms: number; phases?: Record<string, number>; received?: number; painted?: number }[];
   activePanel: PanelId | null;
   /** The panel the webview said it shows first (its `ready`). */
   firstPanel?: PanelId;
@@ -193,7 +194,14 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
         break;
       case 'rendered':
         if (msg.phase === 'first') {
-          e.rendered.push({ generation: msg.generation, at: performance.now(), ms: msg.ms, ...(msg.phases ? { phases: msg.phases } : {}) });
+          e.rendered.push({
+            generation: msg.generation,
+            at: performance.now(),
+            ms: msg.ms,
+            ...(msg.phases ? { phases: msg.phases } : {}),
+            ...(msg.receivedAt !== undefined ? { received: msg.receivedAt - performance.timeOrigin } : {}),
+            ...(msg.paintedAt !== undefined ? { painted: msg.paintedAt - performance.timeOrigin } : {}),
+          });
           e.document.marks.rendered ??= performance.now();
           const pub = this.publishTimers.get(e.document.uri.toString());
           if (pub && msg.generation === e.document.generation) setTimeout(pub.run, 0);

@@ -14,6 +14,31 @@ import type { Diagnostic, Severity } from '../parser/model.js';
 export type { Severity };
 export type DiagnosticView = Diagnostic;
 
+/**
+ * An answer sent ahead of its request. With `fill`, the answer is a page whose unchanged entries
+ * (those of records the edit did not touch) are null in its `fill` array: the webview takes them
+ * from its own answer to the same request at generation `base`, and asks the host when it has none.
+ */
+export interface Prefetched {
+  key: string;
+  result: unknown;
+  fill?: 'pairs' | 'items';
+  base?: number;
+}
+
+/**
+ * A prefetched answer made whole: a `fill` page's null entries taken from `last`, the receiver's own
+ * answer to the same request at generation `base` (pass undefined when it has none of that
+ * generation). Null when it cannot be made whole: then the request goes to the host.
+ */
+export function filledPage(p: Prefetched, last: unknown): unknown {
+  if (!p.fill) return p.result;
+  const mine = last && typeof last === 'object' ? (last as Record<string, unknown>)[p.fill] : undefined;
+  const theirs = p.result && typeof p.result === 'object' ? (p.result as Record<string, unknown>)[p.fill] : undefined;
+  if (!Array.isArray(mine) || !Array.isArray(theirs) || mine.length !== theirs.length) return null;
+  return { ...(p.result as object), [p.fill]: theirs.map((x: unknown, k) => x ?? mine[k]) };
+}
+
 export interface InitData {
   /** Bumped on every reload, so stale responses can be told apart. */
   generation: number;
@@ -43,7 +68,7 @@ export interface InitData {
   /** Why this init was sent: first open, an edit/undo/redo, a reload from disk or a revert. */
   cause: 'open' | 'edit' | 'reload';
   /** Answers to the requests the first screen makes (FIRST_REQUESTS), keyed by requestKey: no round trip for them. */
-  prefetched?: { key: string; result: unknown }[];
+  prefetched?: Prefetched[];
   /**
    * True when `diagnostics` is left empty here and the list follows in a `diagnostics` message once
    * the first screen is drawn (it is most of an init's size; only the Problems panel shows it).
@@ -261,7 +286,17 @@ export type FromWebview =
   | { type: 'ready'; panel?: PanelId }
   | { type: 'request'; id: number; name: RequestName; params: unknown }
   | { type: 'selection'; selection: Selection | null }
-  | { type: 'rendered'; generation: number; phase: 'first' | 'panel'; panel: string; ms: number; phases?: Record<string, number> }
+  | {
+      type: 'rendered';
+      generation: number;
+      phase: 'first' | 'panel';
+      panel: string;
+      ms: number;
+      phases?: Record<string, number>;
+      /** Wall-clock ms (performance.timeOrigin + now, sub-ms) when the update arrived and when its frame had been painted. */
+      receivedAt?: number;
+      paintedAt?: number;
+    }
   | { type: 'panel'; panel: PanelId }
   | { type: 'error'; message: string };
 
@@ -300,7 +335,7 @@ function isHit(v: unknown): v is FieldHit {
 
 /** Answers sent ahead (init, update): absent, or a list of keyed results. */
 function isPrefetched(v: unknown): boolean {
-  return v === undefined || (Array.isArray(v) && v.every((p) => isObj(p) && isStr(p.key, 1000)));
+  return v === undefined || (Array.isArray(v) && v.every((p) => isObj(p) && isStr(p.key, 1000) && (p.fill === undefined || ((p.fill === 'pairs' || p.fill === 'items') && isInt(p.base)))));
 }
 
 /** The host's message as the webview accepts it, or null (unknown type or malformed fields). */
@@ -357,7 +392,9 @@ export function checkFromWebview(m: unknown): FromWebview | null {
     case 'selection':
       return m.selection === null || isSelection(m.selection) ? (m as FromWebview) : null;
     case 'rendered':
-      return isInt(m.generation) && (m.phase === 'first' || m.phase === 'panel') && isStr(m.panel, 100) && isNum(m.ms) ? (m as FromWebview) : null;
+      return isInt(m.generation) && (m.phase === 'first' || m.phase === 'panel') && isStr(m.panel, 100) && isNum(m.ms) && (m.receivedAt === undefined || isNum(m.receivedAt)) && (m.paintedAt === undefined || isNum(m.paintedAt))
+        ? (m as FromWebview)
+        : null;
     case 'panel':
       return isPanel(m.panel) ? (m as FromWebview) : null;
     case 'error':

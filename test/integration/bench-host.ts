@@ -79,7 +79,7 @@ async function editLatency(): Promise<Record<string, unknown>[]> {
     const t0 = performance.now();
     const r = p.edit(doc, path, value);
     const hostDone = performance.now();
-    let render: { generation: number; at: number; ms: number; phases?: Record<string, number> } | undefined;
+    let render: { generation: number; at: number; ms: number; phases?: Record<string, number>; received?: number; painted?: number } | undefined;
     while (!(render = e.rendered.find((x) => x.generation === r.generation))) {
       if (performance.now() - t0 > 30000) throw new Error(`no render of ${path}`);
       await new Promise((res) => setTimeout(res, 2));
@@ -87,7 +87,10 @@ async function editLatency(): Promise<Record<string, unknown>[]> {
     const t = doc.editTimings.at(-1)!;
     // webviewMs: the webview's own update → rendered time; webviewPhases: its panels' parts of it.
     const phases = Object.fromEntries(Object.entries(render.phases ?? {}).map(([k, v]) => [k, +v.toFixed(1)]));
-    outs.push({ path, kind: /\.data$/.test(path) ? 'buffer' : 'field', model: t.model, hostMs: +t.hostMs.toFixed(1), hostPhases: Object.fromEntries(Object.entries(t.phases).map(([k, v]) => [k, +v.toFixed(1)])), editCallMs: +(hostDone - t0).toFixed(1), toRenderedMs: +(render.at - t0).toFixed(1), webviewMs: +render.ms.toFixed(1), webviewPhases: phases, hostGcMs: gcs.filter((g) => g.start + g.ms >= t0 && g.start <= render.at).map((g) => +g.ms.toFixed(1)) });
+    // The webview's own clock says when the update arrived and when its frame was painted (the ack
+    // that ends toRenderedMs is one more trip back); a reading outside [t0, ack] would be clock skew.
+    const onTimeline = (x: number | undefined) => (x !== undefined && x >= t0 && x <= render!.at + 1 ? +(x - t0).toFixed(1) : null);
+    outs.push({ path, kind: /\.data$/.test(path) ? 'buffer' : 'field', model: t.model, toPaintedMs: onTimeline(render.painted), toReceivedMs: onTimeline(render.received), hostMs: +t.hostMs.toFixed(1), hostPhases: Object.fromEntries(Object.entries(t.phases).map(([k, v]) => [k, +v.toFixed(1)])), editCallMs: +(hostDone - t0).toFixed(1), toRenderedMs: +(render.at - t0).toFixed(1), webviewMs: +render.ms.toFixed(1), webviewPhases: phases, hostGcMs: gcs.filter((g) => g.start + g.ms >= t0 && g.start <= render.at).map((g) => +g.ms.toFixed(1)) });
     await new Promise((res) => setTimeout(res, 300));
   }
   obs.disconnect();

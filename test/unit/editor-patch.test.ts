@@ -9,7 +9,7 @@ import { ByteStore } from '../../src/extension/byte-store.js';
 import { CkptModel } from '../../src/extension/model.js';
 import { editForPath } from '../../src/parser/edit-paths.js';
 import { applySplices, type Splice } from '../../src/parser/encode.js';
-import { requestKey, type Requests } from '../../src/shared/protocol.js';
+import { filledPage, requestKey, type Requests } from '../../src/shared/protocol.js';
 
 const root = join(__dirname, '../..');
 const strip = (m: CkptModel) => m.diagnostics.map((d) => `${d.code}@${d.offset}:${d.severity}:${d.message}`).sort();
@@ -111,14 +111,19 @@ test('update() answers ahead what the panels ask again, as the patched model ans
     ['pairs', { start: 0, count: 4 }],
     ['ldiscs', { start: 0, count: 4 }],
   ];
-  for (const [name, params] of asked) model.handle(name, params as never);
+  // What the webview holds: its last answer to each request (a page sent ahead with only its changed entries is filled from it).
+  const held = new Map<string, unknown>();
+  for (const [name, params] of asked) held.set(requestKey(name, params), model.handle(name, params as never));
   const same = (a: unknown, b: unknown) => JSON.stringify(a, (_k, v: unknown) => (v instanceof ArrayBuffer ? Buffer.from(v).toString('hex') : v)) === JSON.stringify(b, (_k, v: unknown) => (v instanceof ArrayBuffer ? Buffer.from(v).toString('hex') : v));
   const check = (u: ReturnType<CkptModel['update']>, want: string[]) => {
     const got = (u.prefetched ?? []).map((p) => p.key).sort();
     assert.deepEqual(got, [...new Set(want)].sort());
     for (const p of u.prefetched ?? []) {
       const [name, params] = asked.find(([n, q]) => requestKey(n, q) === p.key)!;
-      assert.ok(same(p.result, model.handle(name, params as never)), `${p.key} answered ahead as asked`);
+      const fresh = model.handle(name, params as never);
+      if (p.fill) assert.equal(p.base, u.generation - 1, 'filled from the answer of the generation before');
+      assert.ok(same(filledPage(p, held.get(p.key)), fresh), `${p.key} answered ahead as asked`);
+      held.set(p.key, fresh);
     }
   };
   // A pending-input edit: everything after the BUFFER moves, so the tree and every chunk are asked again.
