@@ -6,6 +6,16 @@ import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { onSelect, select } from '../selection.js';
 import { Pager } from './pager.js';
+import { TERMIOS_FLAGS, TTY_FLAG_BITS } from '../../src/parser/names.js';
+
+/** What a flag bit means (the views send its name only). */
+const BIT_DOCS = new Map<string, string>([
+  ...TTY_FLAG_BITS.map((b) => [`flags.${b.name}`, b.doc] as [string, string]),
+  ...Object.entries(TERMIOS_FLAGS).flatMap(([field, list]) => list.map((b) => [`${field}.${b.name}`, b.doc] as [string, string])),
+]);
+function bitDoc(cell: string, bit: string): string | undefined {
+  return BIT_DOCS.get(`${cell}.${bit}`);
+}
 import { bitControl, captureEditing, choiceControl, isControl, restoreEditing, restoreFocus, textControl } from '../edit.js';
 
 const PAGE = 4;
@@ -193,7 +203,9 @@ export class TerminalPanel {
     if (edit && edit.control === 'flags' && edit.bits) {
       const box = h('span', { class: 'edit-wrap bits', role: 'group', 'aria-label': `${t.role} ${c.name} bits` });
       for (const b of edit.bits) {
-        box.append(b.options ? choiceControl(b.path, b.name, b.options, b.current ?? '') : bitControl(b.path, b.name, !!b.set, b.doc ? `${b.name}: ${b.doc}` : b.name));
+        const path = `${edit.path}.${b.name}`;
+        const doc = bitDoc(c.name, b.name);
+        box.append(b.options ? choiceControl(path, b.name, b.options, b.current ?? '') : bitControl(path, b.name, !!b.set, doc ? `${b.name}: ${doc}` : b.name));
       }
       const extra = (c.flags ?? []).filter((f) => /^0/.test(f));
       if (extra.length) box.append(h('span', { class: 'chip', text: extra.join(' '), title: 'bits with no name' }));

@@ -170,11 +170,13 @@ export interface FieldCell {
   bits?: BitControl[];
 }
 
+/**
+ * A bit of a flags cell. Its edit path is the cell's path and its name (`ttys[1].termios.c_lflag` +
+ * `ECHO`) and its description is in src/parser/names.ts: neither is sent (they were most of a pair
+ * view's size, and an edit of a shown pair sends its view again).
+ */
 export interface BitControl {
   name: string;
-  /** `ttys[1].termios.c_lflag.ECHO`. */
-  path: string;
-  doc?: string;
   /** Single bit: set or not. */
   set?: boolean;
   /** Multi-bit field (CSIZE, NLDLY…): the value names and the current one. */

@@ -140,6 +140,11 @@ async function domChecks(page, m) {
     assert(vintr === '^C', vintr);
     const echo = f.locator('.cell[data-role="slave"][data-name="c_lflag"] input[data-bit="ECHO"]');
     assert((await echo.isChecked()) && (await f.locator('.cell[data-role="slave"][data-name="c_lflag"] input[data-bit="ICANON"]').isChecked()), 'ECHO and ICANON checkboxes checked');
+    // A bit's edit path and its description are the webview's own (the view sends the bit's name only).
+    const echoPath = await echo.getAttribute('data-path');
+    assert(/^ttys\[\d+\]\.termios\.c_lflag\.ECHO$/.test(echoPath ?? ''), `ECHO path ${echoPath}`);
+    const echoTitle = await echo.locator('xpath=..').getAttribute('title');
+    assert(echoTitle === 'ECHO: Echo input', `ECHO title ${echoTitle}`);
     const diff = await f.locator('.cell.differs').count();
     assert(diff >= 2, `differs: ${diff}`);
   });

@@ -23,16 +23,16 @@ export function ttyIndex(img: Image, t: Tty): number {
   return m.get(t) ?? -1;
 }
 
-function ttyFlagBits(base: string, value: number): BitControl[] {
-  return TTY_FLAG_BITS.map((b) => ({ name: b.name, path: `${base}.${b.name}`, doc: b.doc, set: Math.floor(value / 2 ** b.bit) % 2 === 1 }));
+function ttyFlagBits(value: number): BitControl[] {
+  return TTY_FLAG_BITS.map((b) => ({ name: b.name, set: Math.floor(value / 2 ** b.bit) % 2 === 1 }));
 }
 
-function termiosBits(base: string, key: keyof typeof TERMIOS_FLAGS, value: number): BitControl[] {
+function termiosBits(key: keyof typeof TERMIOS_FLAGS, value: number): BitControl[] {
   return TERMIOS_FLAGS[key].map((b) => {
-    if (!b.values) return { name: b.name, path: `${base}.${b.name}`, doc: b.doc, set: (value & b.mask) !== 0 };
+    if (!b.values) return { name: b.name, set: (value & b.mask) !== 0 };
     const options = Object.values(b.values);
     const cur = b.values[value & b.mask];
-    return { name: b.name, path: `${base}.${b.name}`, doc: b.doc, options: cur ? options : [...options, `0${(value & b.mask).toString(8)}`], current: cur ?? `0${(value & b.mask).toString(8)}` };
+    return { name: b.name, options: cur ? options : [...options, `0${(value & b.mask).toString(8)}`], current: cur ?? `0${(value & b.mask).toString(8)}` };
   });
 }
 
@@ -47,11 +47,11 @@ function ttyCells(t: Tty, n: number): FieldCell[] {
     cell(t.file_objref, t.file_objref.value ? `#${t.file_objref.value}` : 'none', String(t.file_objref.value), num('file_objref')),
   ];
   const tf = ttyFlagNames(t.flags.value);
-  cells.push(cell(t.flags, tf.join(' ') || '(none)', `0x${t.flags.value.toString(16)}`, { flags: tf, ...at('flags'), ...(base ? { control: 'flags' as const, bits: ttyFlagBits(`${base}.flags`, t.flags.value) } : {}) }));
+  cells.push(cell(t.flags, tf.join(' ') || '(none)', `0x${t.flags.value.toString(16)}`, { flags: tf, ...at('flags'), ...(base ? { control: 'flags' as const, bits: ttyFlagBits(t.flags.value) } : {}) }));
   for (const k of ['c_iflag', 'c_oflag', 'c_cflag', 'c_lflag'] as const) {
     const f = t.termios[k];
     const names = termiosFlagNames(k, f.value);
-    cells.push(cell(f, names.join(' ') || '(none)', oct(f.value), { flags: names, ...at(`termios.${k}`), ...(base ? { control: 'flags' as const, bits: termiosBits(`${base}.termios.${k}`, k, f.value) } : {}) }));
+    cells.push(cell(f, names.join(' ') || '(none)', oct(f.value), { flags: names, ...at(`termios.${k}`), ...(base ? { control: 'flags' as const, bits: termiosBits(k, f.value) } : {}) }));
   }
   cells.push(cell(t.termios.c_line, String(t.termios.c_line.value), String(t.termios.c_line.value), num('termios.c_line')));
   t.termios.c_cc.forEach((c, i) => {
