@@ -42,6 +42,7 @@ interface Hole {
 }
 
 export class SourceChangedError extends Error {}
+export class WriteAborted extends Error {}
 
 /** The file a sparse store reads its holes from, and what it was like when it was read. */
 class FileSource {
@@ -243,6 +244,31 @@ export class ByteStore {
       p = h.at + h.len;
     }
     dense(this.len);
+  }
+
+  /**
+   * writeTo off the event loop, a MiB at a time. `unchanged()` is asked before each piece: when it
+   * says the content changed (an edit meanwhile), the write stops with WriteAborted, so a finished
+   * write is always of one state of the content.
+   */
+  async writeToAsync(fh: FileHandle, unchanged: () => boolean): Promise<void> {
+    const piece = 1 << 20;
+    const chunk = new Uint8Array(piece);
+    const go = (): void => {
+      if (!unchanged()) throw new WriteAborted('the content changed while it was being written');
+    };
+    go();
+    if (this.source) this.source.check();
+    let pos = 0;
+    while (pos < this.len) {
+      go();
+      const n = Math.min(piece, this.len - pos);
+      // A copy: the store may change while the thread pool writes it (then the next go() stops the write).
+      chunk.set(this.read(pos, n));
+      for (let w = 0; w < n; ) w += (await fh.write(chunk, w, n - w, pos + w)).bytesWritten;
+      pos += n;
+    }
+    go();
   }
 
   /** True when the content equals `other`'s (holes compared through their files). */

@@ -8,8 +8,8 @@ import { open as openFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { editForPath, EditError } from '../parser/edit-paths.js';
 import type { Splice } from '../parser/encode.js';
-import { SaveError, writeFileAtomicWith, type AtomicWriteHooks } from '../io/atomic-write.js';
-import { ByteStore, type FileStamp } from './byte-store.js';
+import { SaveError, writeFileAtomicAsync, writeFileAtomicWith, type AtomicWriteHooks } from '../io/atomic-write.js';
+import { ByteStore, WriteAborted, type FileStamp } from './byte-store.js';
 import { SavedDiff } from './saved-diff.js';
 import { CkptModel, type ModelOptions } from './model.js';
 
@@ -381,14 +381,24 @@ export class CkptDocument implements vscode.CustomDocument {
     this.changed.fire('reload');
   }
 
-  /** Hot exit: the current bytes, written to `destination`. */
-  async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
+  /**
+   * Hot exit: the current bytes, written to `destination`. VS Code asks for it about a second after
+   * each change while the document is dirty: for a large image it is written off the event loop, and
+   * given up (cancelled) if an edit comes meanwhile, as VS Code asks again after it.
+   */
+  async backup(destination: vscode.Uri, cancellation?: vscode.CancellationToken): Promise<vscode.CustomDocumentBackup> {
     if (destination.scheme === 'file') {
       const { mkdirSync } = await import('node:fs');
       const { dirname } = await import('node:path');
       mkdirSync(dirname(destination.fsPath), { recursive: true });
       const store = this.store;
-      writeFileAtomicWith(destination.fsPath, (fd) => store.writeTo(fd));
+      const generation = this._generation;
+      try {
+        await writeFileAtomicAsync(destination.fsPath, (fh) => store.writeToAsync(fh, () => this._generation === generation && this.loadedStore === store && !cancellation?.isCancellationRequested));
+      } catch (e) {
+        if (e instanceof SaveError && e.cause instanceof WriteAborted) throw new vscode.CancellationError();
+        throw e;
+      }
     } else {
       await vscode.workspace.fs.writeFile(destination, this.store.read(0, this.store.length));
     }

@@ -435,8 +435,8 @@ ${script}
   async revertCustomDocument(document: CkptDocument): Promise<void> {
     await document.revert();
   }
-  async backupCustomDocument(document: CkptDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
-    return document.backup(context.destination);
+  async backupCustomDocument(document: CkptDocument, context: vscode.CustomDocumentBackupContext, cancellation?: vscode.CancellationToken): Promise<vscode.CustomDocumentBackup> {
+    return document.backup(context.destination, cancellation);
   }
 }
 

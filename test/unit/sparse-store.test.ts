@@ -5,12 +5,13 @@
 // hole from memory), and edits anywhere, inside holes too, must give the bytes applySplices gives.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ByteStore, SourceChangedError } from '../../src/extension/byte-store.js';
+import { ByteStore, SourceChangedError, WriteAborted } from '../../src/extension/byte-store.js';
+import { SaveError, writeFileAtomicAsync } from '../../src/io/atomic-write.js';
 import { CkptModel } from '../../src/extension/model.js';
 import { SavedDiff } from '../../src/extension/saved-diff.js';
 import { openImage } from '../../src/parser/image.js';
@@ -233,5 +234,27 @@ test('clean compares through the holes: a byte moved across a run of zeros on di
     } finally {
       s.dispose();
     }
+  }
+});
+
+test('a backup written off the event loop is the content; an edit while it is written gives it up and leaves no file', async () => {
+  const im = images.find((x) => x.name === 'bench-pairs-20MiB') ?? images.reduce((a, b) => (a.bytes.length > b.bytes.length ? a : b));
+  const path = fileOf('backup-src.ckpt', im.bytes);
+  const s = ByteStore.readFile(path, SMALL);
+  try {
+    const out = join(dir, 'backup.bin');
+    await writeFileAtomicAsync(out, (fh) => s.writeToAsync(fh, () => true));
+    assert.equal(hex(new Uint8Array(readFileSync(out))), hex(im.bytes));
+    // Changed after the first piece: aborted, and neither the target nor a temporary file is left.
+    const out2 = join(dir, 'backup2.bin');
+    let asked = 0;
+    await assert.rejects(
+      writeFileAtomicAsync(out2, (fh) => s.writeToAsync(fh, () => ++asked < 3)),
+      (e: unknown) => e instanceof SaveError && e.cause instanceof WriteAborted,
+    );
+    assert.ok(asked >= 3);
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.backup2') || n === 'backup2.bin'), []);
+  } finally {
+    s.dispose();
   }
 });
