@@ -15,7 +15,7 @@
 // a rename over it (an atomic save, ours or another program's) changes nothing here; a write into
 // it in place is noticed (size, mtime) and no hole is read from it after that: a save then fails
 // and says why, instead of writing someone else's bytes.
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, readSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Splice } from '../parser/encode.js';
 import { SparseWalker } from '../parser/sparse-walk.js';
@@ -66,6 +66,15 @@ class FileSource {
     let done = 0;
     while (done < len) {
       const n = readSync(this.fd, dst, off + done, len - done, pos + done);
+      if (n === 0) throw new SourceChangedError(`${this.path} ended at ${pos + done} while reading bytes it held when opened`);
+      done += n;
+    }
+  }
+  /** readAt on the thread pool. */
+  async readAtAsync(dst: Uint8Array, off: number, len: number, pos: number): Promise<void> {
+    let done = 0;
+    while (done < len) {
+      const n = await new Promise<number>((res, rej) => read(this.fd, dst, off + done, len - done, pos + done, (e, k) => (e ? rej(e) : res(k))));
       if (n === 0) throw new SourceChangedError(`${this.path} ended at ${pos + done} while reading bytes it held when opened`);
       done += n;
     }
@@ -264,7 +273,12 @@ export class ByteStore {
       go();
       const n = Math.min(piece, this.len - pos);
       // A copy: the store may change while the thread pool writes it (then the next go() stops the write).
-      chunk.set(this.read(pos, n));
+      // Holes are read on the thread pool too; a change meanwhile is caught by go() before the write.
+      chunk.set(this.buf.subarray(this.start + pos, this.start + pos + n));
+      const holes: [Hole, number, number][] = [];
+      this.forHoles(pos, pos + n, (h, a, b) => holes.push([h, a, b]));
+      for (const [h, a, b] of holes) await this.source!.readAtAsync(chunk, a - pos, b - a, h.src + (a - h.at));
+      go();
       for (let w = 0; w < n; ) w += (await fh.write(chunk, w, n - w, pos + w)).bytesWritten;
       pos += n;
     }
