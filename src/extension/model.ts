@@ -309,9 +309,16 @@ export class CkptModel {
     checkLdiscsOf(img, sub.ttys, (d) => void (local(d) && fresh.push(d)));
     const rank = { error: 0, warning: 1, info: 2 } as const;
     // Checks outside checkTtys/checkLdiscs (framing, objrefs, files) report on these records too: keep them.
-    const kept = this.diagnostics.filter((d) => !local(d));
-    this.diagnostics = [...kept, ...fresh].sort((a, b) => a.offset - b.offset || rank[a.severity] - rank[b.severity]);
-    this.structure.setSeverities(this.diagnostics);
+    const order = (a: Diagnostic, b: Diagnostic) => a.offset - b.offset || rank[a.severity] - rank[b.severity];
+    const was = this.diagnostics.filter(local);
+    fresh.sort(order);
+    // Most edits leave the list as it was: then it stays the same array, which tells the views (and
+    // the provider, without comparing ~200 KB of text) that nothing is to be sent again.
+    if (!(delta === 0 && sameDiagnostics(was, fresh))) {
+      const kept = this.diagnostics.filter((d) => !local(d));
+      this.diagnostics = [...kept, ...fresh].sort(order);
+      this.structure.setSeverities(this.diagnostics);
+    }
     this.lastPatchRecords = [...records];
     this.timings.patch = performance.now() - t0;
     return true;
@@ -459,6 +466,16 @@ export class CkptModel {
     const img = openImage(this.bytes); // on request only: the full report needs the full model
     return reportJson(img, validate(img));
   }
+}
+
+function sameDiagnostics(a: readonly Diagnostic[], b: readonly Diagnostic[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.code !== y.code || x.severity !== y.severity || x.offset !== y.offset || x.length !== y.length || x.field !== y.field || x.record !== y.record || x.message !== y.message) return false;
+  }
+  return true;
 }
 
 /** Per-record codes of checkTtys and checkLdiscs (docs/diagnostics.md); PAIR_*, REF_* and LDISC_ORPHAN depend on what a patch never changes. */

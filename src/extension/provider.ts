@@ -106,9 +106,15 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     };
     publishSoon(3000);
     doc.onDidChangeModel((cause) => {
-      const k = diagnosticsKey(doc.model.diagnostics);
-      const changed = k !== this.sentDiagnostics.get(doc);
-      this.sentDiagnostics.set(doc, k);
+      // The same list (a patch that changed no diagnostic keeps its array) needs no comparison.
+      const list = doc.model.diagnostics;
+      const sent = this.sentDiagnostics.get(doc);
+      let changed = false;
+      if (!sent || sent.list !== list) {
+        const k = diagnosticsKey(list);
+        changed = k !== sent?.key;
+        this.sentDiagnostics.set(doc, { list, key: k });
+      }
       if (cause === 'edit') {
         // Only what changed: the summary, the diagnostics when they differ, the records and bytes touched.
         for (const e of this.editorsOf(uri)) this.sendUpdate(e, changed);
@@ -223,7 +229,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
   }
 
   /** What the views were last sent of each document's diagnostics (diagnosticsKey). */
-  private readonly sentDiagnostics = new WeakMap<CkptDocument, string>();
+  private readonly sentDiagnostics = new WeakMap<CkptDocument, { list: readonly unknown[]; key: string }>();
 
   /** Init data built while the webview boots (the host is idle then), by document; used once. */
   private readonly prepared = new WeakMap<CkptDocument, { generation: number; data: InitData }>();
@@ -233,7 +239,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const timings: Record<string, number> = {};
     for (const k of ['read', 'model', 'resolve']) if (m[k] !== undefined) timings[k] = m[k] - m.open;
     const data = d.model.init(d.generation, timings, d.lastCause);
-    if (!this.sentDiagnostics.has(d)) this.sentDiagnostics.set(d, diagnosticsKey(d.model.diagnostics));
+    if (!this.sentDiagnostics.has(d)) this.sentDiagnostics.set(d, { list: d.model.diagnostics, key: diagnosticsKey(d.model.diagnostics) });
     // The first screen's requests, answered now (saves a round trip each through the workbench).
     data.prefetched = [];
     for (const [name, params] of Object.entries(FIRST_REQUESTS) as [RequestName, never][]) {

@@ -139,3 +139,19 @@ test('update() answers ahead what the panels ask again, as the patched model ans
   const u = model.update(3, {}, false, model.lastPatchRecords, f.splices.map((s) => ({ offset: s.offset, length: s.insert.length })));
   check(u, [requestKey('pairs', { start: 0, count: 4 }), requestKey('ldiscs', { start: 0, count: 4 }), ...(chunk === 0 || chunk === last ? [requestKey('rows', { offset: chunk, length: 4096 })] : [])]);
 });
+
+test('a patch that changes no diagnostic keeps the list (the provider then sends none); one that does makes a new one', () => {
+  const store = ByteStore.from(new Uint8Array(readFileSync(join(root, 'samples/pair.ckpt'))));
+  const model = new CkptModel(store.view, 'x');
+  const before = model.diagnostics;
+  const f = editForPath(model.img!, 'ttys[1].winsize.ws_col', '99');
+  store.apply(f.splices);
+  assert.ok(model.patch(store.view, f.splices));
+  assert.equal(model.diagnostics, before, 'same array after an edit that changes no diagnostic');
+  const g = editForPath(model.img!, 'ttys[1].ldisc.datalen', '5000');
+  store.apply(g.splices);
+  assert.ok(model.patch(store.view, g.splices));
+  assert.notEqual(model.diagnostics, before);
+  assert.ok(model.diagnostics.some((d) => d.code === 'LDISC_DATALEN'), 'the new error is in the new list');
+  assert.equal(JSON.stringify(model.diagnostics), JSON.stringify(new CkptModel(store.view.slice(), 'x').diagnostics), 'as a model built from scratch');
+});
