@@ -75,6 +75,10 @@ export class HexPanel {
       for (let c = Math.floor(r.offset / CHUNK); c * CHUNK < r.offset + Math.max(1, r.length); c++) this.chunks.delete(c);
     }
     this.loading.clear();
+    // Bytes changed out of sight: the rows on screen are as they were (the chunks are fetched again when scrolled to).
+    const start = this.firstRow * W;
+    const end = Math.min(this.size, (this.firstRow + this.visibleRows + 1) * W);
+    if (!ranges.some((r) => r.offset < end && start < r.offset + Math.max(1, r.length))) return;
     await this.fetchVisible();
     this.paint();
   }
