@@ -115,37 +115,16 @@ export class ByteStore {
   /** Read a file into a store with spare capacity (one allocation, no copy); sparsely when it is large. */
   static readFile(path: string, opts: SparseOptions = {}): ByteStore {
     const fd = openSync(path, 'r');
-    let keep = false;
+    let store: ByteStore | null = null;
     try {
       const st = fstatSync(fd, { bigint: true });
-      const stamp = { size: st.size, mtimeNs: st.mtimeNs };
-      const size = Number(st.size);
-      const buf = allocate(size);
-      if (size >= (opts.sparseMin ?? SPARSE_MIN_SIZE)) {
-        const w = new SparseWalker(size, opts.holeMin);
-        const chunk = new Uint8Array(1 << 20);
-        for (let r = w.next(); r; r = w.next()) {
-          const into = r.direct ? buf : chunk;
-          const n = readSync(fd, into, r.direct ? HEAD + r.pos : 0, r.len, r.pos);
-          if (n === 0) break;
-          if (r.direct) w.advance(n);
-          else w.take(chunk, n, buf, HEAD);
-        }
-        if (w.holes.length) {
-          keep = true;
-          return stamped(new ByteStore(buf, HEAD, size, holesOf(w), new FileSource(path, fd, null, stamp)), stamp);
-        }
-        return stamped(new ByteStore(buf, HEAD, size), stamp);
-      }
-      let off = 0;
-      while (off < size) {
-        const n = readSync(fd, buf, HEAD + off, size - off, off);
-        if (n === 0) break;
-        off += n;
-      }
-      return stamped(new ByteStore(buf, HEAD, off), stamp);
+      const steps = loading(Number(st.size), opts);
+      let r = steps.next(0);
+      while (!r.done) r = steps.next(readSync(fd, r.value.into, r.value.off, r.value.len, r.value.pos));
+      store = ByteStore.made(r.value, { size: st.size, mtimeNs: st.mtimeNs }, (stamp) => new FileSource(path, fd, null, stamp));
+      return store;
     } finally {
-      if (!keep) closeSync(fd);
+      if (!store?.ownsHandle) closeSync(fd);
     }
   }
 
@@ -156,28 +135,17 @@ export class ByteStore {
    */
   static async readHandle(fh: FileHandle, path: string, opts: SparseOptions = {}): Promise<ByteStore> {
     const st = await fh.stat({ bigint: true });
-    const stamp = { size: st.size, mtimeNs: st.mtimeNs };
-    const size = Number(st.size);
-    const buf = allocate(size);
-    if (size >= (opts.sparseMin ?? SPARSE_MIN_SIZE)) {
-      const w = new SparseWalker(size, opts.holeMin);
-      const chunk = new Uint8Array(1 << 20);
-      for (let r = w.next(); r; r = w.next()) {
-        const into = r.direct ? buf : chunk;
-        const { bytesRead } = await fh.read(into, r.direct ? HEAD + r.pos : 0, r.len, r.pos);
-        if (bytesRead === 0) break;
-        if (r.direct) w.advance(bytesRead);
-        else w.take(chunk, bytesRead, buf, HEAD);
-      }
-      return stamped(w.holes.length ? new ByteStore(buf, HEAD, size, holesOf(w), new FileSource(path, fh.fd, fh, stamp)) : new ByteStore(buf, HEAD, size), stamp);
-    }
-    let off = 0;
-    while (off < size) {
-      const { bytesRead } = await fh.read(buf, HEAD + off, size - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-    }
-    return stamped(new ByteStore(buf, HEAD, off), stamp);
+    const steps = loading(Number(st.size), opts);
+    let r = steps.next(0);
+    while (!r.done) r = steps.next((await fh.read(r.value.into, r.value.off, r.value.len, r.value.pos)).bytesRead);
+    return ByteStore.made(r.value, { size: st.size, mtimeNs: st.mtimeNs }, (stamp) => new FileSource(path, fh.fd, fh, stamp));
+  }
+
+  /** The store of a finished load; with holes it keeps the file (`source(stamp)`) to read them. */
+  private static made(l: Loaded, stamp: FileStamp, source: (stamp: FileStamp) => FileSource): ByteStore {
+    const s = l.holes.length ? new ByteStore(l.buf, HEAD, l.len, l.holes, source(stamp)) : new ByteStore(l.buf, HEAD, l.len);
+    s.stamp = stamp;
+    return s;
   }
 
   static from(bytes: Uint8Array): ByteStore {
@@ -437,11 +405,36 @@ function allocate(size: number): Uint8Array {
   return new Uint8Array(Buffer.allocUnsafeSlow(HEAD + size + SLACK).buffer, 0, HEAD + size + SLACK);
 }
 
-function stamped(s: ByteStore, stamp: FileStamp): ByteStore {
-  s.stamp = stamp;
-  return s;
+interface Loaded {
+  buf: Uint8Array;
+  len: number;
+  holes: Hole[];
 }
 
-function holesOf(w: SparseWalker): Hole[] {
-  return w.holes.map((h) => ({ at: h.at, len: h.len, src: h.at }));
+/**
+ * Reading a file of `size` bytes into a new store's array, as the reads it needs (yielded: read into
+ * `into` at `off`, `len` bytes from file offset `pos`; sent back: the bytes read), so that one walk
+ * serves the synchronous and the thread-pool reader.
+ */
+function* loading(size: number, opts: SparseOptions): Generator<{ into: Uint8Array; off: number; len: number; pos: number }, Loaded, number> {
+  const buf = allocate(size);
+  if (size >= (opts.sparseMin ?? SPARSE_MIN_SIZE)) {
+    const w = new SparseWalker(size, opts.holeMin);
+    const chunk = new Uint8Array(1 << 20);
+    for (let r = w.next(); r; r = w.next()) {
+      const n = yield r.direct ? { into: buf, off: HEAD + r.pos, len: r.len, pos: r.pos } : { into: chunk, off: 0, len: r.len, pos: r.pos };
+      if (n === 0) throw new SourceChangedError(`the file ended at ${r.pos} while it was read (${size} bytes when opened)`);
+      if (r.direct) w.advance(n);
+      else w.take(chunk, n, buf, HEAD);
+    }
+    return { buf, len: size, holes: w.holes.map((h) => ({ at: h.at, len: h.len, src: h.at })) };
+  }
+  let off = 0;
+  while (off < size) {
+    const n = yield { into: buf, off: HEAD + off, len: size - off, pos: off };
+    if (n === 0) break;
+    off += n;
+  }
+  return { buf, len: off, holes: [] };
 }
+

@@ -6,17 +6,7 @@ import assert from 'node:assert/strict';
 import { applySplices, type Splice } from '../../src/parser/encode.js';
 import { SavedDiff } from '../../src/extension/saved-diff.js';
 import { ByteStore } from '../../src/extension/byte-store.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as mulberry32 } from '../lib/images.js';
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
