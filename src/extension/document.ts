@@ -202,6 +202,10 @@ export class CkptDocument implements vscode.CustomDocument {
   get bytes(): Uint8Array {
     return this.store.view;
   }
+  /** Bytes of the file the store left on disk (a large image's page contents), for the stats and tests. */
+  get bytesOnDisk(): number {
+    return this.store.bytesOnDisk;
+  }
   get generation(): number {
     return this._generation;
   }

@@ -27,10 +27,18 @@ export interface Manifest {
   badMagic: string;
   /** `ckpt-inspect --json` of the sample, for the export command. */
   sampleReport: string;
+  /** An 80 MiB image of 1,000 pty pairs among ~80 KiB page BUFFERs (the editor reads it sparsely); absent without the generator. */
+  large?: string;
 }
 
 const root = resolve(__dirname, '../..');
 const GOLDEN = resolve(root, '../shared/golden');
+
+function generator(dir: string): string {
+  const gen = join(dir, 'ckpt-gen');
+  if (!existsSync(gen)) execFileSync('gcc', ['-O2', '-o', gen, join(root, 'test/gen/ckpt-gen.c')]);
+  return gen;
+}
 
 function main(dir: string): void {
   mkdirSync(dir, { recursive: true });
@@ -40,9 +48,7 @@ function main(dir: string): void {
     copyFileSync(join(GOLDEN, 'ok-pair-i386.ckpt'), sample);
     source = 'golden';
   } else if (existsSync(join(root, 'test/gen/ckpt-gen.c'))) {
-    const gen = join(dir, 'ckpt-gen');
-    execFileSync('gcc', ['-O2', '-o', gen, join(root, 'test/gen/ckpt-gen.c')]);
-    execFileSync(gen, ['sample', sample]);
+    execFileSync(generator(dir), ['sample', sample]);
     source = 'generator';
   } else {
     writeFileSync(sample, makeSampleImage(1));
@@ -69,6 +75,11 @@ function main(dir: string): void {
   writeFileSync(badMagic, badMagicBytes);
   const sampleReport = join(dir, 'sample.report.json');
   writeFileSync(sampleReport, JSON.stringify(report));
+  let large: string | undefined;
+  if (existsSync(join(root, 'test/gen/ckpt-gen.c'))) {
+    large = join(dir, 'large.ckpt');
+    execFileSync(generator(dir), ['bench-pairs', large, String(80 << 20)]);
+  }
   const m: Manifest = {
     source,
     sample,
@@ -82,6 +93,7 @@ function main(dir: string): void {
     damagedError: { code: 'LDISC_DATALEN', offset: datalenOff, field: 'datalen' },
     badMagic,
     sampleReport,
+    ...(large ? { large } : {}),
   };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m, null, 2));
   process.stdout.write(join(dir, 'manifest.json') + '\n');

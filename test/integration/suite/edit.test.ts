@@ -10,6 +10,10 @@ import type { CkptEditorProvider } from '../../../src/extension/provider.js';
 import type { CkptDocument } from '../../../src/extension/document.js';
 import type { Manifest } from '../fixtures.js';
 import { waitFor } from './wait.js';
+import { editForPath } from '../../../src/parser/edit-paths.js';
+import { applySplices } from '../../../src/parser/encode.js';
+import { openImage } from '../../../src/parser/image.js';
+import { T } from '../../../src/parser/layout.js';
 
 const EXT_ID = 'ckpt-inspector.ckpt-inspector';
 const VIEW = 'ckptInspector.editor';
@@ -140,6 +144,45 @@ export function registerEditTests(): void {
       await vscode.commands.executeCommand('redo');
       await waitFor('clean after redo', () => !dirty(file));
       assert.equal(statSync(file).mtimeMs, mtime, 'still nothing written');
+    });
+
+    it('a large image read sparsely: a field, the pending input and raw bytes inside a page BUFFER on disk; backup, Save and undo give the bytes the parser\'s own edits give', async function () {
+      const large = manifest().large;
+      if (!large) this.skip();
+      this.timeout(120000);
+      const { file, doc, p } = await openCopy('large-edit.ckpt', large);
+      const original = disk(file);
+      assert.ok(doc.bytesOnDisk > original.length * 0.9, `${doc.bytesOnDisk} of ${original.length} bytes left on disk`);
+      // The oracle: the same edits planned and applied by the parser on a whole copy of the file.
+      let want: Uint8Array = original;
+      const n = doc.model.img!.ttys.findIndex((t, i) => i >= doc.model.img!.ttys.length / 2 && t.role === 'slave');
+      const edits: [string, string][] = [
+        [`ttys[${n}].winsize.ws_col`, '132'],
+        [`ttys[${n}].ldisc.data`, 'make\\n'],
+      ];
+      for (const [path, value] of edits) {
+        want = applySplices(want, editForPath(openImage(want), path, value).splices).bytes;
+        assert.equal(p.edit(doc, path, value).changed, true, path);
+      }
+      // Raw bytes in the middle of the next page BUFFER (left on disk until now).
+      const img = openImage(want);
+      const k = Array.from({ length: img.index.count }, (_, i) => i).find((i) => i > doc.model.img!.ttys[n].record && img.index.types[i] === T.BUFFER && img.index.lens[i] > 65536)!;
+      const raw = `bytes@${img.index.offsets[k] + 40000}`;
+      want = applySplices(want, editForPath(img, raw, 'hex:deadbeef').splices).bytes;
+      p.edit(doc, raw, 'hex:deadbeef');
+      const dest = vscode.Uri.file(join(process.env.CKPT_TEST_WORKSPACE!, '.backup', 'large-edit.bak'));
+      const b = await p.backupCustomDocument(doc, { destination: dest }, new vscode.CancellationTokenSource().token);
+      assert.ok(same(disk(dest.fsPath), want), 'the backup holds the edited bytes, the page BUFFERs read from the file');
+      b.delete();
+      await waitFor('dirty', () => dirty(file));
+      await vscode.commands.executeCommand('workbench.action.files.save');
+      await waitFor('clean after save', () => !dirty(file));
+      assert.ok(same(disk(file), want), 'saved: the edited bytes');
+      for (let i = 0; i < 3; i++) await vscode.commands.executeCommand('undo');
+      await waitFor('dirty after undoing all', () => dirty(file));
+      await vscode.commands.executeCommand('workbench.action.files.save');
+      await waitFor('clean', () => !dirty(file));
+      assert.ok(same(disk(file), original), 'saved after undoing everything: the original bytes');
     });
 
     it('Save of an unedited document writes identical bytes', async () => {
