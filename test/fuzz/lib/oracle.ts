@@ -2,7 +2,9 @@
 // + text report throw nothing; every diagnostic's offset lies inside the file (0 <= offset < size;
 // a 0-byte file may only say offset 0) and its range does not run past the end; time within a
 // budget proportional to size; no large memory growth; and encode(decode(x)) == x for inputs that
-// decode without errors (when src/parser/encode.ts exists).
+// decode without errors (when src/parser/encode.ts exists); and the editor's sparse read
+// (src/parser/sparse-walk.ts) keeps every byte outside its holes and leaves in them nothing that the
+// parser, the validator or the JSON report reads (same diagnostics and report with the holes poisoned).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -11,8 +13,9 @@ import { validate, errorCount } from '../../../src/parser/validate/index.js';
 import { reportJson } from '../../../src/parser/report-json.js';
 import { reportText } from '../../../src/parser/report-text.js';
 import type { Diagnostic, Image } from '../../../src/parser/model.js';
+import { SparseWalker } from '../../../src/parser/sparse-walk.js';
 
-export type FindingKind = 'crash' | 'diag-offset' | 'diag-length' | 'slow' | 'memory' | 'roundtrip' | 'cli' | 'hang';
+export type FindingKind = 'crash' | 'diag-offset' | 'diag-length' | 'slow' | 'memory' | 'roundtrip' | 'cli' | 'hang' | 'sparse';
 
 export interface Finding {
   kind: FindingKind;
@@ -67,6 +70,32 @@ export interface CheckOptions {
   budgetPerMiBMs?: number;
   roundtrip?: boolean;
   memoryLimitBytes?: number;
+  /** Check the sparse read too (default true). */
+  sparse?: boolean;
+}
+
+/**
+ * The walker over `bytes` (holes as small as 16 bytes, so that small inputs get them), reads served
+ * from memory in the walker's own chunks; the result with every hole byte poisoned.
+ */
+function sparseCopy(bytes: Uint8Array): { copy: Uint8Array; holes: { at: number; len: number }[]; steps: number } {
+  const copy = new Uint8Array(bytes.length);
+  const w = new SparseWalker(bytes.length, 16);
+  const chunk = new Uint8Array(1 << 20);
+  let steps = 0;
+  for (let r = w.next(); r; r = w.next()) {
+    if (++steps > bytes.length + 16) throw new Error(`the walker made ${steps} reads over ${bytes.length} bytes`);
+    const n = Math.min(r.len, bytes.length - r.pos);
+    if (r.direct) {
+      copy.set(bytes.subarray(r.pos, r.pos + n), r.pos);
+      w.advance(n);
+    } else {
+      chunk.set(bytes.subarray(r.pos, r.pos + n));
+      w.take(chunk, n, copy, 0);
+    }
+  }
+  for (const h of w.holes) for (let k = 0; k < h.len; k++) copy[h.at + k] = (0xa5 + k * 7 + (k >> 8)) & 255;
+  return { copy, holes: w.holes, steps };
 }
 
 export function diagProblems(diags: Diagnostic[], size: number): Finding[] {
@@ -147,6 +176,27 @@ export function checkInput(bytes: Uint8Array, opts: CheckOptions = {}): Outcome 
       }
     } catch (e) {
       findings.push({ kind: 'crash', key: `crash:encodeImage:${frameOf(e)}:${normalise(String(e))}`, detail: `encodeImage threw ${e instanceof Error ? e.stack : String(e)}` });
+    }
+  }
+  if (img && diags && opts.sparse !== false) {
+    try {
+      const { copy, holes } = sparseCopy(bytes);
+      let p = 0;
+      let bad = -1;
+      for (const h of [...holes, { at: bytes.length, len: 0 }]) {
+        for (let i = p; i < h.at && bad < 0; i++) if (copy[i] !== bytes[i]) bad = i;
+        p = h.at + h.len;
+      }
+      if (bad >= 0) findings.push({ kind: 'sparse', key: 'sparse:kept', detail: `the sparse read lost byte ${bad} outside its holes` });
+      else if (holes.length) {
+        const img2 = openImage(copy);
+        const d2 = validate(img2);
+        const j = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+        if (j(d2) !== j(diags)) findings.push({ kind: 'sparse', key: 'sparse:diagnostics', detail: `diagnostics differ with the ${holes.length} hole(s) poisoned` });
+        else if (j(reportJson(img2, d2)) !== j(reportJson(img, diags))) findings.push({ kind: 'sparse', key: 'sparse:report', detail: `the JSON report differs with the ${holes.length} hole(s) poisoned` });
+      }
+    } catch (e) {
+      findings.push({ kind: 'crash', key: `crash:sparse:${frameOf(e)}:${normalise(String(e))}`, detail: `the sparse read threw ${e instanceof Error ? e.stack : String(e)}` });
     }
   }
   return { findings, diags, ms, errors };

@@ -77,10 +77,10 @@ export function scalingProbe(maxGrowth = 2.5, maxMsPerMiB = 2000): { results: Sc
   for (const [name, p] of Object.entries(PATTERNS)) {
     const small = p.build(p.n);
     const big = p.build(p.n * 4);
-    checkInput(small, { roundtrip: false }); // warm-up
+    checkInput(small, { roundtrip: false, sparse: false }); // warm-up
     const per = (b: Uint8Array) => {
       let best = Infinity;
-      for (let k = 0; k < 2; k++) best = Math.min(best, checkInput(b, { roundtrip: false, budgetBaseMs: 1e9 }).ms);
+      for (let k = 0; k < 2; k++) best = Math.min(best, checkInput(b, { roundtrip: false, sparse: false, budgetBaseMs: 1e9 }).ms);
       return best / (b.length / 2 ** 20);
     };
     const a = per(small);
