@@ -1,7 +1,7 @@
 // openImage: bytes -> Image. Walks the framing into the record index, then makes one pass over the
 // index that follows the objhash the way restart does (an OBJREF introduces the object whose record
 // comes next at that nesting level) and decodes the tty-related records with the generated parser.
-import { decodeRecordBody, DecodedField, DecodedNode, Enums, enumName, field as findField } from './kaitai.js';
+import { decodeRecordBody, DecodedField, DecodedNode, type DecodedRecord, Enums, enumName, field as findField } from './kaitai.js';
 import { FILE_TYPE, fileLayoutFor, HDR_SIZE, LAYOUT, off, OBJ, RecordLayout, T } from './layout.js';
 import type { BufferRecord, Diagnostic, Field, FileTable, HeaderInfo, Image, Ldisc, Termios, Tty, Winsize } from './model.js';
 import { bitmapLayoutForArch } from './read-flags.js';
@@ -347,7 +347,9 @@ function readTty(
   len: number,
   own: { objref: number | null; rec: number },
 ): Tty {
-  const dec = decodeRecordBody(src, o, T.TTY, len);
+  // An empty payload has no field to decode; the generated parser would only reach its EOF error,
+  // whose construction (Object.setPrototypeOf on each) made an image of many such records slow.
+  const dec: DecodedRecord = len > HDR_SIZE ? decodeRecordBody(src, o, T.TTY, len) : { offset: o, body: null, error: { message: 'no payload', offset: o + HDR_SIZE } };
   const node = dec.body ?? { type: 'hdr_tty', offset: o + 8, size: 0, fields: [] };
   const tn = sub(node, 'termios') ?? { type: 'ckpt_termios', offset: o + 40, size: 0, fields: [] };
   const wn = sub(node, 'winsize') ?? { type: 'ckpt_winsize', offset: o + 64, size: 0, fields: [] };

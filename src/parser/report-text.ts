@@ -20,6 +20,8 @@ export interface TextOptions {
   maxRecords?: number;
   /** List at most this many diagnostics of one code. */
   maxPerCode?: number;
+  /** Describe at most this many TTY records, and list at most 10 times as many graph edges. */
+  maxTtys?: number;
 }
 
 export function reportText(img: Image, diags: Diagnostic[], file: string, opts: TextOptions = {}): string {
@@ -41,15 +43,21 @@ export function reportText(img: Image, diags: Diagnostic[], file: string, opts: 
   }
   if (index.count > max) out.push(`  … ${index.count - max} more records (use --json for all)`);
 
+  // Like the record list, bounded: a damaged image can hold a TTY record every 8 bytes, and a text
+  // report of a hundred thousand terminals is neither readable nor quick (--json has them all).
   const pairs = img.ttys;
+  const maxTtys = opts.maxTtys ?? 1000;
   if (pairs.length) out.push('', 'Terminals:');
-  for (const t of pairs) out.push(...ttyText(img, t));
+  for (const t of pairs.slice(0, maxTtys)) out.push(...ttyText(img, t));
+  if (pairs.length > maxTtys) out.push(`  … ${pairs.length - maxTtys} more TTY records (use --json for all)`);
 
   const g = buildGraph(img);
   if (g.edges.length) {
     out.push('', 'Objhash graph:');
     const label = new Map(g.nodes.map((n) => [n.id, n.label]));
-    for (const e of g.edges) out.push(`  ${label.get(e.from)} --${e.label}--> ${label.get(e.to)}${e.dangling ? '  (dangling)' : ''}`);
+    const maxEdges = 10 * maxTtys;
+    for (const e of g.edges.slice(0, maxEdges)) out.push(`  ${label.get(e.from)} --${e.label}--> ${label.get(e.to)}${e.dangling ? '  (dangling)' : ''}`);
+    if (g.edges.length > maxEdges) out.push(`  … ${g.edges.length - maxEdges} more edges (use --json for all)`);
   }
 
   out.push('', diags.length ? 'Diagnostics:' : 'Diagnostics: none');

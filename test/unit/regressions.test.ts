@@ -53,3 +53,31 @@ for (const e of entries) {
     }
   });
 }
+
+test('the text report describes at most maxTtys TTY records and says how many more there are', () => {
+  const img = openImage(new Uint8Array(readFileSync(join(__dirname, '../../samples/pair.ckpt'))));
+  const diags = validate(img);
+  assert.ok(img.ttys.length >= 2);
+  const all = reportText(img, diags, 'pair.ckpt');
+  assert.equal(all.match(/^ {2}TTY objref /gm)?.length, img.ttys.length);
+  const one = reportText(img, diags, 'pair.ckpt', { maxTtys: 1 });
+  assert.equal(one.match(/^ {2}TTY objref /gm)?.length, 1);
+  assert.match(one, new RegExp(`… ${img.ttys.length - 1} more TTY records \\(use --json for all\\)`));
+});
+
+test('a TTY record with no payload reads as it did through the generated parser: truncated, every field absent', () => {
+  // Two ttys of the sample, the second cut to its 8-byte header (len 8), the rest of the image after it.
+  const bytes = new Uint8Array(readFileSync(join(__dirname, '../../samples/pair.ckpt')));
+  const img = openImage(bytes);
+  const t = img.ttys[1];
+  const le = img.littleEndian;
+  const cut = new Uint8Array(bytes.length - (t.len - 8));
+  cut.set(bytes.subarray(0, t.offset + 8));
+  cut.set(bytes.subarray(t.offset + t.len), t.offset + 8);
+  new DataView(cut.buffer).setUint32(t.offset + 4, 8, le);
+  const u = openImage(cut).ttys[1];
+  assert.equal(u.len, 8);
+  assert.equal(u.truncated, true);
+  for (const f of [u.index, u.flags, u.link_objref, u.termios.c_lflag, u.winsize.ws_col]) assert.equal(f.size, 0, `${f.name} absent`);
+  assert.ok(validate(openImage(cut)).some((d) => d.code === 'TTY_LEN' && d.record === u.record));
+});
