@@ -24,6 +24,8 @@ import { SparseWalker } from '../parser/sparse-walk.js';
 const SLACK = 256 * 1024;
 /** Spare room kept before the content, for edits that move the bytes before them. */
 const HEAD = 64 * 1024;
+/** Whole-content reads and writes (save, backup, comparison) go a MiB at a time. */
+const PIECE = 1 << 20;
 /** Files at least this large are read sparsely. */
 export const SPARSE_MIN_SIZE = 16 << 20;
 
@@ -202,25 +204,14 @@ export class ByteStore {
     return out;
   }
 
-  /** Write the whole content to `fd` (holes streamed from the file); throws SourceChangedError first if the file changed. */
+  /** Write the whole content to `fd`, a MiB at a time (holes read from the file); throws SourceChangedError first if the file changed. */
   writeTo(fd: number): void {
     if (this.source) this.source.check();
-    const chunk = this.holes.length ? new Uint8Array(1 << 20) : null;
-    let p = 0;
-    const dense = (to: number): void => {
-      while (p < to) p += writeSync(fd, this.buf, this.start + p, to - p);
-    };
-    for (const h of this.holes) {
-      dense(h.at);
-      for (let k = 0; k < h.len; ) {
-        const n = Math.min(chunk!.length, h.len - k);
-        this.source!.readAt(chunk!, 0, n, h.src + k);
-        for (let w = 0; w < n; ) w += writeSync(fd, chunk!, w, n - w);
-        k += n;
-      }
-      p = h.at + h.len;
+    for (let pos = 0; pos < this.len; ) {
+      const piece = this.bytesAt(pos, Math.min(PIECE, this.len - pos));
+      for (let w = 0; w < piece.length; ) w += writeSync(fd, piece, w, piece.length - w);
+      pos += piece.length;
     }
-    dense(this.len);
   }
 
   /**
@@ -229,8 +220,7 @@ export class ByteStore {
    * write is always of one state of the content.
    */
   async writeToAsync(fh: FileHandle, unchanged: () => boolean): Promise<void> {
-    const piece = 1 << 20;
-    const chunk = new Uint8Array(piece);
+    const chunk = new Uint8Array(PIECE);
     const go = (): void => {
       if (!unchanged()) throw new WriteAborted('the content changed while it was being written');
     };
@@ -239,7 +229,7 @@ export class ByteStore {
     let pos = 0;
     while (pos < this.len) {
       go();
-      const n = Math.min(piece, this.len - pos);
+      const n = Math.min(PIECE, this.len - pos);
       // A copy: the store may change while the thread pool writes it (then the next go() stops the write).
       // Holes are read on the thread pool too; a change meanwhile is caught by go() before the write.
       chunk.set(this.buf.subarray(this.start + pos, this.start + pos + n));
@@ -256,10 +246,10 @@ export class ByteStore {
   /** True when the content equals `other`'s (holes compared through their files). */
   equals(other: ByteStore): boolean {
     if (other.len !== this.len) return false;
-    const step = 1 << 20;
-    for (let o = 0; o < this.len; o += step) {
-      const a = this.holes.length ? this.read(o, step) : this._view.subarray(o, o + step);
-      const b = other.holes.length ? other.read(o, step) : other._view.subarray(o, o + step);
+    for (let o = 0; o < this.len; o += PIECE) {
+      const n = Math.min(PIECE, this.len - o);
+      const a = this.bytesAt(o, n);
+      const b = other.bytesAt(o, n);
       if (!Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) return false;
     }
     return true;
@@ -269,7 +259,7 @@ export class ByteStore {
   isNoop(splices: Splice[]): boolean {
     return splices.every((s) => {
       if (s.remove !== s.insert.length || s.offset < 0 || s.offset + s.remove > this.len) return false;
-      const cur = this.holes.length ? this.read(s.offset, s.remove) : this._view.subarray(s.offset, s.offset + s.remove);
+      const cur = this.bytesAt(s.offset, s.remove);
       return s.insert.every((b, i) => cur[i] === b);
     });
   }
@@ -355,12 +345,10 @@ export class ByteStore {
     for (const h of this.holes) {
       const end = h.at + h.len;
       if (end <= lo || h.at >= hi) {
-        // A hole that an insertion at lo == hi would cut in two.
-        if (lo === hi && h.at < lo && lo < end) {
-          out.push({ at: h.at, len: lo - h.at, src: h.src }, { at: lo, len: end - lo, src: h.src + (lo - h.at) });
-        } else out.push(h);
+        out.push(h);
         continue;
       }
+      // Overlapping, or cut in two by an insertion (lo == hi inside it: nothing is read then).
       const a = Math.max(lo, h.at);
       const b = Math.min(hi, end);
       this.source!.readAt(this.buf, this.start + a, b - a, h.src + (a - h.at));
@@ -394,7 +382,7 @@ export class ByteStore {
    * Ranges are moved in the order that never overwrites one not yet moved.
    */
   private moveKept(lo: number, hi: number, by: number): void {
-    const ranges = this.holes.length ? this.keptRanges(lo, hi) : [[lo, hi] as [number, number]];
+    const ranges = this.keptRanges(lo, hi);
     if (by > 0) ranges.reverse();
     for (const [a, b] of ranges) this.buf.copyWithin(this.start + a + by, this.start + a, this.start + b);
   }
