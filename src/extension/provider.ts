@@ -19,8 +19,7 @@ export interface EditorState {
   document: CkptDocument;
   selection: Selection | null;
   ready: boolean;
-  /** Generation whose first render the webview reported, and when (performance.now()). */
-  /** `at`: when the ack arrived; `received`, `painted`: when the webview got the update and had painted it (this host's performance.now() timeline, from the webview's wall clock). */
+  /** Each generation whose first render the webview reported. `at`: when the ack arrived; `received`, `painted`: when the webview got the update and had painted it (this host's performance.now() timeline, from the webview's wall clock). */
   rendered: { generation: number; at: number; ms: number; phases?: Record<string, number>; received?: number; painted?: number }[];
   activePanel: PanelId | null;
   /** The panel the webview said it shows first (its `ready`). */

@@ -2,7 +2,9 @@
 // field and pending-input edits through ByteStore, the patched model shows the same values and diagnostics as a model
 // built from scratch over the same bytes; undo restores the bytes exactly.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ByteStore } from '../../src/extension/byte-store.js';
@@ -10,6 +12,7 @@ import { CkptModel } from '../../src/extension/model.js';
 import { editForPath } from '../../src/parser/edit-paths.js';
 import { applySplices, type Splice } from '../../src/parser/encode.js';
 import { filledPage, requestKey, type Requests } from '../../src/shared/protocol.js';
+import { generator } from '../lib/images.js';
 
 const root = join(__dirname, '../..');
 const strip = (m: CkptModel) => m.diagnostics.map((d) => `${d.code}@${d.offset}:${d.severity}:${d.message}`).sort();
@@ -154,4 +157,33 @@ test('a patch that changes no diagnostic keeps the list (the provider then sends
   assert.notEqual(model.diagnostics, before);
   assert.ok(model.diagnostics.some((d) => d.code === 'LDISC_DATALEN'), 'the new error is in the new list');
   assert.equal(JSON.stringify(model.diagnostics), JSON.stringify(new CkptModel(store.view.slice(), 'x').diagnostics), 'as a model built from scratch');
+});
+
+test('after a field edit a page of pairs or line disciplines goes ahead with only the touched entries; filled, it is the page the patched model answers', { skip: !generator() }, () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'ckpt-page-')), 'pairs.ckpt');
+  execFileSync(generator()!, ['bench-pairs', file, String(1 << 20)]);
+  const store = ByteStore.from(new Uint8Array(readFileSync(file)));
+  const model = new CkptModel(store.view, 'x');
+  const asked: [keyof Requests, Record<string, unknown>][] = [
+    ['pairs', { start: 0, count: 4 }],
+    ['ldiscs', { start: 0, count: 4 }],
+  ];
+  const held = new Map(asked.map(([n, q]) => [requestKey(n, q), model.handle(n, q as never)]));
+  const slave = model.img!.ttys.findIndex((t) => t.role === 'slave');
+  const f = editForPath(model.img!, `ttys[${slave}].winsize.ws_col`, '99');
+  store.apply(f.splices);
+  assert.ok(model.patch(store.view, f.splices));
+  const u = model.update(7, {}, false, model.lastPatchRecords, f.splices.map((s) => ({ offset: s.offset, length: s.insert.length })));
+  assert.equal(u.prefetched?.length, 2);
+  for (const p of u.prefetched ?? []) {
+    const [name, params] = asked.find(([n, q]) => requestKey(n, q) === p.key)!;
+    assert.equal(p.base, 6);
+    const entries = (p.result as Record<string, unknown[]>)[p.fill!];
+    // Pair 0's two ttys were touched (the edit and its partner's checks); the other pairs' entries are left out.
+    const nulls = entries.filter((x) => x === null).length;
+    assert.ok(nulls >= 2 && nulls < entries.length, `${p.key}: ${nulls} of ${entries.length} entries left out`);
+    const want = JSON.stringify(model.handle(name, params as never));
+    assert.equal(JSON.stringify(filledPage(p, held.get(p.key))), want, `${p.key}: filled, as the patched model answers`);
+    if (name === 'pairs') assert.notEqual(JSON.stringify(held.get(p.key)), want, 'the pairs page changed (ws_col)');
+  }
 });
