@@ -11,7 +11,7 @@ APT_PACKAGES=(
   openssh-server openssh-client          # a real sshd for the restore tests
   iproute2 util-linux procps             # network namespaces, unshare, ps
   chromium ripgrep libkrb5-dev           # code-server and the browser that drives it
-  clang                                  # libFuzzer and sanitizers for the helper's plan reader
+  clang libclang-rt-14-dev               # libFuzzer and the sanitizer runtimes for the helper's plan reader
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
