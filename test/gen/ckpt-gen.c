@@ -2,7 +2,7 @@
  * ckpt-gen: independent generator of Linux-CR v18 checkpoint test images.
  *
  * Every record layout below is a C struct transcribed from the format reference
- * (/work/shared/format/linux-cr-v18.md, itself transcribed from the v18 patches),
+ * (../shared/format/linux-cr-v18.md, itself transcribed from the v18 patches),
  * with __attribute__((aligned(8))) where the kernel has it.  All field offsets and
  * record sizes used by this program come from offsetof()/sizeof() on these structs;
  * the _Static_asserts pin them to the sizes and offsets the reference gives.
