@@ -11,6 +11,7 @@ import { reportJson } from '../parser/report-json.js';
 import { reportText } from '../parser/report-text.js';
 import { errorCount, validate } from '../parser/validate/index.js';
 import { restoreCmd } from './restore.js';
+import { printErr, printJson } from './tty-out.js';
 
 const USAGE = `usage: ckpt-inspect [--json] FILE
        ckpt-inspect set FILE PATH=VALUE... [-o OUT] [--force]
@@ -56,7 +57,7 @@ function inspect(args: string[]): number {
   const diags = validate(img);
   if (json) {
     const source = file === '-' ? null : { path: resolve(file), sha256: sha256(img.bytes) };
-    process.stdout.write(JSON.stringify({ ...reportJson(img, diags), source }) + '\n');
+    printJson({ ...reportJson(img, diags), source });
   }
   else process.stdout.write(reportText(img, diags, file));
   return errorCount(diags) > 0 ? 1 : 0;
@@ -93,10 +94,10 @@ function finishWrite(before: Image, bytes: Uint8Array, target: string, opts: Wri
   const errs = diags.filter((d) => d.severity === 'error');
   const had = new Set(validate(before).filter((d) => d.severity === 'error').map((d) => d.code));
   const fresh = errs.filter((d) => !had.has(d.code));
-  for (const n of notes) process.stderr.write(`${n}\n`);
-  for (const d of errs) process.stderr.write(`error ${d.code} at offset ${d.offset}, field ${d.field}: ${d.message}\n`);
+  for (const n of notes) printErr(n);
+  for (const d of errs) printErr(`error ${d.code} at offset ${d.offset}, field ${d.field}: ${d.message}`);
   if (fresh.length && !opts.force) {
-    process.stderr.write(`ckpt-inspect: not written: the edit introduces ${fresh.length} error(s); use --force to write it anyway\n`);
+    printErr(`ckpt-inspect: not written: the edit introduces ${fresh.length} error(s); use --force to write it anyway`);
     return 1;
   }
   writeFileAtomic(target, bytes, {
@@ -105,7 +106,7 @@ function finishWrite(before: Image, bytes: Uint8Array, target: string, opts: Wri
       if (process.env.CKPT_INSPECT_FAULT === 'kill-after-temp') process.kill(process.pid, 'SIGKILL');
     },
   });
-  process.stderr.write(`wrote ${target} (${bytes.length} bytes)\n`);
+  printErr(`wrote ${target} (${bytes.length} bytes)`);
   return errs.length ? 1 : 0;
 }
 
@@ -206,15 +207,15 @@ export async function main(argv: string[]): Promise<number> {
     return inspect(argv);
   } catch (e) {
     if (e instanceof EditError) {
-      process.stderr.write(`ckpt-inspect: ${e.message}\n`);
+      printErr(`ckpt-inspect: ${e.message}`);
       return 2;
     }
     if (e instanceof UsageError) {
-      process.stderr.write(`ckpt-inspect: ${e.message}\n`);
+      printErr(`ckpt-inspect: ${e.message}`);
       return 2;
     }
     // Never a stack trace for bad input: an unexpected failure is reported as a bug, briefly.
-    process.stderr.write(`ckpt-inspect: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    printErr(`ckpt-inspect: internal error: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
 }

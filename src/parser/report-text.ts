@@ -6,6 +6,7 @@ import { caret, CC_IS_COUNT, CC_NAMES, escapeBytes, TERMIOS_FLAGS, termiosFlagNa
 import { analyseCanon } from './validate/ldisc.js';
 import { limitDiagnostics } from './validate/index.js';
 import { Enums, enumName } from './kaitai.js';
+import { escapeText } from '../shared/escape.js';
 
 const hex = (n: number, w = 0) => `0x${n.toString(16).padStart(w, '0')}`;
 
@@ -67,7 +68,9 @@ export function reportText(img: Image, diags: Diagnostic[], file: string, opts: 
   const errors = diags.filter((d) => d.severity === 'error').length;
   const warnings = diags.filter((d) => d.severity === 'warning').length;
   out.push('', `${errors} error(s), ${warnings} warning(s)`);
-  return out.join('\n') + '\n';
+  // Each entry is one line: the file name and quoted image text in it are escaped, so an embedded
+  // newline or escape sequence is shown, not obeyed (no forged lines, no terminal control).
+  return out.map(escapeText).join('\n') + '\n';
 }
 
 function ttyText(img: Image, t: Tty): string[] {

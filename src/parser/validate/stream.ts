@@ -3,11 +3,14 @@ import { recordTypeName } from '../image.js';
 import { isKnownRecordType, LAYOUT, off, PIDS_ENTRY_SIZE, T } from '../layout.js';
 import type { Image } from '../model.js';
 import { at, hdrField, Sink } from './diag.js';
+import { escapeBytesCut } from '../../shared/escape.js';
 
 const MAGIC_HEAD = 0x00feed0cc0a2d200n;
 const MAGIC_TAIL = 0x002d2a0cc0deef00n;
 const CHECKPOINT_SUBTREE = 0x1n;
 const UTS_LEN = 65;
+/** Bytes of an ERROR record's text quoted in its diagnostic. */
+const ERROR_TEXT_MAX = 200;
 /** check_kernel_const: the v18 kernel's values (reference §5.3, §11.2); mm_saved_auxv_len is arch-dependent. */
 const KERNEL_CONST: Record<string, number> = {
   task_comm_len: 16,
@@ -128,7 +131,13 @@ export function checkStream(img: Image, sink: Sink): void {
       let msg = '';
       if (next >= 0) {
         const o = index.offsets[next];
-        msg = new TextDecoder().decode(img.bytes.subarray(o + 8, o + index.spans[next])).replace(/\0/g, ' ').trim();
+        // ckpt_write_err writes '\0' + message + '\0'. The message is image text of any length and
+        // any bytes: quoted escaped and cut.
+        let from = o + 8;
+        const to = o + index.spans[next];
+        while (from < to && img.bytes[from] === 0) from++;
+        const nul = img.bytes.subarray(from, to).indexOf(0);
+        msg = escapeBytesCut(img.bytes, ERROR_TEXT_MAX, from, nul < 0 ? to : from + nul);
       }
       at(sink, 'error', 'ERROR_RECORD', hdrField(img, i, 'type'), `The checkpoint failed and wrote an ERROR record${msg ? `: "${msg}"` : ''}.`, i);
     } else if (t === TAIL) {
