@@ -1,5 +1,6 @@
-// The whole suite, in the order CI wants it: the slower suites with their own summaries first, the
-// node test runner (unit, CLI, PTY and SSH tests) last so that its summary closes the output.
+// The whole suite, in the order CI wants it: lint and type check first (they fail fast), then the
+// slower suites with their own summaries, the node test runner (unit, CLI, PTY and SSH tests) last
+// so that its summary closes the output.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
@@ -8,6 +9,14 @@ const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   return r.status ?? 1;
 };
+
+// Fast static checks first: a type or lint error fails the run before the slow suites start.
+for (const script of ['lint', 'typecheck']) {
+  if (run('npm', ['run', '--silent', script]) !== 0) {
+    console.log(`\nnpm run ${script} failed; the slower suites were not run`);
+    process.exit(1);
+  }
+}
 
 let failed = 0;
 const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync('package.json', 'utf8')));

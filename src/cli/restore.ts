@@ -191,7 +191,7 @@ export async function restoreCmd(argv: string[]): Promise<number> {
     } catch (e) {
       return fail(json, 2, `cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     }
-    let prepared;
+    let prepared: ReturnType<typeof preparePlan>;
     try {
       prepared = preparePlan(bytes);
     } catch (e) {

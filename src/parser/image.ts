@@ -2,7 +2,7 @@
 // index that follows the objhash the way restart does (an OBJREF introduces the object whose record
 // comes next at that nesting level) and decodes the tty-related records with the generated parser.
 import { decodeRecordBody, DecodedField, DecodedNode, type DecodedRecord, Enums, enumName, field as findField } from './kaitai.js';
-import { FILE_TYPE, fileLayoutFor, HDR_SIZE, LAYOUT, off, OBJ, RecordLayout, T } from './layout.js';
+import { FILE_TYPE, HDR_SIZE, LAYOUT, OBJ, RecordLayout, T } from './layout.js';
 import type { BufferRecord, Diagnostic, Field, FileTable, HeaderInfo, Image, Ldisc, Termios, Tty, Winsize } from './model.js';
 import { bitmapLayoutForArch } from './read-flags.js';
 import { indexStream, StreamIndex } from './stream-index.js';

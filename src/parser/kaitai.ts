@@ -4,9 +4,8 @@
 import KaitaiStream from 'kaitai-struct/KaitaiStream';
 import { LinuxCrV18 } from './generated/LinuxCrV18.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- generated-parser boundary */
+// biome-ignore lint/suspicious/noExplicitAny: the generated-parser boundary
 type KObj = any;
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export type DecodedValue = number | bigint | Uint8Array | DecodedNode | DecodedValue[];
 

@@ -109,7 +109,6 @@ export function shJoin(argv: readonly string[]): string {
   return argv.map(shQuote).join(' ');
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /**
  * Characters accepted in a destination: `[user@]host`, `[user@]host:port`-less forms, IPv6 literals

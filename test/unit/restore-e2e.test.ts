@@ -197,7 +197,7 @@ interface Case { name: string; file: string; maxInput: number; planText: string 
 function cases(): Case[] {
   const out: Case[] = [];
   for (const im of allImages().filter((i) => i.json.errors.length === 0)) {
-    let plan;
+    let plan: ReturnType<typeof buildPlan>['plan'];
     try {
       plan = buildPlan(openImage(im.bytes)).plan;
     } catch {
@@ -411,7 +411,7 @@ describe('restore --attach', () => {
     const d = await drive(['restore', file, ...sshArgs(), '--attach', '--command', 'sh', '-v'], 'restored\r\n', 'exit 7\n', probe);
     assert.ok(d.sent, `never saw "restored": ${JSON.stringify(d.out)}`);
     // The output queue first ("total 0\r\n$ "), then sh's prompt and the result of the queued line.
-    assert.match(d.out, /total 0\r\n\$ [^]*restored\r\n/);
+    assert.match(d.out, /total 0\r\n\$ [\s\S]*restored\r\n/);
     assert.equal(d.status, 7, d.out);
     // While attached: the helper runs with the plan on fd 3 (file already deleted), no plan data in argv.
     assert.match(d.probe, /ckpt-pty-helper restore --attach --devpts shared --index exact --command sh --plan \/dev\/fd\/3/);
