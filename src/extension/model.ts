@@ -2,7 +2,8 @@
 // index and Structure tree (always, cheap: typed arrays), and the full model — openImage, validate,
 // buildGraph — when the image has at most `maxTtys` TTY records (it costs several kilobytes of
 // heap per tty record). Answers every request of src/shared/protocol.ts except `rows`' transport.
-import { chooseByteOrder, framingDiagnostics, openImage } from '../parser/image.js';
+import { byteOrderOf, framingDiagnostics, openImage } from '../parser/image.js';
+import { looksLikeLinuxCr, notLinuxCrReason, SNIFF_BYTES } from '../parser/sniff.js';
 import { Enums, enumName } from '../parser/kaitai.js';
 import { buildGraph } from '../parser/graph.js';
 import type { Diagnostic, Field, Graph, Image, Tty } from '../parser/model.js';
@@ -11,7 +12,7 @@ import { bufferPayloadOwner, bufferSpliceOwner, rebaseAfterSplice, rebaseTables,
 import { checkLdiscsOf } from '../parser/validate/ldisc.js';
 import { checkTtys } from '../parser/validate/tty.js';
 import { reportJson } from '../parser/report-json.js';
-import { indexStream, StreamIndex } from '../parser/stream-index.js';
+import { emptyIndex, indexStream, StreamIndex } from '../parser/stream-index.js';
 import { validate } from '../parser/validate/index.js';
 import { LAYOUT, T } from '../parser/layout.js';
 import { requestKey, type ByteRange, type DiagnosticView, type FieldHit, type InitData, type Prefetched, type RequestName, type Requests, type Selection, type UpdateData } from '../shared/protocol.js';
@@ -50,6 +51,8 @@ export class CkptModel {
   diagnostics: Diagnostic[];
   readonly graph: Graph | null;
   readonly modelNote: string | null;
+  /** Why the bytes are not taken for a Linux-CR image (src/parser/sniff.ts), or null when they are. */
+  readonly notImage: string | null;
   readonly timings: Record<string, number> = {};
   private pairsCache: ReturnType<typeof pairList> | null = null;
   private ldiscCache: ReturnType<typeof ldiscList> | null = null;
@@ -66,13 +69,22 @@ export class CkptModel {
     const t0 = performance.now();
     const limit = opts.maxTtys ?? DEFAULT_MAX_TTYS;
     // The framing walk is cheap (typed arrays); it tells how many TTY records the full model would decode.
-    const le = chooseByteOrder(bytes, bytes.length >= 18 ? bytes[16] | (bytes[17] << 8) : -1) ?? true;
-    const quick = indexStream(bytes, le);
+    const le = byteOrderOf(bytes) ?? true;
+    // A file that does not start like an image (a PyTorch `.ckpt`, a gigabyte of zeros) is not scanned.
+    this.notImage = looksLikeLinuxCr(bytes.subarray(0, SNIFF_BYTES)) ? null : notLinuxCrReason(bytes, bytes.length);
+    const quick = this.notImage === null ? indexStream(bytes, le) : emptyIndex();
     let ttys = 0;
     for (let i = 0; i < quick.count; i++) if (quick.types[i] === T.TTY) ttys++;
     this.timings.index = performance.now() - t0;
-    if (ttys <= limit) {
-      this.img = openImage(bytes);
+    if (this.notImage !== null) {
+      this.img = null;
+      this.littleEndian = le;
+      this.index = quick;
+      this.diagnostics = [];
+      this.graph = null;
+      this.modelNote = `Not a Linux-CR checkpoint image: ${this.notImage}. Nothing past its first bytes was read.`;
+    } else if (ttys <= limit) {
+      this.img = openImage(bytes, quick);
       this.index = this.img.index;
       this.littleEndian = this.img.littleEndian;
       this.timings.parse = performance.now() - t0 - this.timings.index;

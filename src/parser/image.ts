@@ -137,13 +137,18 @@ export function framingDiagnostics(index: StreamIndex): Diagnostic[] {
   }));
 }
 
-export function openImage(input: Uint8Array): Image {
+/**
+ * `index`: the record index of these bytes in the byte order byteOrderOf gives (default: built here),
+ * so that a caller that needed it first (the editor counts TTY records before deciding to build
+ * the full model) does not walk the stream twice.
+ */
+export function openImage(input: Uint8Array, prebuilt?: StreamIndex): Image {
   const bytes = input;
   const size = bytes.length;
   const archId = size >= ARCH_ID_OFFSET + 2 ? bytes[ARCH_ID_OFFSET] | (bytes[ARCH_ID_OFFSET + 1] << 8) : -1;
   const order = chooseByteOrder(bytes, archId);
   const littleEndian = order ?? true;
-  const index = indexStream(bytes, littleEndian);
+  const index = prebuilt ?? indexStream(bytes, littleEndian);
   const parseDiagnostics = framingDiagnostics(index);
   const { offsets, types, lens, spans } = index;
 

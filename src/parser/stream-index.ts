@@ -32,6 +32,12 @@ export interface StreamIndex {
   problems: FramingProblem[];
 }
 
+/** The index of no records (a file that is not scanned). */
+export function emptyIndex(): StreamIndex {
+  const none = new Uint32Array(0);
+  return { count: 0, offsets: none, types: none, lens: none, spans: none, problems: [] };
+}
+
 /** Bit 0: the record's framing is broken (len < 8 or past the end). */
 export const REC_BROKEN = 1;
 
@@ -98,17 +104,72 @@ function plausibleAt(view: DataView, p: number, size: number, le: boolean): bool
   return fixed === undefined || fixed === len;
 }
 
-/** A resynchronisation point: a plausible record whose successor is plausible too (or is the end). */
-function findResync(view: DataView, from: number, size: number, le: boolean): number {
-  for (let p = from; p + HDR_SIZE <= size; p++) {
-    if (!plausibleAt(view, p, size, le)) continue;
-    const next = p + view.getUint32(p + 4, le);
-    if (next === size || plausibleAt(view, next, size, le)) return p;
+/**
+ * Work done since the process started, for the tests: walks of a stream (indexStream calls) and
+ * byte positions the resynchronisation looked at one by one.
+ */
+export const indexWork = { walks: 0, resyncProbes: 0 };
+
+/** `bytes` seen as 32-bit words from its first 4-byte-aligned position `lead`, for nextNonZero. */
+interface Words {
+  lead: number;
+  w: Uint32Array;
+}
+
+function wordsOf(bytes: Uint8Array): Words {
+  const lead = (4 - (bytes.byteOffset & 3)) & 3;
+  const n = Math.max(0, (bytes.byteLength - lead) >> 2);
+  return { lead, w: new Uint32Array(bytes.buffer, bytes.byteOffset + lead, n) };
+}
+
+/**
+ * The first index in [from, to) whose byte is not zero, else `to`. Runs of zeros (the tail of a
+ * preallocated or truncated-then-extended file, a sparse file) are passed four words at a time.
+ */
+function nextNonZero(bytes: Uint8Array, words: Words, from: number, to: number): number {
+  let i = from;
+  // A short run costs no more than its bytes.
+  for (const stop = Math.min(to, i + 32); i < stop; i++) if (bytes[i] !== 0) return i;
+  const { lead, w } = words;
+  if (i >= lead) {
+    // words.w[k] holds bytes [lead + 4k, lead + 4k + 4).
+    let k = (i - lead + 3) >> 2;
+    for (const stop = Math.min(to, lead + 4 * k); i < stop; i++) if (bytes[i] !== 0) return i;
+    const kEnd = Math.min(w.length, Math.floor((to - lead) / 4));
+    while (k + 4 <= kEnd && (w[k] | w[k + 1] | w[k + 2] | w[k + 3]) === 0) k += 4;
+    while (k < kEnd && w[k] === 0) k++;
+    if (lead + 4 * k > i) i = lead + 4 * k;
+  }
+  for (; i < to; i++) if (bytes[i] !== 0) return i;
+  return to;
+}
+
+/**
+ * A resynchronisation point: a plausible record whose successor is plausible too (or is the end).
+ * A plausible header has a `len` of at least 8, so a candidate whose four `len` bytes are zero is
+ * skipped together with every other candidate whose `len` lies inside the same run of zeros.
+ */
+function findResync(bytes: Uint8Array, words: Words, view: DataView, from: number, size: number, le: boolean): number {
+  let p = from;
+  while (p + HDR_SIZE <= size) {
+    if (view.getUint32(p + 4, true) === 0) {
+      // Bytes p+4..p+7 are zero; a candidate q has a non-zero byte within q+4..q+7.
+      const nz = nextNonZero(bytes, words, p + HDR_SIZE, size);
+      p = Math.max(p + 1, nz - 7);
+      continue;
+    }
+    indexWork.resyncProbes++;
+    if (plausibleAt(view, p, size, le)) {
+      const next = p + view.getUint32(p + 4, le);
+      if (next === size || plausibleAt(view, next, size, le)) return p;
+    }
+    p++;
   }
   return -1;
 }
 
 export function indexStream(bytes: Uint8Array, littleEndian: boolean): StreamIndex {
+  indexWork.walks++;
   const size = bytes.length;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Count the records of the sound prefix first (a tight loop, no allocation) so the arrays are
@@ -121,6 +182,7 @@ export function indexStream(bytes: Uint8Array, littleEndian: boolean): StreamInd
   }
   const g = new Growable(sound + 16, size >= 2 ** 32);
   const problems: FramingProblem[] = [];
+  let words: Words | undefined;
   let p = 0;
   while (p < size) {
     {
@@ -164,7 +226,7 @@ export function indexStream(bytes: Uint8Array, littleEndian: boolean): StreamInd
       continue;
     }
     // Broken framing: keep what the header says, then look for the next plausible record.
-    const resync = findResync(view, p + HDR_SIZE, size, littleEndian);
+    const resync = findResync(bytes, (words ??= wordsOf(bytes)), view, p + HDR_SIZE, size, littleEndian);
     const end = resync < 0 ? size : resync;
     const i = g.push(p, type, len, end - p);
     if (len < HDR_SIZE) {

@@ -1,0 +1,59 @@
+// What the editor's model (src/extension/model.ts, no VS Code) does when it opens odd files: the
+// record stream walked once, a file that does not start like an image not scanned at all.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CkptModel } from '../../src/extension/model.js';
+import { indexWork } from '../../src/parser/stream-index.js';
+
+const SAMPLE = new Uint8Array(readFileSync(join(__dirname, '../../samples/pair.ckpt')));
+
+function cat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+test('the full model uses the record index the editor built first (the stream is walked once)', () => {
+  const walks = indexWork.walks;
+  const m = new CkptModel(SAMPLE, 'pair.ckpt');
+  assert.equal(indexWork.walks - walks, 1);
+  assert.ok(m.img);
+  assert.equal(m.img.index, m.index);
+  assert.equal(m.notImage, null);
+});
+
+test('an image followed by 32 MiB of zeros: indexed once, one framing error, nothing examined byte by byte', () => {
+  const before = indexWork.resyncProbes;
+  const walks = indexWork.walks;
+  const m = new CkptModel(cat(SAMPLE, new Uint8Array(32 << 20)), 'tail.ckpt');
+  assert.ok(indexWork.resyncProbes - before < 100);
+  assert.equal(indexWork.walks - walks, 1);
+  assert.equal(m.img?.index, m.index);
+  assert.deepEqual(
+    m.diagnostics.filter((d) => d.code.startsWith('REC_')).map((d) => [d.code, d.offset]),
+    [['REC_LEN_SHORT', SAMPLE.length]],
+  );
+});
+
+test('a file of zeros, a zip and an empty file are not scanned: no record, no diagnostic, a note that says why', () => {
+  const zip = cat(Uint8Array.from([0x50, 0x4b, 0x03, 0x04]), new Uint8Array(1 << 20).fill(7));
+  for (const [name, bytes, why] of [
+    ['zeros.ckpt', new Uint8Array(64 << 20), /does not start with a Linux-CR HEADER/],
+    ['model.ckpt', zip, /does not start with a Linux-CR HEADER/],
+    ['empty.ckpt', new Uint8Array(0), /the file is empty/],
+  ] as const) {
+    const walks = indexWork.walks;
+    const m = new CkptModel(bytes, name);
+    assert.equal(indexWork.walks, walks, name);
+    assert.equal(m.index.count, 0, name);
+    assert.equal(m.diagnostics.length, 0, name);
+    assert.match(m.notImage ?? '', why, name);
+    assert.match(m.modelNote ?? '', /Not a Linux-CR checkpoint image/, name);
+  }
+});
