@@ -15,10 +15,12 @@
 // a rename over it (an atomic save, ours or another program's) changes nothing here; a write into
 // it in place is noticed (size, mtime) and no hole is read from it after that: a save then fails
 // and says why, instead of writing someone else's bytes.
+import { constants as bufferConstants } from 'node:buffer';
 import { closeSync, fstatSync, openSync, read, readSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Splice } from '../parser/encode.js';
 import { SparseWalker } from '../parser/sparse-walk.js';
+import { looksLikeLinuxCr, SNIFF_BYTES } from '../parser/sniff.js';
 
 /** Spare room kept after the content: enough for any pending-buffer edit (a BUFFER is ≤ 4 KiB + header). */
 const SLACK = 256 * 1024;
@@ -96,6 +98,11 @@ export interface FileStamp {
 export class ByteStore {
   /** The file's stamp when this store was read from it (null for bytes from elsewhere). */
   stamp: FileStamp | null = null;
+  /**
+   * Only the file's first bytes are held (up to 16): it does not start like a Linux-CR image, so the
+   * rest was not read. `stamp.size` is the file's size.
+   */
+  headOnly = false;
   private buf: Uint8Array;
   /** Where the content starts in `buf`. */
   private start: number;
@@ -147,6 +154,7 @@ export class ByteStore {
   private static made(l: Loaded, stamp: FileStamp, source: (stamp: FileStamp) => FileSource): ByteStore {
     const s = l.holes.length ? new ByteStore(l.buf, HEAD, l.len, l.holes, source(stamp)) : new ByteStore(l.buf, HEAD, l.len);
     s.stamp = stamp;
+    s.headOnly = l.headOnly === true;
     return s;
   }
 
@@ -397,6 +405,23 @@ interface Loaded {
   buf: Uint8Array;
   len: number;
   holes: Hole[];
+  /** Only the first bytes were read: the file does not start like an image (src/parser/sniff.ts). */
+  headOnly?: boolean;
+}
+
+/**
+ * The largest image the store holds: its content and spare room are one array, and VS Code's Node
+ * (20) caps an array at 4 GiB. Larger files that start like an image are refused with this reason.
+ */
+export const MAX_IMAGE_SIZE = Math.min(2 ** 32, bufferConstants.MAX_LENGTH) - HEAD - SLACK;
+
+export class TooLargeError extends Error {
+  constructor(readonly size: number) {
+    super(
+      `The file is ${size} bytes (${(size / 2 ** 30).toFixed(2)} GiB); the editor opens images of up to ${MAX_IMAGE_SIZE} bytes (4 GiB less 320 KiB). ` +
+        `Larger images are not supported: the editor holds an image's bytes as one array, and the Node that runs VS Code's extensions caps an array at 4 GiB.`,
+    );
+  }
 }
 
 /**
@@ -405,6 +430,21 @@ interface Loaded {
  * serves the synchronous and the thread-pool reader.
  */
 function* loading(size: number, opts: SparseOptions): Generator<{ into: Uint8Array; off: number; len: number; pos: number }, Loaded, number> {
+  // The first bytes decide whether the rest is read at all: a file that is not an image (a
+  // gigabyte of zeros, a model checkpoint) costs 16 bytes of reading whatever its size.
+  const head = new Uint8Array(Math.min(size, SNIFF_BYTES));
+  let got = 0;
+  while (got < head.length) {
+    const n = yield { into: head, off: got, len: head.length - got, pos: got };
+    if (n === 0) break;
+    got += n;
+  }
+  if (!looksLikeLinuxCr(head.subarray(0, got))) {
+    const small = allocate(got);
+    small.set(head.subarray(0, got), HEAD);
+    return { buf: small, len: got, holes: [], headOnly: true };
+  }
+  if (size > MAX_IMAGE_SIZE) throw new TooLargeError(size);
   const buf = allocate(size);
   if (size >= (opts.sparseMin ?? SPARSE_MIN_SIZE)) {
     const w = new SparseWalker(size, opts.holeMin);

@@ -193,7 +193,8 @@ export class CkptDocument implements vscode.CustomDocument {
 
   /** The model reads bytes it shows through the store (which reads what it left on disk). */
   private get modelOptions(): ModelOptions {
-    return { maxTtys: this.maxTtys, read: (o, l) => this.store.read(o, l) };
+    const store = this.store;
+    return { maxTtys: this.maxTtys, read: (o, l) => this.store.read(o, l), ...(store.headOnly && store.stamp ? { size: Number(store.stamp.size) } : {}) };
   }
 
   get model(): CkptModel {

@@ -38,6 +38,8 @@ export interface ModelOptions {
    * which reads what a sparse store left on disk. Default: from `bytes`.
    */
   read?: (offset: number, length: number) => Uint8Array;
+  /** The file's size, when `bytes` are only its first bytes (a file that does not start like an image). */
+  size?: number;
 }
 
 export class CkptModel {
@@ -51,6 +53,8 @@ export class CkptModel {
   diagnostics: Diagnostic[];
   readonly graph: Graph | null;
   readonly modelNote: string | null;
+  /** The file's size (more than `bytes` holds when only a non-image's first bytes were read). */
+  private readonly fileSize: number;
   /** Why the bytes are not taken for a Linux-CR image (src/parser/sniff.ts), or null when they are. */
   readonly notImage: string | null;
   readonly timings: Record<string, number> = {};
@@ -71,7 +75,8 @@ export class CkptModel {
     // The framing walk is cheap (typed arrays); it tells how many TTY records the full model would decode.
     const le = byteOrderOf(bytes) ?? true;
     // A file that does not start like an image (a PyTorch `.ckpt`, a gigabyte of zeros) is not scanned.
-    this.notImage = looksLikeLinuxCr(bytes.subarray(0, SNIFF_BYTES)) ? null : notLinuxCrReason(bytes, bytes.length);
+    this.notImage = looksLikeLinuxCr(bytes.subarray(0, SNIFF_BYTES)) ? null : notLinuxCrReason(bytes, opts.size ?? bytes.length);
+    this.fileSize = opts.size ?? bytes.length;
     const quick = this.notImage === null ? indexStream(bytes, le) : emptyIndex();
     let ttys = 0;
     for (let i = 0; i < quick.count; i++) if (quick.types[i] === T.TTY) ttys++;
@@ -215,7 +220,7 @@ export class CkptModel {
     return {
       generation,
       fileName: this.fileName,
-      size: this.bytes.length,
+      size: this.notImage !== null ? this.fileSize : this.bytes.length,
       littleEndian: this.littleEndian,
       archId,
       archName: enumName(Enums.archId, archId) ?? null,
