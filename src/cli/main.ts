@@ -12,12 +12,13 @@ import { reportText } from '../parser/report-text.js';
 import { errorCount, validate } from '../parser/validate/index.js';
 import { restoreCmd } from './restore.js';
 import { printErr, printJson } from './tty-out.js';
+import { VERSION } from './version.js';
 
 const USAGE = `usage: ckpt-inspect [--json] FILE
        ckpt-inspect set FILE PATH=VALUE... [-o OUT] [--force]
        ckpt-inspect encode EDITED.json [--base IMAGE] -o OUT [--force]
        ckpt-inspect restore FILE --host DEST [options]   (see ckpt-inspect restore --help)
-       ckpt-inspect --help
+       ckpt-inspect --help | --version
 
 Reads a Linux-CR v18 checkpoint image and reports its records, pty pairs, objhash graph and problems.
 
@@ -200,6 +201,10 @@ export async function main(argv: string[]): Promise<number> {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
       process.stdout.write(USAGE);
       return argv.length === 0 ? 2 : 0;
+    }
+    if (argv.length === 1 && argv[0] === '--version') {
+      process.stdout.write(`ckpt-inspect ${VERSION}\n`);
+      return 0;
     }
     if (argv[0] === 'set') return setCmd(argv.slice(1));
     if (argv[0] === 'encode') return encodeCmd(argv.slice(1));
