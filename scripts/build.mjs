@@ -1,6 +1,6 @@
 // Build: compile formats/*.ksy with kaitai-struct-compiler (debug mode, so every field records its
 // byte range) into src/parser/generated/, then bundle the CLI, the extension and the webview.
-import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -46,6 +46,7 @@ async function bundle() {
   const esbuild = await import('esbuild');
   const common = {
     bundle: true,
+    minify: true,
     sourcemap: true,
     logLevel: 'warning',
     external: ['vscode', 'iconv-lite'],
@@ -73,32 +74,54 @@ async function bundle() {
 /**
  * The static x86_64 helper for remotes without a C compiler, with the sha256 of the source it was
  * built from beside it (the transport refuses to upload a binary whose source has changed).
+ * A development build goes on without it (with a warning); a release build (`--release`: npm pack,
+ * vsce package) fails, unless CKPT_SKIP_STATIC_HELPER=1 says to ship without it.
  */
 async function buildStaticHelper() {
   const { spawnSync } = await import('node:child_process');
   const { createHash } = await import('node:crypto');
   const src = join(root, 'helper/ckpt-pty-helper.c');
-  if (!existsSync(src) || process.arch !== 'x64') return;
   const out = join(root, 'dist/ckpt-pty-helper-x86_64-static');
-  const sha = createHash('sha256').update(readFileSync(src)).digest('hex');
   const sidecar = `${out}.source-sha256`;
+  const missing = (why) => {
+    // A binary left from an older source must not ship beside a build that could not replace it.
+    rmSync(out, { force: true });
+    rmSync(sidecar, { force: true });
+    const skip = process.env.CKPT_SKIP_STATIC_HELPER === '1';
+    if (args.has('--release') && !skip) {
+      console.error(`error: cannot build the static helper dist/ckpt-pty-helper-x86_64-static: ${why}.\nInstall musl-tools (scripts/setup.sh does), or set CKPT_SKIP_STATIC_HELPER=1 to package without it (remotes without a C compiler then cannot be restored to).`);
+      process.exit(1);
+    }
+    console.warn(`warning: no static helper (${why}); remotes without a C compiler cannot be restored to`);
+  };
+  if (!existsSync(src)) return missing('helper/ckpt-pty-helper.c is missing');
+  if (process.arch !== 'x64') return missing(`it is built on x86_64 only, this is ${process.arch}`);
+  const sha = createHash('sha256').update(readFileSync(src)).digest('hex');
   if (existsSync(out) && existsSync(sidecar) && readFileSync(sidecar, 'utf8').trim() === sha) return;
   mkdirSync(join(root, 'dist'), { recursive: true });
   // musl gives a ~60 KB binary; glibc's libc.a works too where musl-tools is not installed.
   const compilers = [['musl-gcc', ['-static', '-O2']], ['gcc', ['-static', '-O2']]];
+  const failures = [];
   for (const [cc, flags] of compilers) {
-    const r = spawnSync(cc, [...flags, '-o', out, src], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const r = spawnSync(cc, [...flags, '-o', out, src], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     if (r.status === 0) {
+      if (failures.length > 0) console.warn(`note: static helper built with ${cc} (${failures.join('; ')})`);
       spawnSync('strip', [out]);
       writeFileSync(sidecar, `${sha}\n`);
       return;
     }
+    const detail = r.error ? `${cc}: ${r.error.code === 'ENOENT' ? 'not installed' : r.error.message}` : `${cc}: ${(r.stderr ?? '').trim().split('\n').slice(-1)[0] || `exit ${r.status}`}`;
+    failures.push(detail);
   }
-  console.warn('warning: could not build the static helper (no musl-gcc or gcc -static); remotes without a compiler cannot be restored to');
+  missing(failures.join('; '));
 }
 
-await compileKsy();
-if (!args.has('--ksy-only')) {
-  await bundle();
+if (args.has('--helper-only')) {
   await buildStaticHelper();
+} else {
+  await compileKsy();
+  if (!args.has('--ksy-only')) {
+    await bundle();
+    await buildStaticHelper();
+  }
 }
