@@ -6,7 +6,7 @@ import { byteOrderOf, framingDiagnostics, openImage } from '../parser/image.js';
 import { looksLikeLinuxCr, notLinuxCrReason, SNIFF_BYTES } from '../parser/sniff.js';
 import { Enums, enumName } from '../parser/kaitai.js';
 import { buildGraph } from '../parser/graph.js';
-import type { Diagnostic, Field, Graph, Image, Tty } from '../parser/model.js';
+import type { Diagnostic, Field, FieldValue, Graph, Image, Tty } from '../parser/model.js';
 import type { Splice } from '../parser/encode.js';
 import { bufferPayloadOwner, bufferSpliceOwner, rebaseAfterSplice, rebaseTables, type BufferOwner } from '../parser/rebase.js';
 import { checkLdiscsOf } from '../parser/validate/ldisc.js';
@@ -262,7 +262,7 @@ export class CkptModel {
     const img = this.img;
     if (!img || !img.decoded || splices.length === 0) return false;
     const map = (this.patchMap ??= patchableFields(img));
-    const hits: { f: Field<number | Uint8Array>; t: Tty }[] = [];
+    const hits: { f: Field<FieldValue>; t: Tty }[] = [];
     let buffer: { s: Splice; owner: BufferOwner } | null = null;
     const inPlaceTtys: Tty[] = [];
     for (const s of splices) {
@@ -305,7 +305,7 @@ export class CkptModel {
       else if (f.size === 1) f.value = v.getUint8(f.offset);
       else if (f.size === 2) f.value = v.getUint16(f.offset, le);
       else if (f.size === 4) f.value = v.getUint32(f.offset, le);
-      else f.value = Number(v.getBigUint64(f.offset, le));
+      else f.value = v.getBigUint64(f.offset, le);
       ttys.add(t);
     }
     // The pair partners too: a check of one side may look at the other.
@@ -503,7 +503,7 @@ function ttyOrLdiscCode(code: string): boolean {
 interface PatchEntry {
   t: Tty;
   /** The values of the record a patch may rewrite (their offsets move with the records). */
-  fields: Field<number | Uint8Array>[];
+  fields: Field<FieldValue>[];
 }
 
 /**

@@ -17,14 +17,23 @@ export interface PathEdit {
   note?: string;
 }
 
-function parseNumber(text: string, what: string): number {
+/** An integer as a person types it, exactly (fields are up to 64 bits wide). */
+function parseInteger(text: string, what: string): bigint {
   const t = text.trim();
-  let v: number;
-  if (/^-?0x[0-9a-f]+$/i.test(t)) v = parseInt(t, 16);
-  else if (/^0[0-7]+$/.test(t)) v = parseInt(t, 8);
-  else if (/^-?[0-9]+$/.test(t)) v = parseInt(t, 10);
+  const neg = t.startsWith('-');
+  const u = neg ? t.slice(1) : t;
+  let v: bigint;
+  if (/^0x[0-9a-f]+$/i.test(u)) v = BigInt(u);
+  else if (/^0[0-7]+$/.test(u)) v = BigInt(`0o${u.slice(1)}`);
+  else if (/^[0-9]+$/.test(u)) v = BigInt(u);
   else throw new EditError(`${what}: "${text}" is not a number (decimal, 0x hex or 0 octal)`);
-  return v;
+  return neg ? -v : v;
+}
+
+function parseNumber(text: string, what: string): number {
+  const v = parseInteger(text, what);
+  if (v < BigInt(Number.MIN_SAFE_INTEGER) || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new EditError(`${what}: ${text} is out of range`);
+  return Number(v);
 }
 
 function parseBool(text: string, what: string): boolean {
@@ -34,22 +43,24 @@ function parseBool(text: string, what: string): boolean {
   throw new EditError(`${what}: "${text}" is not 0/1, on/off or true/false`);
 }
 
-function checkRange(v: number, f: Field, signed: boolean, what: string): void {
-  const bits = f.size * 8;
-  const lo = signed ? -(2 ** (bits - 1)) : 0;
-  const hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+function checkRange(v: bigint, f: Field<number | bigint>, signed: boolean, what: string): void {
+  const bits = BigInt(f.size * 8);
+  const lo = signed ? -(1n << (bits - 1n)) : 0n;
+  const hi = signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
   if (v < lo || v > hi) throw new EditError(`${what}: ${v} does not fit in ${f.name} (${lo}..${hi})`);
 }
 
 const SIGNED = new Set(['link_objref', 'file_objref', 'tty_objref', 'fd_objref', 'fd_descriptor', 'objref', 'pipe_objref', 'sock_objref']);
 
-function setField(img: Image, f: Field, v: number, what: string): PathEdit {
+function setField(img: Image, f: Field<number | bigint>, text: string, what: string): PathEdit {
+  if (f.size === 0) throw new EditError(`${what}: ${f.name} is not in the image (its record is too short)`);
+  const v = parseInteger(text, what);
   checkRange(v, f, SIGNED.has(f.name), what);
   return { splices: [fieldSplice(img, f, v)], description: `${what}: ${f.value} -> ${v}` };
 }
 
-function ttyScalar(t: Tty, key: string): Field | undefined {
-  const map: Record<string, Field> = {
+function ttyScalar(t: Tty, key: string): Field<number | bigint> | undefined {
+  const map: Record<string, Field<number | bigint>> = {
     index: t.index,
     linkObjref: t.link_objref,
     link_objref: t.link_objref,
@@ -99,7 +110,7 @@ export function editForPath(img: Image, path: string, value: string): PathEdit {
     if (!f) throw new EditError(`${path}: the image has ${tty.length} tty file(s)`);
     if (rest.join('.') === 'ttyObjref' || rest.join('.') === 'tty_objref') {
       if (!f.ref) throw new EditError(`${path}: this FILE record is too short to hold tty_objref`);
-      return setField(img, f.ref, parseNumber(value, path), path);
+      return setField(img, f.ref, value, path);
     }
     throw new EditError(`${path}: a file has ttyObjref`);
   }
@@ -108,7 +119,7 @@ export function editForPath(img: Image, path: string, value: string): PathEdit {
   const key = rest.join('.');
   const f = key === 'fd' || key === 'fd_descriptor' ? d.fd_descriptor : key === 'fileObjref' || key === 'fd_objref' ? d.fd_objref : key === 'closeOnExec' || key === 'fd_close_on_exec' ? d.fd_close_on_exec : undefined;
   if (!f) throw new EditError(`${path}: a descriptor has fd, fileObjref and closeOnExec`);
-  return setField(img, f, parseNumber(value, path), path);
+  return setField(img, f, value, path);
 }
 
 function fromHexSafe(text: string, what: string): Uint8Array {
@@ -123,12 +134,12 @@ function fromHexSafe(text: string, what: string): Uint8Array {
 function ttyEdit(img: Image, t: Tty, rest: string[], value: string, path: string): PathEdit {
   const [head, sub, bit] = rest;
   const scalar = ttyScalar(t, head);
-  if (scalar && rest.length === 1) return setField(img, scalar, parseNumber(value, path), path);
+  if (scalar && rest.length === 1) return setField(img, scalar, value, path);
   if (head === 'flags' && sub && rest.length === 2) {
     const b = TTY_FLAG_BITS.find((x) => x.name === sub || x.name === `TTY_${sub}`);
     if (!b) throw new EditError(`${path}: no tty flag ${sub} (one of ${TTY_FLAG_BITS.map((x) => x.name).join(', ')})`);
     const on = parseBool(value, path);
-    const big = BigInt(t.flags.value);
+    const big = t.flags.value;
     const mask = 1n << BigInt(b.bit);
     const next = on ? big | mask : big & ~mask;
     return { splices: [fieldSplice(img, t.flags, next)], description: `${path}: ${on ? 'set' : 'cleared'} (flags 0x${big.toString(16)} -> 0x${next.toString(16)})` };
@@ -137,7 +148,7 @@ function ttyEdit(img: Image, t: Tty, rest: string[], value: string, path: string
   if (head === 'winsize' && sub && rest.length === 2) {
     const f = (t.winsize as unknown as Record<string, Field>)[sub];
     if (!f) throw new EditError(`${path}: winsize has ws_row, ws_col, ws_xpixel, ws_ypixel`);
-    return setField(img, f, parseNumber(value, path), path);
+    return setField(img, f, value, path);
   }
   if (head === 'ldisc' && sub && rest.length === 2) {
     const l = t.ldisc;
@@ -154,7 +165,7 @@ function ttyEdit(img: Image, t: Tty, rest: string[], value: string, path: string
     for (const b of l.bools) named[b.name] = b;
     const f = named[sub];
     if (!f) throw new EditError(`${path}: ldisc has data, ${Object.keys(named).join(', ')}`);
-    return setField(img, f, parseNumber(value, path), path);
+    return setField(img, f, value, path);
   }
   throw new EditError(`${path}: not an editable tty path`);
 }
@@ -172,11 +183,11 @@ function termiosEdit(img: Image, t: Tty, sub: string, bit: string | undefined, d
     if (i < 0 || !tm.c_cc[i]) throw new EditError(`${path}: c_cc names are ${CC_NAMES.join(', ')}`);
     return ccEdit(img, tm.c_cc[i], value, path);
   }
-  if (sub === 'c_line' && depth === 2) return setField(img, tm.c_line, parseNumber(value, path), path);
+  if (sub === 'c_line' && depth === 2) return setField(img, tm.c_line, value, path);
   if (!(sub in TERMIOS_FLAGS)) throw new EditError(`${path}: termios has c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc`);
   const key = sub as keyof typeof TERMIOS_FLAGS;
   const f = tm[key];
-  if (depth === 2) return setField(img, f, parseNumber(value, path), path);
+  if (depth === 2) return setField(img, f, value, path);
   const def = TERMIOS_FLAGS[key].find((b) => b.name === bit);
   if (!def || depth !== 3) throw new EditError(`${path}: ${sub} flags are ${TERMIOS_FLAGS[key].map((b) => b.name).join(', ')}`);
   let next: number;
@@ -194,5 +205,5 @@ function termiosEdit(img: Image, t: Tty, sub: string, bit: string | undefined, d
 function ccEdit(img: Image, f: Field, value: string, path: string): PathEdit {
   const v = parseCaret(value);
   if (v === undefined) throw new EditError(`${path}: "${value}" is not a control character (^C, ^?, DEL, undef, a number or one character)`);
-  return setField(img, f, v, path);
+  return setField(img, f, String(v), path);
 }

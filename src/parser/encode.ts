@@ -3,7 +3,7 @@
 // whole BUFFER record and so shifts every record after it. Records are unaligned and nothing in a
 // v18 image holds an absolute offset, so a splice never needs to fix up other records.
 import { HDR_SIZE, LAYOUT, T } from './layout.js';
-import type { Field, Image, Ldisc, Tty } from './model.js';
+import type { Field, FieldValue, Image, Ldisc, Tty } from './model.js';
 import { N_TTY_BUF_SIZE } from './names.js';
 import { setBit } from './read-flags.js';
 
@@ -66,8 +66,8 @@ export function fieldSplice(img: Image, f: Field<unknown>, value: number | bigin
 }
 
 /** Every decoded scalar of the model, with its value: what the encoder writes back. */
-export function modelFields(img: Image): Field<number | bigint | Uint8Array>[] {
-  const out: Field<number | bigint | Uint8Array>[] = [];
+export function modelFields(img: Image): Field<FieldValue>[] {
+  const out: Field<FieldValue>[] = [];
   const h = img.header;
   if (h) {
     // arch_id is always little-endian; the others are in the image's order.
@@ -85,10 +85,10 @@ export function modelFields(img: Image): Field<number | bigint | Uint8Array>[] {
   return out.filter((f) => f.size > 0);
 }
 
-function ttyFields(t: Tty): Field<number | Uint8Array>[] {
+function ttyFields(t: Tty): Field<FieldValue>[] {
   const tm = t.termios;
   const w = t.winsize;
-  const out: Field<number | Uint8Array>[] = [
+  const out: Field<FieldValue>[] = [
     t.driver_type, t.driver_subtype, t.link_objref, t.file_objref, t.padding, t.index, t.ldisc_num, t.flags,
     tm.c_iflag, tm.c_oflag, tm.c_cflag, tm.c_lflag, tm.c_line, ...tm.c_cc,
     w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel,

@@ -373,11 +373,9 @@ function readTty(
     ws_ypixel: num(wn, 'ws_ypixel', o),
   };
   const driver_subtype = num(node, 'driver_subtype', o);
-  // flags is a u64; the generated parser's JS number would round above 2^53, so read it exactly.
   const flagsF = findField(node, 'flags');
-  const flags: Field = flagsF
-    ? { value: Number(rd.view.getBigUint64(flagsF.offset, rd.le)), offset: flagsF.offset, size: 8, name: 'flags' }
-    : { value: 0, offset: o, size: 0, name: 'flags' };
+  const flags: Field<bigint> =
+    flagsF && typeof flagsF.value === 'bigint' ? { value: flagsF.value, offset: flagsF.offset, size: 8, name: 'flags' } : { value: 0n, offset: o, size: 0, name: 'flags' };
   const tty: Tty = {
     record: rec,
     offset: o,

@@ -118,7 +118,17 @@ export interface Source {
   littleEndian: boolean;
 }
 
-function toNode(obj: KObj, base: number, start: number, end: number, typeName: string): DecodedNode {
+/**
+ * Every 64-bit field of the format is unsigned (u8 in the .ksy); the generated parser reads it as a
+ * JS number, which rounds above 2^53. It is read again from its bytes, exactly, as a bigint.
+ */
+function exact(v: number, src: Source, offset: number, size: number): number | bigint {
+  if (size !== 8) return v;
+  const view = new DataView(src.bytes.buffer, src.bytes.byteOffset, src.bytes.byteLength);
+  return view.getBigUint64(offset, src.littleEndian);
+}
+
+function toNode(obj: KObj, base: number, start: number, end: number, typeName: string, src: Source): DecodedNode {
   const fields: DecodedField[] = [];
   const dbg = (obj._debug ?? {}) as Record<string, { start: number; end?: number; ioOffset: number; arr?: { start: number; end?: number; ioOffset: number }[]; enumName?: string }>;
   for (const key of Object.keys(dbg)) {
@@ -135,14 +145,18 @@ function toNode(obj: KObj, base: number, start: number, end: number, typeName: s
         const o = a ? a.ioOffset - base + a.start : offset;
         const s = a ? (a.end ?? a.start) - a.start : 0;
         return typeof el === 'object' && el !== null && !(el instanceof Uint8Array)
-          ? toNode(el, base, o, o + s, typeNameOf(el))
-          : (el as number);
+          ? toNode(el, base, o, o + s, typeNameOf(el), src)
+          : typeof el === 'number'
+            ? exact(el, src, o, s)
+            : (el as DecodedValue);
       });
       items = d.arr?.map((a) => ({ offset: a.ioOffset - base + a.start, size: (a.end ?? a.start) - a.start }));
-    } else if (raw instanceof Uint8Array || typeof raw === 'number' || typeof raw === 'bigint') {
+    } else if (typeof raw === 'number') {
+      value = exact(raw, src, offset, size);
+    } else if (raw instanceof Uint8Array || typeof raw === 'bigint') {
       value = raw;
     } else if (typeof raw === 'object' && raw !== null) {
-      value = toNode(raw, base, offset, offset + size, typeNameOf(raw));
+      value = toNode(raw, base, offset, offset + size, typeNameOf(raw), src);
     } else {
       continue;
     }
@@ -175,7 +189,7 @@ export function decodeRecordBody(src: Source, offset: number, recordType: number
     const message = e instanceof Error ? e.message : String(e);
     error = { message, offset: offset + 8 + (io.pos as number) };
   }
-  const body = toNode(obj, base, offset + 8, offset + len, kebabToSnakeType(ctorName));
+  const body = toNode(obj, base, offset + 8, offset + len, kebabToSnakeType(ctorName), src);
   return error ? { offset, body, error } : { offset, body };
 }
 

@@ -15,6 +15,9 @@ export interface Field<T = number> {
   name: string;
 }
 
+/** What a model Field holds: an integer (bigint for the 64-bit fields) or bytes. */
+export type FieldValue = number | bigint | Uint8Array;
+
 export type Severity = 'error' | 'warning' | 'info';
 
 export interface Diagnostic {
@@ -91,7 +94,8 @@ export interface Tty {
   padding: Field;
   index: Field;
   ldisc_num: Field;
-  flags: Field;
+  /** tty->flags, an unsigned long saved as u64: every bit kept (a JS number would round above 2^53). */
+  flags: Field<bigint>;
   termios: Termios;
   winsize: Winsize;
   ldisc: Ldisc | null;

@@ -169,15 +169,24 @@ export function termiosFlagNames(fieldName: keyof typeof TERMIOS_FLAGS, value: n
   return out;
 }
 
-/** tty flag names for a flags value. */
-export function ttyFlagNames(flags: number): string[] {
+/** Whether any bit of `mask` (a TTY.* constant) is set in a tty flags value (u64, every bit exact). */
+export function hasTtyFlag(flags: bigint, mask: number): boolean {
+  return (flags & BigInt(mask)) !== 0n;
+}
+
+/** Set bit of a tty flags value. */
+export function ttyFlagBit(flags: bigint, bit: number): boolean {
+  return ((flags >> BigInt(bit)) & 1n) === 1n;
+}
+
+/** tty flag names for a flags value; bits 2.6.31 does not name are given together in hex. */
+export function ttyFlagNames(flags: bigint): string[] {
   const out: string[] = [];
   let rest = flags;
   for (const b of TTY_FLAG_BITS) {
-    const m = 2 ** b.bit;
-    if (Math.floor(flags / m) % 2 === 1) {
+    if (ttyFlagBit(flags, b.bit)) {
       out.push(b.name);
-      rest -= m;
+      rest &= ~(1n << BigInt(b.bit));
     }
   }
   if (rest) out.push(`0x${rest.toString(16)}`);

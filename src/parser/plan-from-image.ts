@@ -1,15 +1,11 @@
 // Image -> restore plan for the native helper (docs/restore-plan.md). The image is parsed in one
 // place only (here, through openImage); the helper never sees it.
 import type { Image, Tty } from './model.js';
-import { ICANON, TTY } from './names.js';
+import { hasTtyFlag as has, ICANON, TTY } from './names.js';
 import type { PlanPair, PlanTermios, RestorePlan } from './restore-plan.js';
 import { analyseCanon } from './validate/ldisc.js';
 
 export class PlanBuildError extends Error {}
-
-function has(flags: number, mask: number): boolean {
-  return ((flags % 2 ** 32) & mask) !== 0;
-}
 
 function termios(t: Tty): PlanTermios {
   const tm = t.termios;

@@ -6,7 +6,7 @@
 // Pure (no vscode): the editor's model (src/extension/model.ts) and the tests use it.
 import { HDR_SIZE, T } from './layout.js';
 import { rebindImage } from './image.js';
-import type { Field, Image, Ldisc, Tty } from './model.js';
+import type { Field, FieldValue, Image, Ldisc, Tty } from './model.js';
 import type { Splice } from './encode.js';
 
 export class RebaseError extends Error {}
@@ -37,7 +37,7 @@ interface RebaseTables {
   /** Pending-input BUFFER records by record number (records never renumber here). */
   owners: Map<number, BufferOwner>;
   /** Per tty (same order as img.ttys), every Field of the TTY and its LDISC that carries an offset. */
-  fields: Field<number | Uint8Array>[][];
+  fields: Field<FieldValue>[][];
 }
 
 const tables = new WeakMap<Image, RebaseTables>();
@@ -46,7 +46,7 @@ export function rebaseTables(img: Image): RebaseTables {
   let m = tables.get(img);
   if (!m) {
     const owners = new Map<number, BufferOwner>();
-    const fields: Field<number | Uint8Array>[][] = [];
+    const fields: Field<FieldValue>[][] = [];
     for (const tty of img.ttys) {
       const l = tty.ldisc;
       if (l?.buffer) owners.set(l.buffer.record, { tty, ldisc: l, record: l.buffer.record });
@@ -111,23 +111,23 @@ function shift(f: Field<unknown>, at: number, delta: number): void {
 }
 
 /** Read a Field's value again from the bytes at its (current) offset; unsigned, as the v18 LDISC fields are. */
-function reread(bytes: Uint8Array, view: DataView, le: boolean, f: Field<number | Uint8Array>): void {
+function reread(bytes: Uint8Array, view: DataView, le: boolean, f: Field<FieldValue>): void {
   if (f.size === 0) return;
   if (f.value instanceof Uint8Array) f.value = bytes.subarray(f.offset, f.offset + f.size);
   else if (f.size === 1) f.value = view.getUint8(f.offset);
   else if (f.size === 2) f.value = view.getUint16(f.offset, le);
   else if (f.size === 4) f.value = view.getUint32(f.offset, le);
-  else f.value = Number(view.getBigUint64(f.offset, le));
+  else f.value = view.getBigUint64(f.offset, le);
 }
 
-function ttyFields(t: Tty): Field<number>[] {
+function ttyFields(t: Tty): Field<FieldValue>[] {
   const tm = t.termios;
   const w = t.winsize;
   return [t.driver_type, t.driver_subtype, t.link_objref, t.file_objref, t.padding, t.index, t.ldisc_num, t.flags, tm.c_iflag, tm.c_oflag, tm.c_cflag, tm.c_lflag, tm.c_line, ...tm.c_cc, w.ws_row, w.ws_col, w.ws_xpixel, w.ws_ypixel];
 }
 
 /** The LDISC's own Fields (the bools are also reachable as stopped, packet, icanon: same objects). */
-function ldiscFields(l: Ldisc): Field<number | Uint8Array>[] {
+function ldiscFields(l: Ldisc): Field<FieldValue>[] {
   return [l.column, l.datalen, l.canon_column, l.canon_datalen, l.canon_data, l.minimum_to_wake, ...l.bools, l.read_flags];
 }
 

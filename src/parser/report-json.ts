@@ -13,7 +13,8 @@ export interface TtyJson {
   index: number;
   linkObjref: number;
   fileObjref: number;
-  flags: number;
+  /** u64, as a decimal string: exact for every JSON reader (a JSON number is a double in most). */
+  flags: string;
   termios: { c_iflag: number; c_oflag: number; c_cflag: number; c_lflag: number; c_cc: number[] };
   winsize: { ws_row: number; ws_col: number; ws_xpixel: number; ws_ypixel: number };
   ldisc: {
@@ -35,7 +36,7 @@ export function ttyJson(t: Tty): TtyJson {
     index: t.index.value,
     linkObjref: t.link_objref.value,
     fileObjref: t.file_objref.value,
-    flags: t.flags.value,
+    flags: t.flags.value.toString(),
     termios: {
       c_iflag: t.termios.c_iflag.value,
       c_oflag: t.termios.c_oflag.value,

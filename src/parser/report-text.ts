@@ -77,7 +77,7 @@ function ttyText(img: Image, t: Tty): string[] {
   const o: string[] = [];
   o.push(`  TTY objref ${t.objref ?? '-'} ${t.role} /dev/pts/${t.index.value} (record ${t.record} @${t.offset})`);
   o.push(`    link_objref ${t.link_objref.value}, file_objref ${t.file_objref.value}, ldisc ${t.ldisc_num.value}`);
-  o.push(`    flags ${hex(t.flags.value)} ${ttyFlagNames(t.flags.value).join(' ')}`);
+  o.push(`    flags 0x${t.flags.value.toString(16)} ${ttyFlagNames(t.flags.value).join(' ')}`);
   for (const k of Object.keys(TERMIOS_FLAGS) as (keyof typeof TERMIOS_FLAGS)[]) {
     const f = t.termios[k];
     o.push(`    ${k} 0${f.value.toString(8)}: ${termiosFlagNames(k, f.value).join(' ') || '-'}`);

@@ -960,7 +960,7 @@ static void write_json(Img *im, const char *path, long size)
 		else
 			fprintf(j, "null");
 		fprintf(j, ",\"role\":%s", sub == PTY_TYPE_MASTER ? "\"master\"" : sub == PTY_TYPE_SLAVE ? "\"slave\"" : "null");
-		fprintf(j, ",\"index\":%u,\"linkObjref\":%d,\"fileObjref\":%d,\"flags\":%llu", (unsigned)FGET(t, T_TTY, index),
+		fprintf(j, ",\"index\":%u,\"linkObjref\":%d,\"fileObjref\":%d,\"flags\":\"%llu\"", (unsigned)FGET(t, T_TTY, index),
 			FGETS(t, T_TTY, link_objref), FGETS(t, T_TTY, file_objref),
 			(unsigned long long)FGET(t, T_TTY, flags));
 		fprintf(j, ",\"termios\":{\"c_iflag\":%u,\"c_oflag\":%u,\"c_cflag\":%u,\"c_lflag\":%u,\"c_cc\":[",
@@ -1844,6 +1844,18 @@ static void bad_cases(void)
 	FSET(im.s, T_TTY, flags, FGET(im.s, T_TTY, flags) | TTY_CLOSING);
 	ERR(&im, "TTY_FLAGS_BAD", im.s, T_TTY, flags);
 	finish(&im, "bad-tty_flags_bad-closing");
+
+	/* flags is a u64: bits above 2^53 must neither hide a set bit nor invent one */
+	golden(&im);
+	FSET(im.s, T_TTY, flags, FGET(im.s, T_TTY, flags) | TTY_CLOSING | BIT(61));
+	ERR(&im, "TTY_FLAGS_BAD", im.s, T_TTY, flags);
+	WARN(&im, "TTY_FLAGS_UNKNOWN", im.s, T_TTY, flags);
+	finish(&im, "bad-tty_flags_bad-closing-bit61");
+
+	golden(&im);
+	FSET(im.s, T_TTY, flags, FGET(im.s, T_TTY, flags) | BIT(63));
+	WARN(&im, "TTY_FLAGS_UNKNOWN", im.s, T_TTY, flags);
+	finish(&im, "warn-tty_flags_unknown-bit63");
 
 	golden(&im);
 	FSET(im.m, T_TTY, flags, FGET(im.m, T_TTY, flags) | TTY_FLUSHING);

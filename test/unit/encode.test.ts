@@ -54,7 +54,7 @@ function randomEdit(img: ReturnType<typeof openImage>, r: () => number): { path:
     }
     case 3: {
       const on = r() < 0.5;
-      return { path: `ttys[${ti}].flags.TTY_PTY_LOCK`, value: on ? '1' : '0', check: (i2) => assert.equal((i2.ttys[ti].flags.value & 0x10000) !== 0, on) };
+      return { path: `ttys[${ti}].flags.TTY_PTY_LOCK`, value: on ? '1' : '0', check: (i2) => assert.equal((i2.ttys[ti].flags.value & 0x10000n) !== 0n, on) };
     }
     case 4: {
       if (!t.ldisc) return null;

@@ -2,11 +2,14 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../lib/images.js';
-import { errorPair, sampleWith } from '../lib/splice.js';
+import { errorPair, HDR, recordOffsets, sampleWith } from '../lib/splice.js';
+
+/** Offset of `flags` (__u64) in struct ckpt_hdr_tty, from the format reference §10.2. */
+const TTY_FLAGS_AT = 32;
 
 const BIN = join(ROOT, 'bin/ckpt-inspect.js');
 
@@ -67,4 +70,48 @@ test('1 terminal escapes: file names from arguments, -o and source.path are esca
   assert.equal(s.code, 0, s.err);
   assertInert(s.err, 'set');
   assert.match(s.err, /wrote .*o\\x1b\[31m\\u\{2066\}\.ckpt/);
+});
+
+/** tty flags of the sample's TTY records, read from the bytes (u64 little-endian at payload offset 32). */
+function ttyFlagsOf(b: Uint8Array): bigint[] {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return recordOffsets(b)
+    .filter((o) => v.getUint32(o, true) === HDR.TTY)
+    .map((o) => v.getBigUint64(o + TTY_FLAGS_AT, true));
+}
+
+test('2 64-bit flags: set writes exactly the value asked, --json and the report show it exactly, encode keeps it', () => {
+  const f = join(dir, 'flags.ckpt');
+  writeFileSync(f, sampleWith());
+  const all = cli(['set', f, 'ttys[0].flags=0xffffffffffffffff', '--force']);
+  assert.equal(all.code, 1, all.err); // every bit: CKPT_TTY_BAD, refused by restart, written with --force
+  assert.doesNotMatch(all.err, /internal error/);
+  assert.equal(ttyFlagsOf(readFileSync(f))[0], 0xffffffffffffffffn);
+  const v = 0x8000000000000a00n | (1n << 52n) | 1n; // bit 63, bit 52 and bit 0 beside the ldisc bits
+  const s = cli(['set', f, `ttys[0].flags=${v}`]);
+  assert.doesNotMatch(s.err, /internal error/, s.err);
+  assert.equal(ttyFlagsOf(readFileSync(f))[0], v);
+  const j = cli(['--json', f]);
+  assert.equal(JSON.parse(j.out).ttys[0].flags, v.toString());
+  assert.match(cli([f]).out, new RegExp(`flags 0x${v.toString(16)} TTY_THROTTLED TTY_LDISC TTY_LDISC_OPEN 0x${(v & ~0xa01n).toString(16)}`));
+  // The unedited JSON encodes to the identical bytes; an edited bit lands exactly.
+  const doc = JSON.parse(j.out);
+  doc.ttys[0].flags = (v | (1n << 62n)).toString();
+  const jf = join(dir, 'flags.json');
+  writeFileSync(jf, JSON.stringify(doc));
+  const e = cli(['encode', jf, '-o', join(dir, 'flags-enc.ckpt')]);
+  assert.doesNotMatch(e.err, /internal error/, e.err);
+  assert.equal(ttyFlagsOf(readFileSync(join(dir, 'flags-enc.ckpt')))[0], v | (1n << 62n));
+});
+
+test('2 64-bit flags: a bit above 2^53 does not hide TTY_CLOSING from the validator, and bit 63 does not invent an error', () => {
+  const f = join(dir, 'closing61.ckpt');
+  writeFileSync(f, sampleWith());
+  const c = cli(['set', f, `ttys[1].flags=${0xa80n | (1n << 61n)}`]);
+  assert.equal(c.code, 1);
+  assert.match(c.err, /not written: the edit introduces 1 error/);
+  assert.match(c.err, /TTY_FLAGS_BAD/);
+  const h = cli(['set', f, `ttys[1].flags=${0xa00n | (1n << 63n)}`]);
+  assert.equal(h.code, 0, h.err);
+  assert.doesNotMatch(cli([f]).out, /TTY_LDISC_FLAGS/);
 });

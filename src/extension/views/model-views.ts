@@ -3,15 +3,15 @@
 import { hexy } from 'hexy';
 import type { Field, Graph, Image, Ldisc, Tty } from '../../parser/model.js';
 import { analyseCanon } from '../../parser/validate/ldisc.js';
-import { caret, CC_IS_COUNT, CC_NAMES, escapeBytes, TERMIOS_FLAGS, termiosFlagNames, TTY_FLAG_BITS, ttyFlagNames } from '../../parser/names.js';
+import { caret, CC_IS_COUNT, CC_NAMES, escapeBytes, TERMIOS_FLAGS, termiosFlagNames, TTY_FLAG_BITS, ttyFlagBit, ttyFlagNames } from '../../parser/names.js';
 import type { BitControl, FieldCell, GraphView, LdiscView, LineView, PairView, TtyView } from '../../shared/protocol.js';
 
 const oct = (v: number) => `0${v.toString(8)}`;
 
-function cell(f: Field, text: string, raw: string, extra: Partial<FieldCell> = {}): FieldCell {
+function cell(f: Field<number | bigint>, text: string, raw: string, extra: Partial<FieldCell> = {}): FieldCell {
   const c: FieldCell = { name: f.name, text, raw, offset: f.offset, size: f.size, ...extra };
   if (c.control === 'number') c.value = String(f.value);
-  else if (c.control === 'cc') c.value = f.value === 0 ? 'undef' : f.value === 0x7f ? 'DEL' : f.value >= 0x80 ? `0x${f.value.toString(16)}` : caret(f.value);
+  else if (c.control === 'cc' && typeof f.value === 'number') c.value = f.value === 0 ? 'undef' : f.value === 0x7f ? 'DEL' : f.value >= 0x80 ? `0x${f.value.toString(16)}` : caret(f.value);
   return c;
 }
 
@@ -23,8 +23,8 @@ export function ttyIndex(img: Image, t: Tty): number {
   return m.get(t) ?? -1;
 }
 
-function ttyFlagBits(value: number): BitControl[] {
-  return TTY_FLAG_BITS.map((b) => ({ name: b.name, set: Math.floor(value / 2 ** b.bit) % 2 === 1 }));
+function ttyFlagBits(value: bigint): BitControl[] {
+  return TTY_FLAG_BITS.map((b) => ({ name: b.name, set: ttyFlagBit(value, b.bit) }));
 }
 
 function termiosBits(key: keyof typeof TERMIOS_FLAGS, value: number): BitControl[] {

@@ -1,14 +1,9 @@
 // do_restore_tty (reference §11.3) and the pair rules restart relies on without checking (§11.8).
 import { LAYOUT, OBJ, T } from '../layout.js';
 import type { Image, Tty } from '../model.js';
-import { N_TTY, PTY_TYPE_MASTER, PTY_TYPE_SLAVE, TTY, TTY_DRIVER_TYPE_PTY, ttyFlagNames } from '../names.js';
+import { hasTtyFlag as has, N_TTY, PTY_TYPE_MASTER, PTY_TYPE_SLAVE, TTY, TTY_DRIVER_TYPE_PTY, ttyFlagNames } from '../names.js';
 import { at, fieldPlace, hdrField, Sink } from './diag.js';
 import { checkRef } from './objrefs.js';
-
-function has(flags: number, mask: number): boolean {
-  // flags is a u64 held as a number; the masks are below 2^32.
-  return ((flags % 2 ** 32) & mask) !== 0;
-}
 
 const ttyByRecord = new WeakMap<Image, Map<number, Tty>>();
 /** The TTY decoded from record `rec` (a map built once per image: a find() per slave was quadratic). */
@@ -86,8 +81,8 @@ function checkTty(img: Image, t: Tty, sink: Sink): void {
   if (hupped && img.archId === 3) {
     at(sink, 'warning', 'TTY_HUPPED_32BE', fieldPlace(t.flags), 'On ppc32 the v18 restart tests TTY_HUPPED in the wrong half of flags and will expect an LDISC record that is not there.', r);
   }
-  const unknown = flags - (flags % 2 ** 32) + ((flags % 2 ** 32) & ~TTY.KNOWN);
-  if (unknown !== 0) {
+  const unknown = flags & ~BigInt(TTY.KNOWN);
+  if (unknown !== 0n) {
     at(sink, 'warning', 'TTY_FLAGS_UNKNOWN', fieldPlace(t.flags), `flags has bits 2.6.31 does not define (0x${unknown.toString(16)}).`, r);
   }
   if (t.termios.c_line.value !== N_TTY) {
@@ -108,7 +103,7 @@ function checkTty(img: Image, t: Tty, sink: Sink): void {
     if (t.ldisc_num.value !== N_TTY) {
       at(sink, 'error', 'TTY_LDISC_NUM', fieldPlace(t.ldisc_num), `ldisc is ${t.ldisc_num.value}, not N_TTY (0): restart silently skips the line discipline state.`, r);
     }
-    if ((flags % 2 ** 32 & TTY.LDISC_FLAGS) !== TTY.LDISC_GOOD) {
+    if ((flags & BigInt(TTY.LDISC_FLAGS)) !== BigInt(TTY.LDISC_GOOD)) {
       at(sink, 'error', 'TTY_LDISC_FLAGS', fieldPlace(t.flags), `flags 0x${flags.toString(16)} lacks TTY_LDISC|TTY_LDISC_OPEN or has TTY_LDISC_CHANGING: restart silently skips the line discipline state.`, r);
     }
   } else if (t.ldisc_num.value !== N_TTY) {
