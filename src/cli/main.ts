@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { applySplices } from '../parser/encode.js';
+import { applySplices, type Splice } from '../parser/encode.js';
+import { freshErrors } from '../parser/fresh-errors.js';
 import { EditError, editForPath, splitAssignment } from '../parser/edit-paths.js';
 import { openImage } from '../parser/image.js';
 import type { Image } from '../parser/model.js';
@@ -89,12 +90,12 @@ function takeWriteOpts(args: string[]): { rest: string[]; opts: WriteOpts } {
 }
 
 /** Validate the result, refuse one with new errors unless forced, and write it atomically. */
-function finishWrite(before: Image, bytes: Uint8Array, target: string, opts: WriteOpts, notes: string[]): number {
+function finishWrite(before: Image, edited: { bytes: Uint8Array; splices: Splice[] }, target: string, opts: WriteOpts, notes: string[]): number {
+  const { bytes } = edited;
   const after = openImage(bytes);
   const diags = validate(after);
   const errs = diags.filter((d) => d.severity === 'error');
-  const had = new Set(validate(before).filter((d) => d.severity === 'error').map((d) => d.code));
-  const fresh = errs.filter((d) => !had.has(d.code));
+  const fresh = freshErrors(validate(before), diags, edited.splices);
   for (const n of notes) printErr(n);
   for (const d of errs) printErr(`error ${d.code} at offset ${d.offset}, field ${d.field}: ${d.message}`);
   if (fresh.length && !opts.force) {
@@ -111,15 +112,17 @@ function finishWrite(before: Image, bytes: Uint8Array, target: string, opts: Wri
   return errs.length ? 1 : 0;
 }
 
-function applyPathEdits(img0: Image, assignments: { path: string; value: string }[], notes: string[]): Uint8Array {
+function applyPathEdits(img0: Image, assignments: { path: string; value: string }[], notes: string[]): { bytes: Uint8Array; splices: Splice[] } {
   let img = img0;
+  const splices: Splice[] = [];
   for (const { path, value } of assignments) {
     const e = editForPath(img, path, value);
     notes.push(e.description + (e.note ? ` (${e.note})` : ''));
+    splices.push(...e.splices);
     // Structural edits move later records: re-open so the next path sees current offsets.
     img = openImage(applySplices(img.bytes, e.splices).bytes);
   }
-  return img.bytes;
+  return { bytes: img.bytes, splices };
 }
 
 function setCmd(args: string[]): number {

@@ -115,3 +115,22 @@ test('2 64-bit flags: a bit above 2^53 does not hide TTY_CLOSING from the valida
   assert.equal(h.code, 0, h.err);
   assert.doesNotMatch(cli([f]).out, /TTY_LDISC_FLAGS/);
 });
+
+test('3 --force gate: a second error of a code the image has is new; an old error moved by the edit is not', () => {
+  const f = join(dir, 'force.ckpt');
+  writeFileSync(f, sampleWith());
+  assert.equal(cli(['set', f, 'ttys[1].flags.TTY_CLOSING=1', '--force']).code, 1);
+  const before = readFileSync(f);
+  // The slave's TTY_FLAGS_BAD moves with its record when the master's pending input shrinks: not new.
+  const moved = cli(['set', f, 'ttys[0].ldisc.data=hello\\n']);
+  assert.match(moved.err, /wrote /, moved.err);
+  assert.equal(moved.code, 1);
+  // The same code on the other tty is a new error: refused, file unchanged.
+  const second = join(dir, 'force2.ckpt');
+  writeFileSync(second, before);
+  const r = cli(['set', second, 'ttys[0].flags.TTY_CLOSING=1']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /not written: the edit introduces 1 error\(s\)/);
+  assert.deepEqual(readFileSync(second), before);
+  assert.match(cli(['set', second, 'ttys[0].flags.TTY_CLOSING=1', '--force']).err, /wrote /);
+});
