@@ -5,14 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(
-  gcc libc6-dev make python3             # the C image generator and the native helper
-  musl-tools                             # the static x86_64 helper shipped in the .vsix
-  openssh-server openssh-client          # a real sshd for the restore tests
-  iproute2 util-linux procps             # network namespaces, unshare, ps
-  chromium ripgrep libkrb5-dev           # code-server and the browser that drives it
-  clang libclang-rt-14-dev               # libFuzzer and the sanitizer runtimes for the helper's plan reader
-)
+# The package list lives in scripts/apt-packages.txt, which scripts/check-setup.mjs reads too.
+read -r -a APT_PACKAGES <<< "$(sed -e 's/#.*//' scripts/apt-packages.txt | tr -s ' \t\n' ' ')"
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
