@@ -1,6 +1,6 @@
-// The whole suite, in the order CI wants it: lint and type check first (they fail fast), then the
-// slower suites with their own summaries, the node test runner (unit, CLI, PTY and SSH tests) last
-// so that its summary closes the output.
+// The whole suite, in the order CI wants it: the set-up check, lint and type check first (they fail
+// fast), then the slower suites with their own summaries, the node test runner (unit, CLI, PTY and
+// SSH tests) last so that its summary closes the output.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
@@ -10,8 +10,13 @@ const run = (cmd, args) => {
   return r.status ?? 1;
 };
 
-// Fast static checks first: a type or lint error fails the run before the slow suites start.
-for (const script of ['lint', 'typecheck']) {
+// The system's directories first on PATH, as on a fresh Debian machine: a tool installed elsewhere
+// (pyenv's python3, a compiler under ~/.local) must not stand in for the one setup.sh installs.
+const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+process.env.PATH = [...SYSTEM_PATH, ...(process.env.PATH ?? '').split(':').filter((d) => d !== '' && !SYSTEM_PATH.includes(d))].join(':');
+
+// Fast checks first: a missing package, a type or a lint error fails the run before the slow suites start.
+for (const script of ['check:setup', 'lint', 'typecheck']) {
   if (run('npm', ['run', '--silent', script]) !== 0) {
     console.log(`\nnpm run ${script} failed; the slower suites were not run`);
     process.exit(1);
