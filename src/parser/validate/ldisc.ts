@@ -39,6 +39,41 @@ export function analyseCanon(img: Image, l: Ldisc): CanonAnalysis {
   return { positions, readTail, lineEnds };
 }
 
+/** Bytes n_tty stores at a line end that the image can show: '\n' and VEOF (stored as 0x00, §10.4). */
+export function isTerminator(b: number): boolean {
+  return b === 0x0a || b === 0x00;
+}
+
+function byteName(b: number): string {
+  return b >= 0x21 && b < 0x7f ? `'${String.fromCharCode(b)}'` : `byte 0x${b.toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * canon_datalen as read_tail 0 explains the line-end bits: one past the last set bit, when every set
+ * bit lies on a terminator byte of the pending input (restart's own mapping, §3.3). Null otherwise.
+ */
+export function canonDatalenAtTail0(img: Image, l: Ldisc, positions?: number[]): number | null {
+  const pos = positions ?? setPositions(l.read_flags.value, img.bitmap);
+  const data = l.buffer?.data;
+  if (!data || pos.length === 0) return null;
+  for (const p of pos) if (p >= data.length || !isTerminator(data[p])) return null;
+  return pos[pos.length - 1] + 1;
+}
+
+/**
+ * The recovery of §10.4 puts a line end on an ordinary character while read_tail 0 explains every
+ * bit with a real terminator and another canon_datalen: the likelier story is a damaged canon_datalen.
+ */
+function implausibleRecovery(img: Image, l: Ldisc, a: CanonAnalysis): { byte: number; at: number; canonDatalen: number } | null {
+  const data = l.buffer?.data;
+  if (!data) return null;
+  const bad = a.lineEnds.find((k) => k < data.length && !isTerminator(data[k]));
+  if (bad === undefined) return null;
+  const alt = canonDatalenAtTail0(img, l, a.positions);
+  if (alt === null || alt === l.canon_datalen.value) return null;
+  return { byte: data[bad], at: bad, canonDatalen: alt };
+}
+
 export function checkLdiscs(img: Image, sink: Sink): void {
   const owned = new Set<number>();
   for (const t of img.ttys) {
@@ -121,7 +156,13 @@ function checkLdisc(img: Image, t: Tty, l: Ldisc, sink: Sink): void {
       } else if (a.lineEnds[a.lineEnds.length - 1] !== C - 1) {
         at(sink, 'error', 'LDISC_CANON_DATALEN', fieldPlace(l.canon_datalen), `canon_datalen ${C} does not end at the last line end.`, r);
       } else if (a.readTail !== 0) {
-        at(sink, 'warning', 'LDISC_READ_TAIL', fieldPlace(l.read_flags), `read_tail was ${a.readTail} at checkpoint: restart moves the data to position 0 but copies read_flags as is, so the line ends will mark other bytes.`, r);
+        const alt = implausibleRecovery(img, l, a);
+        if (alt) {
+          at(sink, 'error', 'LDISC_CANON_DATALEN', fieldPlace(l.canon_datalen),
+            `canon_datalen ${C} is explained only by read_tail ${a.readTail}, which puts a line end on ${byteName(alt.byte)} (payload byte ${alt.at}); with read_tail 0 every line end is on a terminator and canon_datalen would be ${alt.canonDatalen}. Likelier: canon_datalen is damaged (${alt.canonDatalen}); else the ring had wrapped and restart will misplace the line ends.`, r);
+        } else {
+          at(sink, 'warning', 'LDISC_READ_TAIL', fieldPlace(l.read_flags), `read_tail was ${a.readTail} at checkpoint: restart moves the data to position 0 but copies read_flags as is, so the line ends will mark other bytes.`, r);
+        }
       }
     }
   }
