@@ -5,14 +5,14 @@ import type { Image } from '../model.js';
 import { at, hdrField, Sink } from './diag.js';
 import { escapeBytesCut } from '../../shared/escape.js';
 
-const MAGIC_HEAD = 0x00feed0cc0a2d200n;
-const MAGIC_TAIL = 0x002d2a0cc0deef00n;
+export const MAGIC_HEAD = 0x00feed0cc0a2d200n;
+export const MAGIC_TAIL = 0x002d2a0cc0deef00n;
 const CHECKPOINT_SUBTREE = 0x1n;
-const UTS_LEN = 65;
+export const UTS_LEN = 65;
 /** Bytes of an ERROR record's text quoted in its diagnostic. */
 const ERROR_TEXT_MAX = 200;
 /** check_kernel_const: the v18 kernel's values (reference §5.3, §11.2); mm_saved_auxv_len is arch-dependent. */
-const KERNEL_CONST: Record<string, number> = {
+export const KERNEL_CONST: Record<string, number> = {
   task_comm_len: 16,
   signal_nsig: 64,
   uts_sysname_len: UTS_LEN,
