@@ -7,9 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeInt } from '../../src/parser/encode.js';
 import { openImage } from '../../src/parser/image.js';
-import { LAYOUT, T } from '../../src/parser/layout.js';
 import type { Image } from '../../src/parser/model.js';
-import { applyChoice, planFix, repairsFor } from '../../src/parser/repair/index.js';
+import { applyChoice, planFix } from '../../src/parser/repair/index.js';
 import { errorCount, validate } from '../../src/parser/validate/index.js';
 import { allImages, rng } from '../lib/images.js';
 
@@ -41,7 +40,7 @@ function corruptionsOf(img: Image, seed: number): Corruption[] {
   const rand32 = () => Math.floor(r() * 2 ** 32);
   const le = img.littleEndian;
   const out: Corruption[] = [];
-  const { offsets, types, lens, count } = img.index;
+  const { offsets, lens, count } = img.index;
   const u32 = (o: number) => new DataView(img.bytes.buffer, img.bytes.byteOffset + o, 4).getUint32(0, le);
   for (let i = 0; i < count; i++) {
     const L = lens[i];

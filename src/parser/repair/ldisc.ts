@@ -122,7 +122,7 @@ function canonDatalenRepair(ctx: Ctx, d: Diagnostic, _t: Tty, l: Ldisc): Repair 
   if (N === 0 && a.positions.length === 0) {
     return single(d, setTo(img, l.canon_datalen, N_TTY_BUF_SIZE, 'A canonical tty with no complete line has canon_head == read_tail, which the writer stores as 4096.'));
   }
-  let alt = canonDatalenAtTail0(img, l, a.positions);
+  const alt = canonDatalenAtTail0(img, l, a.positions);
   if (alt === null && C > N_TTY_BUF_SIZE) {
     // Out of range: every read_tail that puts each bit on a terminator of the pending input.
     const cands = wrappedCanonDatalens(l, a.positions);
