@@ -11,6 +11,7 @@ import type { Image } from '../parser/model.js';
 import { reportJson } from '../parser/report-json.js';
 import { reportText } from '../parser/report-text.js';
 import { errorCount, validate } from '../parser/validate/index.js';
+import { fixCmd } from './fix.js';
 import { restoreCmd } from './restore.js';
 import { printErr, printJson } from './tty-out.js';
 import { VERSION } from './version.js';
@@ -19,6 +20,7 @@ const USAGE = `usage: ckpt-inspect [--json] FILE
        ckpt-inspect set FILE PATH=VALUE... [-o OUT] [--force]
        ckpt-inspect encode EDITED.json [--base IMAGE] -o OUT [--force]
        ckpt-inspect restore FILE --host DEST [options]   (see ckpt-inspect restore --help)
+       ckpt-inspect fix FILE [-o OUT] [--dry-run] [--json] [--only CODE]  (see ckpt-inspect fix --help)
        ckpt-inspect --help | --version
 
 Reads a Linux-CR v18 checkpoint image and reports its records, pty pairs, objhash graph and problems.
@@ -212,6 +214,7 @@ export async function main(argv: string[]): Promise<number> {
     if (argv[0] === 'set') return setCmd(argv.slice(1));
     if (argv[0] === 'encode') return encodeCmd(argv.slice(1));
     if (argv[0] === 'restore') return restoreCmd(argv.slice(1));
+    if (argv[0] === 'fix') return fixCmd(argv.slice(1));
     return inspect(argv);
   } catch (e) {
     if (e instanceof EditError) {

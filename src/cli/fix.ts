@@ -1,0 +1,164 @@
+// ckpt-inspect fix: apply the repairs the diagnostics carry that are unambiguous, list the ones that
+// need a person's choice, re-validate, and write the result atomically (in place or to -o OUT).
+import { lstatSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import type { Diagnostic } from '../parser/model.js';
+import { type FixPlan, planFix, type Repair, type RepairChoice } from '../parser/repair/index.js';
+import { escapeText } from '../shared/escape.js';
+import { printErr, printJson } from './tty-out.js';
+
+export const FIX_USAGE = `usage: ckpt-inspect fix FILE [-o OUT] [--dry-run] [--json] [--only CODE[,CODE…]]...
+
+Applies the repairs the image's diagnostics carry when the bytes determine them (a datalen against
+its BUFFER, a record len against its struct and the records that follow, a magic number, ...),
+lists the problems with more than one reading and their choices (the likelier first), re-validates,
+and writes the result atomically: in place, or to OUT.
+
+  -o, --output OUT   write the repaired image to OUT instead of FILE
+  --dry-run          print the plan; write nothing
+  --json             print the plan as JSON ("format": "ckpt-inspect.fix/1")
+  --only CODE        repair only diagnostics of these codes (repeat, or separate with commas)
+
+Exit status: 0 the result has no errors, 1 errors remain, 2 usage error or unreadable file.
+`;
+
+export const FIX_FORMAT = 'ckpt-inspect.fix/1';
+
+class FixUsage extends Error {}
+
+interface Options {
+  file: string;
+  out: string | null;
+  dryRun: boolean;
+  json: boolean;
+  only: Set<string> | undefined;
+}
+
+function options(args: string[]): Options | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        only: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new FixUsage(e instanceof Error ? e.message : String(e));
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  if (parsed.positionals.length !== 1) throw new FixUsage(parsed.positionals.length ? 'fix takes one FILE' : 'fix needs FILE');
+  const codes = (v.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  for (const c of codes) if (!/^[A-Z0-9_]{1,64}$/.test(c)) throw new FixUsage(`--only: "${c}" is not a diagnostic code (see docs/diagnostics.md)`);
+  return { file: parsed.positionals[0], out: v.output ?? null, dryRun: !!v['dry-run'], json: !!v.json, only: codes.length ? new Set(codes) : undefined };
+}
+
+function count(diags: Diagnostic[]): { errors: number; warnings: number } {
+  return { errors: diags.filter((d) => d.severity === 'error').length, warnings: diags.filter((d) => d.severity === 'warning').length };
+}
+
+function choiceText(c: RepairChoice): string {
+  const writes = c.writes.map((w) => `${w.old || '(nothing)'} -> ${w.new} at ${w.offset}`).join(', ');
+  return `${c.field} ${c.oldValue} -> ${c.newValue}${writes ? ` [${writes}]` : ' [no change]'}: ${c.reason}`;
+}
+
+function diagJson(d: Diagnostic) {
+  return { severity: d.severity, code: d.code, message: d.message, offset: d.offset, length: d.length, field: d.field, ...(d.record !== undefined ? { record: d.record } : {}) };
+}
+
+function repairJson(r: Repair) {
+  return { code: r.code, offset: r.offset, field: r.field, unambiguous: r.unambiguous, ...(r.why ? { why: r.why } : {}), choices: r.choices };
+}
+
+function report(file: string, plan: FixPlan, written: string | null, o: Options): void {
+  const before = count(plan.before);
+  const after = count(plan.after);
+  const unrepaired = plan.after.filter((d) => d.severity === 'error' && !plan.ambiguous.some((r) => r.code === d.code && r.offset === d.offset));
+  if (o.json) {
+    printJson({
+      format: FIX_FORMAT,
+      file,
+      dryRun: o.dryRun,
+      written,
+      before,
+      after,
+      applied: plan.applied.map((a) => ({ pass: a.pass, ...repairJson(a.repair) })),
+      ambiguous: plan.ambiguous.map(repairJson),
+      rejected: plan.rejected.map(repairJson),
+      remaining: plan.after.filter((d) => d.severity !== 'info').slice(0, 1000).map(diagJson),
+    });
+    return;
+  }
+  const lines: string[] = [];
+  lines.push(`${file}: ${before.errors} error(s), ${before.warnings} warning(s)`);
+  if (plan.applied.length) {
+    lines.push(`${o.dryRun ? 'would apply' : 'applied'} ${plan.applied.length} repair(s):`);
+    for (const a of plan.applied) lines.push(`  ${a.repair.code} at offset ${a.repair.offset}: ${choiceText(a.repair.choices[0])}`);
+  } else lines.push('no unambiguous repair');
+  if (plan.ambiguous.length) {
+    lines.push(`${plan.ambiguous.length} problem(s) need a choice (apply one with ckpt-inspect set FILE bytes@OFFSET=HEX):`);
+    for (const r of plan.ambiguous) {
+      lines.push(`  ${r.code} at offset ${r.offset}, field ${r.field}${r.why ? `: ${r.why}` : ''}`);
+      r.choices.forEach((c, k) => lines.push(`    ${k + 1}) ${choiceText(c)}${k === 0 && r.choices.length > 1 ? ' (likelier)' : ''}`));
+    }
+  }
+  for (const r of plan.rejected) lines.push(`  not applied (did not make the image better): ${r.code} at offset ${r.offset}: ${choiceText(r.choices[0])}`);
+  if (unrepaired.length) {
+    lines.push(`${unrepaired.length} error(s) without a repair:`);
+    for (const d of unrepaired.slice(0, 50)) lines.push(`  ${d.code} at offset ${d.offset}, field ${d.field}: ${d.message}`);
+  }
+  lines.push(`result: ${after.errors} error(s), ${after.warnings} warning(s)${written ? `; wrote ${written} (${plan.bytes.length} bytes)` : o.dryRun ? '; dry run, nothing written' : '; nothing written'}`);
+  process.stdout.write(lines.map((l) => `${escapeText(l)}\n`).join(''));
+}
+
+function isPlainFileOrAbsent(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+export function fixCmd(args: string[]): number {
+  let o: Options | 'help';
+  try {
+    o = options(args);
+  } catch (e) {
+    if (!(e instanceof FixUsage)) throw e;
+    printErr(`ckpt-inspect fix: ${e.message}`);
+    return 2;
+  }
+  if (o === 'help') {
+    process.stdout.write(FIX_USAGE);
+    return 0;
+  }
+  let bytes: Uint8Array;
+  try {
+    if (!lstatSync(o.file).isFile()) throw Object.assign(new Error('not a plain file'), { code: 'ENOTFILE' });
+    bytes = new Uint8Array(readFileSync(o.file));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    printErr(`ckpt-inspect fix: cannot read ${o.file}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'ENOTFILE' ? 'not a plain file' : err.message}`);
+    return 2;
+  }
+  const plan = planFix(bytes, o.only);
+  const target = o.out ?? o.file;
+  let written: string | null = null;
+  if (!o.dryRun && (plan.applied.length > 0 || o.out)) {
+    if (!isPlainFileOrAbsent(target)) {
+      printErr(`ckpt-inspect fix: ${target} is not a plain file; not replaced`);
+      return 2;
+    }
+    writeFileAtomic(target, plan.bytes);
+    written = target;
+  }
+  report(o.file, plan, written, o);
+  return plan.after.some((d) => d.severity === 'error') ? 1 : 0;
+}
