@@ -35,23 +35,24 @@ interface Options {
   only: Set<string> | undefined;
 }
 
-function options(args: string[]): Options | 'help' {
-  let parsed;
+const FIX_OPTIONS = {
+  output: { type: 'string', short: 'o' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+  only: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parse(args: string[]) {
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        'dry-run': { type: 'boolean' },
-        json: { type: 'boolean' },
-        only: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    return parseArgs({ args, allowPositionals: true, options: FIX_OPTIONS });
   } catch (e) {
     throw new FixUsage(e instanceof Error ? e.message : String(e));
   }
+}
+
+function options(args: string[]): Options | 'help' {
+  const parsed = parse(args);
   const v = parsed.values;
   if (v.help) return 'help';
   if (parsed.positionals.length !== 1) throw new FixUsage(parsed.positionals.length ? 'fix takes one FILE' : 'fix needs FILE');
