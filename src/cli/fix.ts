@@ -1,31 +1,15 @@
 // ckpt-inspect fix: apply the repairs the diagnostics carry that are unambiguous, list the ones that
 // need a person's choice, re-validate, and write the result atomically (in place or to -o OUT).
 import { lstatSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { Diagnostic } from '../parser/model.js';
 import { type FixPlan, planFix, type Repair, type RepairChoice } from '../parser/repair/index.js';
 import { escapeText } from '../shared/escape.js';
 import { printErr, printJson } from './tty-out.js';
-
-export const FIX_USAGE = `usage: ckpt-inspect fix FILE [-o OUT] [--dry-run] [--json] [--only CODE[,CODE…]]...
-
-Applies the repairs the image's diagnostics carry when the bytes determine them (a datalen against
-its BUFFER, a record len against its struct and the records that follow, a magic number, ...),
-lists the problems with more than one reading and their choices (the likelier first), re-validates,
-and writes the result atomically: in place, or to OUT.
-
-  -o, --output OUT   write the repaired image to OUT instead of FILE
-  --dry-run          print the plan; write nothing
-  --json             print the plan as JSON ("format": "ckpt-inspect.fix/1")
-  --only CODE        repair only diagnostics of these codes (repeat, or separate with commas)
-
-Exit status: 0 the result has no errors, 1 errors remain, 2 usage error or unreadable file.
-`;
+import { UsageError, type Command, type OptionValues } from './args.js';
 
 export const FIX_FORMAT = 'ckpt-inspect.fix/1';
 
-class FixUsage extends Error {}
 
 interface Options {
   file: string;
@@ -35,30 +19,11 @@ interface Options {
   only: Set<string> | undefined;
 }
 
-const FIX_OPTIONS = {
-  output: { type: 'string', short: 'o' },
-  'dry-run': { type: 'boolean' },
-  json: { type: 'boolean' },
-  only: { type: 'string', multiple: true },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, allowPositionals: true, options: FIX_OPTIONS });
-  } catch (e) {
-    throw new FixUsage(e instanceof Error ? e.message : String(e));
-  }
-}
-
-function options(args: string[]): Options | 'help' {
-  const parsed = parse(args);
-  const v = parsed.values;
-  if (v.help) return 'help';
-  if (parsed.positionals.length !== 1) throw new FixUsage(parsed.positionals.length ? 'fix takes one FILE' : 'fix needs FILE');
-  const codes = (v.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-  for (const c of codes) if (!/^[A-Z0-9_]{1,64}$/.test(c)) throw new FixUsage(`--only: "${c}" is not a diagnostic code (see docs/diagnostics.md)`);
-  return { file: parsed.positionals[0], out: v.output ?? null, dryRun: !!v['dry-run'], json: !!v.json, only: codes.length ? new Set(codes) : undefined };
+function options(v: OptionValues, positionals: string[]): Options {
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? 'fix takes one FILE' : 'fix needs FILE');
+  const codes = ((v.only as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  for (const c of codes) if (!/^[A-Z0-9_]{1,64}$/.test(c)) throw new UsageError(`--only: "${c}" is not a diagnostic code (see docs/diagnostics.md)`);
+  return { file: positionals[0] as string, out: typeof v.output === 'string' ? v.output : null, dryRun: !!v['dry-run'], json: !!v.json, only: codes.length ? new Set(codes) : undefined };
 }
 
 function count(diags: Diagnostic[]): { errors: number; warnings: number } {
@@ -127,19 +92,25 @@ function isPlainFileOrAbsent(path: string): boolean {
   }
 }
 
-export function fixCmd(args: string[]): number {
-  let o: Options | 'help';
-  try {
-    o = options(args);
-  } catch (e) {
-    if (!(e instanceof FixUsage)) throw e;
-    printErr(`ckpt-inspect fix: ${e.message}`);
-    return 2;
-  }
-  if (o === 'help') {
-    process.stdout.write(FIX_USAGE);
-    return 0;
-  }
+export const fixCommand: Command = {
+  name: 'fix',
+  synopsis: ['fix FILE [-o OUT] [--dry-run] [--json] [--only CODE[,CODE…]]...'],
+  summary: 'apply the unambiguous repairs the diagnostics carry; list the others',
+  description: `Applies the repairs the image's diagnostics carry when the bytes determine them (a datalen against
+its BUFFER, a record len against its struct and the records that follow, a magic number, ...),
+lists the problems with more than one reading and their choices (the likelier first), re-validates,
+and writes the result atomically: in place, or to OUT.`,
+  options: {
+    output: { type: 'string', short: 'o', arg: 'OUT', help: 'write the repaired image to OUT instead of FILE' },
+    'dry-run': { type: 'boolean', help: 'print the plan; write nothing' },
+    json: { type: 'boolean', help: 'print the plan as JSON ("format": "ckpt-inspect.fix/1")' },
+    only: { type: 'string', multiple: true, arg: 'CODE', help: 'repair only diagnostics of these codes (repeat, or separate with commas)' },
+  },
+  epilogue: 'Exit status: 0 the result has no errors, 1 errors remain, 2 usage error or unreadable file.',
+  run: (p) => fixCmd(options(p.values, p.positionals)),
+};
+
+function fixCmd(o: Options): number {
   let bytes: Uint8Array;
   try {
     if (!lstatSync(o.file).isFile()) throw Object.assign(new Error('not a plain file'), { code: 'ENOTFILE' });

@@ -1,6 +1,5 @@
 // ckpt-inspect restore: restore an image's pty pairs on a remote host over the user's OpenSSH.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VerifyReport } from '../parser/restore-plan.js';
 import { HelperInstallError, HelperTamperedError, HelperUnavailableError } from '../remote/helper-cache.js';
@@ -8,32 +7,25 @@ import {
   attachSshArgs, preparePlan, stagePlan, unstagePlan, validateAttachCommand, verifyRemote,
   type DevptsMode, type IndexMode, type RemoteOptions,
 } from '../remote/restore-remote.js';
+import { flag, str, UsageError, type Command, type OptionDef, type Parsed } from './args.js';
+import { nameOf, escapeText, readInput } from './output.js';
+import { printJson } from './tty-out.js';
 import { formatArgv, HostKeyError, InvalidDestinationError, InvalidOptionError, resolveHost, SshConnectError, SshError, validateDestination } from '../remote/ssh.js';
 
-export const RESTORE_USAGE = `usage: ckpt-inspect restore FILE --host DEST [--ssh-config FILE] [--verify] [--json]
-                           [--index exact|any] [--devpts shared|private]
-                           [--attach [--pair N] [--command CMD]] [-v]
+export const RESTORE_FORMAT = 'ckpt-inspect.restore/1';
 
-Re-creates the image's pseudo-terminal pairs on DEST (an ssh destination or a Host of your ssh
-config) with the native helper, which is compiled (or uploaded) once and cached on the host.
-Uses your OpenSSH client and configuration (BatchMode, host keys checked; never accepted here).
-Nothing of the image or the plan appears on a command line.
-
---verify          restore, read every field back from the kernel and compare (the default)
---json            with --verify: print {"ok", "pairs": [{"image", "kernel", "fields": [...]}]}
---attach          restore and run CMD (default: your login shell) on the restored terminal,
-                  attached to this terminal; --pair N picks the pair when there are several
---command CMD     a program and plain arguments (no shell syntax), e.g. "sh" or "bash -l"
---devpts private  restore in a private devpts instance (indexes free whatever the host uses)
---index any       take another index when the image's one is in use
--v                log every ssh call (argv, exit code, stderr) to stderr
-
-Exit status: 0 every restorable field matches (attach: the command's status), 1 mismatch,
-2 usage error, unreadable image or plan refused, 3 the restore failed on the host,
-4 ssh failed (host key, connection, authentication) or the helper could not be installed.
-`;
-
-class RestoreUsageError extends Error {}
+const OPTIONS: Record<string, OptionDef> = {
+  host: { type: 'string', arg: 'DEST', help: 'an ssh destination or a Host of your ssh config (required)' },
+  'ssh-config': { type: 'string', arg: 'FILE', help: 'the ssh configuration file to use (ssh -F)' },
+  verify: { type: 'boolean', help: 'restore, read every field back from the kernel and compare (the default)' },
+  json: { type: 'boolean', help: 'with --verify: print the report as JSON ("format": "ckpt-inspect.restore/1")' },
+  attach: { type: 'boolean', help: 'restore and run CMD on the restored terminal, attached to this one' },
+  pair: { type: 'string', arg: 'N', help: 'with --attach: the pair to attach to when there are several' },
+  command: { type: 'string', arg: 'CMD', help: 'with --attach: a program and plain arguments (no shell syntax), e.g. "bash -l"' },
+  devpts: { type: 'string', choices: ['shared', 'private'], help: 'private: restore in a private devpts instance (indexes free)' },
+  index: { type: 'string', choices: ['exact', 'any'], help: "any: take another index when the image's one is in use" },
+  verbose: { type: 'boolean', short: 'v', help: 'log every ssh call (argv, exit code, stderr) to stderr' },
+};
 
 interface Args {
   file: string;
@@ -49,68 +41,32 @@ interface Args {
   verbose: boolean;
 }
 
-function parseArgs(argv: string[]): Args | 'help' {
-  const a: Partial<Args> & { json: boolean; verify: boolean; attach: boolean; verbose: boolean } = { json: false, verify: false, attach: false, verbose: false };
-  const files: string[] = [];
-  const val = (i: number, name: string): string => {
-    const v = argv[i];
-    if (v === undefined) throw new RestoreUsageError(`${name} needs a value`);
-    return v;
-  };
-  let onlyFiles = false;
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i] as string;
-    if (onlyFiles) { files.push(x); continue; }
-    switch (x) {
-      case '--help': case '-h': return 'help';
-      case '--': onlyFiles = true; break;
-      case '--host': a.host = val(++i, x); break;
-      case '--ssh-config': a.sshConfig = val(++i, x); break;
-      case '--json': a.json = true; break;
-      case '--verify': a.verify = true; break;
-      case '--attach': a.attach = true; break;
-      case '-v': case '--verbose': a.verbose = true; break;
-      case '--command': a.command = val(++i, x); break;
-      case '--pair': {
-        const v = val(++i, x);
-        if (!/^[0-9]{1,7}$/.test(v)) throw new RestoreUsageError(`--pair ${JSON.stringify(v)} is not a pts index`);
-        a.pair = Number(v);
-        break;
-      }
-      case '--devpts': {
-        const v = val(++i, x);
-        if (v !== 'shared' && v !== 'private') throw new RestoreUsageError('--devpts takes shared or private');
-        a.devpts = v;
-        break;
-      }
-      case '--index': {
-        const v = val(++i, x);
-        if (v !== 'exact' && v !== 'any') throw new RestoreUsageError('--index takes exact or any');
-        a.index = v;
-        break;
-      }
-      default:
-        if (x.startsWith('-') && x !== '-') throw new RestoreUsageError(`unknown option ${x}`);
-        files.push(x);
-    }
-  }
-  if (files.length !== 1) throw new RestoreUsageError(files.length ? 'give one FILE' : 'missing FILE');
-  if (!a.host) throw new RestoreUsageError('missing --host DEST');
-  if (a.attach && a.verify) throw new RestoreUsageError('--verify and --attach are exclusive');
-  if (a.attach && a.json) throw new RestoreUsageError('--json goes with --verify, not --attach');
-  if (!a.attach && (a.command !== undefined || a.pair !== undefined)) throw new RestoreUsageError('--command and --pair go with --attach');
+function restoreArgs(p: Parsed): Args {
+  const files = p.positionals;
+  if (files.length !== 1) throw new UsageError(files.length ? `give one FILE, not ${files.length}` : 'missing FILE');
+  const host = str(p, 'host');
+  if (host === undefined) throw new UsageError('missing --host DEST');
+  const attach = flag(p, 'attach');
+  const json = flag(p, 'json');
+  const command = str(p, 'command');
+  const pairArg = str(p, 'pair');
+  if (attach && flag(p, 'verify')) throw new UsageError('--verify and --attach are exclusive');
+  if (attach && json) throw new UsageError('--json goes with --verify, not --attach');
+  if (!attach && (command !== undefined || pairArg !== undefined)) throw new UsageError('--command and --pair go with --attach');
+  if (pairArg !== undefined && !/^[0-9]{1,7}$/.test(pairArg)) throw new UsageError(`--pair '${escapeText(pairArg)}' is not a pts index`);
+  const sshConfig = str(p, 'ssh-config');
   return {
     file: files[0] as string,
-    host: a.host,
-    ...(a.sshConfig !== undefined ? { sshConfig: a.sshConfig } : {}),
-    json: a.json,
-    verify: !a.attach,
-    attach: a.attach,
-    ...(a.command !== undefined ? { command: a.command } : {}),
-    ...(a.pair !== undefined ? { pair: a.pair } : {}),
-    devpts: a.devpts ?? 'shared',
-    index: a.index ?? 'exact',
-    verbose: a.verbose,
+    host,
+    ...(sshConfig !== undefined ? { sshConfig } : {}),
+    json,
+    verify: !attach,
+    attach,
+    ...(command !== undefined ? { command } : {}),
+    ...(pairArg !== undefined ? { pair: Number(pairArg) } : {}),
+    devpts: (str(p, 'devpts') ?? 'shared') as DevptsMode,
+    index: (str(p, 'index') ?? 'exact') as IndexMode,
+    verbose: flag(p, 'verbose'),
   };
 }
 
@@ -124,8 +80,8 @@ function testOnlyCommandPrefix(): string[] | undefined {
   const raw = process.env.CKPT_INSPECT_TEST_SSH_PREFIX;
   if (raw === undefined || raw === '') return undefined;
   let v: unknown;
-  try { v = JSON.parse(raw); } catch { throw new RestoreUsageError('CKPT_INSPECT_TEST_SSH_PREFIX (test only) must be a JSON array of strings'); }
-  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s !== '')) throw new RestoreUsageError('CKPT_INSPECT_TEST_SSH_PREFIX (test only) must be a JSON array of strings');
+  try { v = JSON.parse(raw); } catch { throw new UsageError('CKPT_INSPECT_TEST_SSH_PREFIX (test only) must be a JSON array of strings'); }
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string' && s !== '')) throw new UsageError('CKPT_INSPECT_TEST_SSH_PREFIX (test only) must be a JSON array of strings');
   return v as string[];
 }
 
@@ -162,24 +118,32 @@ function clip(s: string, n: number): string {
   return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
 }
 
-function fail(json: boolean, code: number, message: string, extra: Record<string, unknown> = {}): number {
-  if (json) process.stdout.write(JSON.stringify({ ok: false, error: message, exitCode: code, ...extra, pairs: [] }) + '\n');
-  process.stderr.write(`ckpt-inspect restore: ${message}\n`);
+function fail(json: boolean, code: number, message: string, extra: Record<string, unknown> = {}, file?: string): number {
+  if (json) printJson({ format: RESTORE_FORMAT, ok: false, error: message, exitCode: code, ...extra, pairs: [] });
+  process.stderr.write(`ckpt-inspect restore: ${file !== undefined ? `${escapeText(file)}: ` : ''}${escapeText(message)}\n`);
   return code;
 }
 
-export async function restoreCmd(argv: string[]): Promise<number> {
-  let args: Args | 'help';
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    process.stderr.write(`ckpt-inspect restore: ${(e as Error).message}\n${RESTORE_USAGE}`);
-    return 2;
-  }
-  if (args === 'help') {
-    process.stdout.write(RESTORE_USAGE);
-    return 0;
-  }
+export const restoreCommand: Command = {
+  name: 'restore',
+  synopsis: [
+    'restore FILE --host DEST [--ssh-config FILE] [--verify] [--json]',
+    '         [--index exact|any] [--devpts shared|private]',
+    '         [--attach [--pair N] [--command CMD]] [-v]',
+  ],
+  summary: "restore the image's pty pairs on a remote host over ssh",
+  description: `Re-creates the image's pseudo-terminal pairs on DEST (an ssh destination or a Host of your ssh
+config) with the native helper, which is compiled (or uploaded) once and cached on the host.
+Uses your OpenSSH client and configuration (BatchMode, host keys checked; never accepted here).
+Nothing of the image or the plan appears on a command line. FILE '-' reads the image from stdin.`,
+  options: OPTIONS,
+  epilogue: `Exit status: 0 every restorable field matches (attach: the command's status), 1 mismatch,
+2 usage error, unreadable image or plan refused, 3 the restore failed on the host,
+4 ssh failed (host key, connection, authentication) or the helper could not be installed.`,
+  run: (p) => restoreCmd(restoreArgs(p)),
+};
+
+async function restoreCmd(args: Args): Promise<number> {
   const json = args.json;
   try {
     // Everything that can be refused locally is refused before any ssh call.
@@ -187,15 +151,15 @@ export async function restoreCmd(argv: string[]): Promise<number> {
     if (args.command !== undefined) validateAttachCommand(args.command);
     let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(readFileSync(args.file));
+      bytes = readInput(args.file);
     } catch (e) {
-      return fail(json, 2, `cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      return fail(json, 2, (e as Error).message, {}, nameOf(args.file));
     }
     let prepared: ReturnType<typeof preparePlan>;
     try {
       prepared = preparePlan(bytes);
     } catch (e) {
-      return fail(json, 2, `${args.file}: no restore plan: ${(e as Error).message}`);
+      return fail(json, 2, `no restore plan: ${(e as Error).message}`, {}, nameOf(args.file));
     }
     const prefix = testOnlyCommandPrefix();
     const opts: RemoteOptions = {
@@ -217,7 +181,7 @@ export async function restoreCmd(argv: string[]): Promise<number> {
         const what = r.exitCode === 2 ? 'the helper refused the plan' : r.exitCode === 3 ? 'the restore failed on the host' : `the helper failed (exit ${r.exitCode})`;
         return fail(json, r.exitCode === 2 ? 2 : 3, `${what}: ${r.stderr || 'no message'}`, { helperExitCode: r.exitCode, notes: prepared.notes });
       }
-      if (json) process.stdout.write(JSON.stringify({ ...r.report, notes: prepared.notes }) + '\n');
+      if (json) printJson({ format: RESTORE_FORMAT, ...r.report, notes: prepared.notes });
       else printTable(r.report, []);
       return r.report.ok && r.exitCode === 0 ? 0 : 1;
     }
@@ -246,7 +210,7 @@ export async function restoreCmd(argv: string[]): Promise<number> {
     }
     return code;
   } catch (e) {
-    if (e instanceof InvalidDestinationError || e instanceof InvalidOptionError || e instanceof RestoreUsageError) return fail(json, 2, e.message);
+    if (e instanceof InvalidDestinationError || e instanceof InvalidOptionError || e instanceof UsageError) return fail(json, 2, e.message);
     if (e instanceof HostKeyError) return fail(json, 4, e.message, { hostKey: e.problem });
     if (e instanceof SshConnectError) return fail(json, 4, `${e.message}${e.stderr && !e.message.includes(e.stderr.trim()) ? `\n${e.stderr.trim()}` : ''}`);
     if (e instanceof HelperUnavailableError || e instanceof HelperInstallError || e instanceof HelperTamperedError) return fail(json, 4, e.message);

@@ -23,6 +23,8 @@ export interface TextOptions {
   maxPerCode?: number;
   /** Describe at most this many TTY records, and list at most 10 times as many graph edges. */
   maxTtys?: number;
+  /** Only these sections (all when absent). */
+  only?: readonly ('records' | 'ttys' | 'graph' | 'diagnostics')[];
 }
 
 export function reportText(img: Image, diags: Diagnostic[], file: string, opts: TextOptions = {}): string {
@@ -35,24 +37,29 @@ export function reportText(img: Image, diags: Diagnostic[], file: string, opts: 
     out.push(`  kernel ${h.major.value}.${h.minor.value}.${h.patch.value}, image rev ${h.rev.value}, time ${formatTime(h.time.value)}, uflags 0x${h.uflags.value.toString(16)}`);
   }
   if (!img.decoded) out.push('  (not decoded as v18: records are framed only)');
+  const want = (s: 'records' | 'ttys' | 'graph' | 'diagnostics') => !opts.only || opts.only.includes(s);
 
-  out.push('', 'Records:');
-  const max = opts.maxRecords ?? 200;
-  for (let i = 0; i < index.count && i < max; i++) {
-    const broken = index.spans[i] !== index.lens[i] ? '  [broken framing]' : '';
-    out.push(`  #${String(i).padEnd(5)} @${String(index.offsets[i]).padEnd(9)} ${recordTypeName(index.types[i]).padEnd(14)} len ${index.lens[i]}${broken}`);
+  if (want('records')) {
+    out.push('', 'Records:');
+    const max = opts.maxRecords ?? 200;
+    for (let i = 0; i < index.count && i < max; i++) {
+      const broken = index.spans[i] !== index.lens[i] ? '  [broken framing]' : '';
+      out.push(`  #${String(i).padEnd(5)} @${String(index.offsets[i]).padEnd(9)} ${recordTypeName(index.types[i]).padEnd(14)} len ${index.lens[i]}${broken}`);
+    }
+    if (index.count > max) out.push(`  … ${index.count - max} more records (use --json for all)`);
   }
-  if (index.count > max) out.push(`  … ${index.count - max} more records (use --json for all)`);
 
   // Like the record list, bounded: a damaged image can hold a TTY record every 8 bytes, and a text
   // report of a hundred thousand terminals is neither readable nor quick (--json has them all).
   const pairs = img.ttys;
   const maxTtys = opts.maxTtys ?? 1000;
-  if (pairs.length) out.push('', 'Terminals:');
-  for (const t of pairs.slice(0, maxTtys)) out.push(...ttyText(img, t));
-  if (pairs.length > maxTtys) out.push(`  … ${pairs.length - maxTtys} more TTY records (use --json for all)`);
+  if (want('ttys')) {
+    if (pairs.length) out.push('', 'Terminals:');
+    for (const t of pairs.slice(0, maxTtys)) out.push(...ttyText(img, t));
+    if (pairs.length > maxTtys) out.push(`  … ${pairs.length - maxTtys} more TTY records (use --json for all)`);
+  }
 
-  const g = buildGraph(img);
+  const g = want('graph') ? buildGraph(img) : { nodes: [], edges: [] };
   if (g.edges.length) {
     out.push('', 'Objhash graph:');
     const label = new Map(g.nodes.map((n) => [n.id, n.label]));
@@ -61,10 +68,12 @@ export function reportText(img: Image, diags: Diagnostic[], file: string, opts: 
     if (g.edges.length > maxEdges) out.push(`  … ${g.edges.length - maxEdges} more edges (use --json for all)`);
   }
 
-  out.push('', diags.length ? 'Diagnostics:' : 'Diagnostics: none');
-  const { shown, omitted } = limitDiagnostics(diags, opts.maxPerCode ?? 50);
-  for (const d of shown) out.push(`  ${d.severity.padEnd(7)} ${d.code} at offset ${d.offset} (${hex(d.offset)}), field ${d.field}: ${d.message}`);
-  for (const [code, n] of Object.entries(omitted)) out.push(`  … ${n} more ${code} (use --json for more)`);
+  if (want('diagnostics')) {
+    out.push('', diags.length ? 'Diagnostics:' : 'Diagnostics: none');
+    const { shown, omitted } = limitDiagnostics(diags, opts.maxPerCode ?? 50);
+    for (const d of shown) out.push(`  ${d.severity.padEnd(7)} ${d.code} at offset ${d.offset} (${hex(d.offset)}), field ${d.field}: ${d.message}`);
+    for (const [code, n] of Object.entries(omitted)) out.push(`  … ${n} more ${code} (use --json for more)`);
+  }
   const errors = diags.filter((d) => d.severity === 'error').length;
   const warnings = diags.filter((d) => d.severity === 'warning').length;
   out.push('', `${errors} error(s), ${warnings} warning(s)`);

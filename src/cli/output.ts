@@ -1,0 +1,78 @@
+// What the CLI reads and writes: FILE or `-` (stdin), `-o OUT` or `-` (stdout), and the stdout
+// stream the reports are written to a chunk at a time (backpressure respected, a closed pipe ends
+// the work quietly).
+import { readFileSync } from 'node:fs';
+import { CliError } from './args.js';
+
+export { escapeText } from '../shared/escape.js';
+
+/** Display name of an operand in messages: `-` is the standard input or output. */
+export function nameOf(file: string, stream: 'in' | 'out' = 'in'): string {
+  return file === '-' ? (stream === 'in' ? '(standard input)' : '(standard output)') : file;
+}
+
+function errnoText(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'ENOENT': return 'no such file';
+    case 'EISDIR': return 'is a directory';
+    case 'EACCES': return 'permission denied';
+    case 'ENOTDIR': return 'a component of the path is not a directory';
+    default: return (e.message ?? String(e)).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  }
+}
+
+/** The whole of FILE, or of the standard input for `-`. */
+export function readInput(file: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file === '-' ? 0 : file));
+  } catch (e) {
+    throw new CliError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, { file: nameOf(file) });
+  }
+}
+
+export function readInputText(file: string): string {
+  return new TextDecoder('utf-8', { fatal: false }).decode(readInput(file));
+}
+
+/** Binary output goes to a pipe or a file, never to a terminal. */
+export function refuseTerminal(what: string): void {
+  if (process.stdout.isTTY) throw new CliError(`not writing ${what} to a terminal; give -o FILE or redirect the output`, { file: nameOf('-', 'out'), usage: true });
+}
+
+/**
+ * Buffered writer to stdout: text is gathered into chunks of about `chunk` characters, each written
+ * as it fills; `flush` waits for 'drain' when the stream asks (a slow reader holds the producer
+ * back instead of the output piling up in memory).
+ */
+export class StdoutWriter {
+  private parts: string[] = [];
+  private pending = 0;
+  constructor(
+    private readonly stream: NodeJS.WritableStream = process.stdout,
+    private readonly chunk = 1 << 20,
+  ) {}
+
+  /** Queue text; returns true when a flush is due. */
+  push(s: string): boolean {
+    this.parts.push(s);
+    this.pending += s.length;
+    return this.pending >= this.chunk;
+  }
+
+  async flush(): Promise<void> {
+    if (!this.pending && !this.parts.length) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.pending = 0;
+    if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+  }
+
+  async write(s: string): Promise<void> {
+    if (this.push(s)) await this.flush();
+  }
+
+  async writeBytes(b: Uint8Array): Promise<void> {
+    await this.flush();
+    if (!this.stream.write(b)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+  }
+}

@@ -1,0 +1,64 @@
+// ckpt-inspect [--json | --ndjson] [--only SECTION] FILE: the report, as text or streamed JSON.
+import { resolve } from 'node:path';
+import { openImage } from '../parser/image.js';
+import { REPORT_SECTIONS, reportJsonChunks, reportNdjsonChunks, type ReportSection } from '../parser/report-json.js';
+import { reportText } from '../parser/report-text.js';
+import { errorCount, validate } from '../parser/validate/index.js';
+import { jsonForTerminal } from '../shared/escape.js';
+import { flag, strs, UsageError, type Command } from './args.js';
+import { sha256 } from './edit.js';
+import { nameOf, escapeText, readInput, StdoutWriter } from './output.js';
+
+const SECTIONS = Object.keys(REPORT_SECTIONS) as ReportSection[];
+
+function sections(list: string[]): ReportSection[] | undefined {
+  if (!list.length) return undefined;
+  const out: ReportSection[] = [];
+  for (const s of list.flatMap((x) => x.split(','))) {
+    if (!SECTIONS.includes(s as ReportSection)) throw new UsageError(`--only takes ${SECTIONS.join(', ')}, not '${escapeText(s)}'`);
+    if (!out.includes(s as ReportSection)) out.push(s as ReportSection);
+  }
+  return out;
+}
+
+export const reportCommand: Command = {
+  name: '',
+  synopsis: ['[--json | --ndjson] [--only SECTION[,SECTION]] FILE'],
+  summary: 'report the records, pty pairs, objhash graph and problems of FILE',
+  description: `Reads a Linux-CR v18 checkpoint image (FILE, or '-' for stdin) and reports its records, pty
+pairs, objhash graph and problems. The text report cuts long lists and says how much it left out;
+--json has everything, as one object whose "format" is "ckpt-inspect.report/1"
+(docs/schemas/report.schema.json).`,
+  options: {
+    json: { type: 'boolean', help: 'print the report as one JSON object' },
+    ndjson: { type: 'boolean', help: 'print one JSON object per line: records (or the one --only section)' },
+    only: { type: 'string', multiple: true, arg: SECTIONS.join('|'), help: 'only these parts of the report (repeat or separate by commas)' },
+    version: { type: 'boolean', short: 'V', help: 'print the version and exit' },
+  },
+  epilogue: 'Exit status: 0 valid image, 1 image with errors, 2 usage error or unreadable file.',
+  async run(p) {
+    const files = p.positionals;
+    if (files.length !== 1) throw new UsageError(files.length ? `give one FILE, not ${files.length}` : 'missing FILE');
+    const file = files[0] as string;
+    const json = flag(p, 'json');
+    const ndjson = flag(p, 'ndjson');
+    const only = sections(strs(p, 'only'));
+    if (json && ndjson) throw new UsageError('--json and --ndjson are exclusive');
+    if (ndjson && only && only.length > 1) throw new UsageError('--ndjson prints one section: give one --only');
+
+    const bytes = readInput(file);
+    const img = openImage(bytes);
+    const diags = validate(img);
+    const out = new StdoutWriter();
+    if (json) {
+      const source = file === '-' ? null : { path: resolve(file), sha256: sha256(bytes) };
+      for (const chunk of reportJsonChunks(img, diags, { source, ...(only ? { only } : {}) })) await out.write(jsonForTerminal(chunk));
+    } else if (ndjson) {
+      for (const chunk of reportNdjsonChunks(img, diags, only?.[0] ?? 'records')) await out.write(jsonForTerminal(chunk));
+    } else {
+      await out.write(reportText(img, diags, nameOf(file), only ? { only } : {}));
+    }
+    await out.flush();
+    return errorCount(diags) > 0 ? 1 : 0;
+  },
+};
