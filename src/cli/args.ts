@@ -99,7 +99,7 @@ export function parseCommand(c: Command, argv: string[]): Parsed | 'help' {
   try {
     r = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as { values: OptionValues; positionals: string[] };
   } catch (e) {
-    throw new UsageError(parseArgsMessage(e, c));
+    throw new UsageError(parseArgsMessage(e, c, argv));
   }
   for (const [name, o] of Object.entries(c.options)) {
     const v = r.values[name];
@@ -113,10 +113,13 @@ export function parseCommand(c: Command, argv: string[]): Parsed | 'help' {
 }
 
 /** parseArgs' messages are several lines long and name internals; say it in one line. */
-function parseArgsMessage(e: unknown, c: Command): string {
+function parseArgsMessage(e: unknown, c: Command, argv: string[]): string {
   const err = e as { code?: string; message?: string };
   const m = /'([^']*)'/.exec(err.message ?? '');
-  const opt = m ? escapeText(m[1] ?? '') : '?';
+  // parseArgs names an option as "-o, --output <value>": say it as the user wrote it.
+  const forms = (m?.[1] ?? '').replace(/ <value>$/, '').split(', ');
+  const typed = argv.find((a) => forms.includes(a.replace(/=.*$/s, '')));
+  const opt = escapeText(typed?.replace(/=.*$/s, '') ?? forms[forms.length - 1] ?? '?');
   switch (err.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option '${opt}'`;

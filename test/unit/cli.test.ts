@@ -6,6 +6,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../lib/images.js';
+import { validJson } from '../lib/schemas.js';
 
 const BIN = join(ROOT, 'bin/ckpt-inspect.js');
 const SAMPLE = join(ROOT, 'samples/pair.ckpt');
@@ -34,12 +35,12 @@ test('report on the shipped sample: pty index, decoded flags, line and partial l
 test('--json has the documented keys and agrees with the sample', () => {
   const r = cli(['--json', SAMPLE]);
   assert.equal(r.code, 0);
-  const j = JSON.parse(r.out);
+  const j = validJson(r.out, 'ckpt-inspect.report/1');
   for (const k of ['size', 'endian', 'records', 'ttys', 'files', 'fds', 'graph', 'diagnostics']) assert.ok(k in j, k);
   assert.equal(j.size, statSync(SAMPLE).size);
   assert.deepEqual(Object.keys(j.records[0]), ['offset', 'type', 'typeName', 'len']);
   assert.deepEqual(Object.keys(j.ttys[0]).sort(), ['fileObjref', 'flags', 'index', 'ldisc', 'linkObjref', 'objref', 'role', 'termios', 'winsize'].sort());
-  assert.equal(j.ttys[1].ldisc.data, Buffer.from('ls -l\nech').toString('hex'));
+  assert.equal(j.ttys[1].ldisc?.data, Buffer.from('ls -l\nech').toString('hex'));
   assert.ok(j.graph.nodes.length > 0 && j.graph.edges.length > 0);
   for (const d of j.diagnostics) assert.deepEqual(Object.keys(d).slice(0, 6), ['severity', 'code', 'message', 'offset', 'length', 'field']);
 });
@@ -68,6 +69,7 @@ test('garbage, empty and truncated files never give a stack trace', () => {
     for (const args of [[f], ['--json', f]]) {
       const r = cli(args);
       assert.equal(r.code, 1, `${name}: ${r.err}`);
+      if (args[0] === '--json') validJson(r.out);
       assert.equal(r.err, '', name);
       assert.doesNotMatch(r.out, /internal error|\bat .*\.(js|ts):\d+/, name);
     }
@@ -90,12 +92,12 @@ test('set edits in place atomically, keeps the mode, and the result re-parses to
   const r = cli(['set', f, 'ttys[1].termios.c_lflag.ECHO=0', 'ttys[0].winsize.ws_col=132', 'ttys[1].ldisc.data=ls\\n']);
   assert.equal(r.code, 0, r.err);
   assert.equal(statSync(f).mode & 0o777, 0o640);
-  const j = JSON.parse(cli(['--json', f]).out);
+  const j = validJson(cli(['--json', f]).out);
   assert.equal(j.ttys[1].termios.c_lflag & 0o10, 0);
   assert.equal(j.ttys[0].winsize.ws_col, 132);
-  assert.equal(j.ttys[1].ldisc.data, '6c730a');
-  assert.equal(j.ttys[1].ldisc.canon_data, 1);
-  assert.equal(j.ttys[1].ldisc.canon_datalen, 3);
+  assert.equal(j.ttys[1].ldisc?.data, '6c730a');
+  assert.equal(j.ttys[1].ldisc?.canon_data, 1);
+  assert.equal(j.ttys[1].ldisc?.canon_datalen, 3);
   assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
 });
 
@@ -111,7 +113,7 @@ test('set refuses an edit that introduces errors unless --force; -o writes elsew
   const r2 = cli(['set', f, 'ttys[1].ldisc.datalen=5000', '--force', '-o', out]);
   assert.equal(r2.code, 1);
   assert.ok(readFileSync(f).equals(before));
-  assert.equal(JSON.parse(cli(['--json', out]).out).ttys[1].ldisc.datalen, 5000);
+  assert.equal(validJson(cli(['--json', out]).out).ttys[1].ldisc?.datalen, 5000);
 });
 
 test('a save killed after the temporary file is written leaves the original unchanged', () => {
@@ -124,7 +126,7 @@ test('a save killed after the temporary file is written leaves the original unch
   // The killed process could not clean up: its complete temporary file is left beside the original.
   const tmp = readdirSync(dir).filter((n) => n.startsWith('.kill.ckpt.') && n.endsWith('.tmp'));
   assert.equal(tmp.length, 1);
-  assert.equal(JSON.parse(cli(['--json', join(dir, tmp[0])]).out).ttys[0].winsize.ws_col, 99);
+  assert.equal(validJson(cli(['--json', join(dir, tmp[0])]).out).ttys[0].winsize.ws_col, 99);
 });
 
 test('encode turns edited --json back into an image; unedited JSON gives identical bytes', () => {
@@ -141,9 +143,9 @@ test('encode turns edited --json back into an image; unedited JSON gives identic
   const out = join(dir, 'encoded.ckpt');
   const r = cli(['encode', jf, '-o', out]);
   assert.equal(r.code, 0, r.err);
-  const k = JSON.parse(cli(['--json', out]).out);
+  const k = validJson(cli(['--json', out]).out);
   assert.equal(k.ttys[1].winsize.ws_row, 50);
   assert.equal(k.ttys[1].termios.c_cc[0], 7);
-  assert.equal(k.ttys[1].ldisc.data, Buffer.from('whoami\n').toString('hex'));
-  assert.equal(k.ttys[1].ldisc.canon_datalen, 7);
+  assert.equal(k.ttys[1].ldisc?.data, Buffer.from('whoami\n').toString('hex'));
+  assert.equal(k.ttys[1].ldisc?.canon_datalen, 7);
 });

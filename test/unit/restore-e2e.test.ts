@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSshd, type SshdHarness } from '../harness/sshd';
 import { allImages, ROOT } from '../lib/images';
+import { validJson } from '../lib/schemas';
 import { openImage } from '../../src/parser/image';
 import { buildPlan } from '../../src/parser/plan-from-image';
 import { serializePlan, type VerifyReport } from '../../src/parser/restore-plan';
@@ -229,7 +230,7 @@ describe('restore --verify --json, every valid image with pty pairs', () => {
     const first = await cli(['restore', file, ...sshArgs(), '--verify', '--json', '-v']);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /CKPT-HELPER-INSTALLED|exit 0/);
-    const r = JSON.parse(first.stdout) as VerifyReport;
+    const r = validJson<VerifyReport>(first.stdout, 'ckpt-inspect.restore/1');
     assert.equal(r.ok, true);
     const second = await cli(['restore', file, ...sshArgs(), '--verify', '--json', '-v']);
     assert.equal(second.code, 0, second.stderr);
@@ -270,7 +271,7 @@ describe('restore --verify --json, every valid image with pty pairs', () => {
     for (const [name, { r, c }] of results) {
       let j: VerifyReport & { error?: string; helperExitCode?: number };
       try {
-        j = JSON.parse(r.stdout) as typeof j;
+        j = validJson<typeof j>(r.stdout, 'ckpt-inspect.restore/1');
       } catch {
         problems.push(`${name}: exit ${r.code}, no JSON: ${r.stderr.trim()}`);
         continue;
@@ -299,7 +300,7 @@ describe('restore --verify --json, every valid image with pty pairs', () => {
     const get = (n: string): VerifyReport => {
       const e = results.get(n);
       assert.ok(e, `image ${n} present`);
-      return JSON.parse(e.r.stdout) as VerifyReport;
+      return validJson<VerifyReport>(e.r.stdout, 'ckpt-inspect.restore/1');
     };
     // Partial canonical line: one complete line read, the unterminated tail still pending.
     const partial = get('generated/ok-pair-i386');
@@ -447,7 +448,7 @@ describe('refusals', () => {
       assert.match(r.stderr, /Host key verification failed for ckpt-remote \(the host key is not known\)/);
       assert.match(r.stderr, /To accept the key, connect once in a terminal with `ssh -F .* -- ckpt-remote`/);
       assert.match(r.stderr, /ssh-keyscan/);
-      if (extra.includes('--json')) assert.equal((JSON.parse(r.stdout) as { hostKey: string }).hostKey, 'unknown');
+      if (extra.includes('--json')) assert.equal(validJson<{ hostKey: string }>(r.stdout, 'ckpt-inspect.restore/1').hostKey, 'unknown');
     }
     assert.equal(await readFile(emptyKh, 'utf8'), '', 'the key must not have been accepted');
     assert.equal(await acceptedLogins(), logins, 'no login happened');
