@@ -57,7 +57,7 @@ function applyPathEdits(img0: Image, assignments: { path: string; value: string 
   let img = img0;
   const splices: Splice[] = [];
   for (const { path, value } of assignments) {
-    let e;
+    let e: ReturnType<typeof editForPath>;
     try {
       e = editForPath(img, path, value);
     } catch (err) {
@@ -96,7 +96,7 @@ FILE '-' reads the image from stdin and writes the result to stdout unless -o is
     const out = target(p, file);
     const img = openImage(readInput(file));
     const notes: string[] = [];
-    let edits;
+    let edits: { path: string; value: string }[];
     try {
       edits = assigns.map(splitAssignment);
     } catch (e) {
