@@ -7,7 +7,7 @@ import { EditError, editForPath, splitAssignment } from '../parser/edit-paths.js
 import { openImage } from '../parser/image.js';
 import type { Image } from '../parser/model.js';
 import { REPORT_FORMAT, reportJson } from '../parser/report-json.js';
-import { validate } from '../parser/validate/index.js';
+import { validateBounded } from '../parser/validate/index.js';
 import { CliError, flag, str, UsageError, type Command, type OptionDef, type Parsed } from './args.js';
 import { nameOf, escapeText, readInput, readInputText, refuseTerminal, StdoutWriter } from './output.js';
 
@@ -30,13 +30,13 @@ const WRITE_OPTIONS: Record<string, OptionDef> = {
 async function finishWrite(before: Image, edited: { bytes: Uint8Array; splices: Splice[] }, opts: WriteOpts, notes: string[], file: string): Promise<number> {
   const { bytes } = edited;
   const after = openImage(bytes);
-  const diags = validate(after);
-  const errs = diags.filter((d) => d.severity === 'error');
-  const fresh = freshErrors(validate(before), diags, edited.splices);
+  const v = validateBounded(after);
+  const errs = v.diagnostics.filter((d) => d.severity === 'error');
+  const fresh = freshErrors(validateBounded(before), v, edited.splices);
   for (const n of notes) process.stderr.write(`${escapeText(n)}\n`);
   for (const d of errs) process.stderr.write(`error ${d.code} at offset ${d.offset}, field ${d.field}: ${escapeText(d.message)}\n`);
-  if (fresh.length && !opts.force) {
-    process.stderr.write(`ckpt-inspect: ${escapeText(nameOf(file))}: not written: the edit introduces ${fresh.length} error(s); use --force to write it anyway\n`);
+  if (fresh > 0 && !opts.force) {
+    process.stderr.write(`ckpt-inspect: ${escapeText(nameOf(file))}: not written: the edit introduces ${fresh} error(s); use --force to write it anyway\n`);
     return 1;
   }
   if (opts.out === '-') {
@@ -50,7 +50,7 @@ async function finishWrite(before: Image, edited: { bytes: Uint8Array; splices: 
     });
     process.stderr.write(`wrote ${escapeText(opts.out)} (${bytes.length} bytes)\n`);
   }
-  return errs.length ? 1 : 0;
+  return v.errors ? 1 : 0;
 }
 
 function applyPathEdits(img0: Image, assignments: { path: string; value: string }[], notes: string[], file: string): { bytes: Uint8Array; splices: Splice[] } {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { openImage } from '../parser/image.js';
 import { REPORT_SECTIONS, reportJsonChunks, reportNdjsonChunks, type ReportSection } from '../parser/report-json.js';
 import { reportText } from '../parser/report-text.js';
-import { errorCount, validate } from '../parser/validate/index.js';
+import { validateBounded } from '../parser/validate/index.js';
 import { jsonForTerminal } from '../shared/escape.js';
 import { flag, strs, UsageError, type Command } from './args.js';
 import { sha256 } from './edit.js';
@@ -48,17 +48,18 @@ pairs, objhash graph and problems. The text report cuts long lists and says how 
 
     const bytes = readInput(file);
     const img = openImage(bytes);
-    const diags = validate(img);
+    const v = validateBounded(img);
+    const diags = v.diagnostics;
     const out = new StdoutWriter();
     if (json) {
       const source = file === '-' ? null : { path: resolve(file), sha256: sha256(bytes) };
-      for (const chunk of reportJsonChunks(img, diags, { source, ...(only ? { only } : {}) })) await out.write(jsonForTerminal(chunk));
+      for (const chunk of reportJsonChunks(img, diags, { source, omitted: v.omitted, ...(only ? { only } : {}) })) await out.write(jsonForTerminal(chunk));
     } else if (ndjson) {
       for (const chunk of reportNdjsonChunks(img, diags, only?.[0] ?? 'records')) await out.write(jsonForTerminal(chunk));
     } else {
-      await out.write(reportText(img, diags, nameOf(file), only ? { only } : {}));
+      await out.write(reportText(img, diags, nameOf(file), { counted: v, ...(only ? { only } : {}) }));
     }
     await out.flush();
-    return errorCount(diags) > 0 ? 1 : 0;
+    return v.errors > 0 ? 1 : 0;
   },
 };

@@ -13,7 +13,7 @@ import { checkLdiscsOf } from '../parser/validate/ldisc.js';
 import { checkTtys } from '../parser/validate/tty.js';
 import { reportJson } from '../parser/report-json.js';
 import { emptyIndex, indexStream, StreamIndex } from '../parser/stream-index.js';
-import { validate } from '../parser/validate/index.js';
+import { validateBounded } from '../parser/validate/index.js';
 import { LAYOUT, T } from '../parser/layout.js';
 import { requestKey, type ByteRange, type DiagnosticView, type FieldHit, type InitData, type Prefetched, type RequestName, type Requests, type Selection, type UpdateData } from '../shared/protocol.js';
 import { Structure } from './views/structure.js';
@@ -51,6 +51,8 @@ export class CkptModel {
   private readonly readBytes: (offset: number, length: number) => Uint8Array;
   readonly img: Image | null;
   diagnostics: Diagnostic[];
+  /** Per code, the diagnostics found beyond the DIAGNOSTICS_PER_CODE kept in `diagnostics`. */
+  diagnosticsOmitted: Record<string, number> = {};
   readonly graph: Graph | null;
   readonly modelNote: string | null;
   /** The file's size (more than `bytes` holds when only a non-image's first bytes were read). */
@@ -79,7 +81,9 @@ export class CkptModel {
     this.fileSize = opts.size ?? bytes.length;
     const quick = this.notImage === null ? indexStream(bytes, le) : emptyIndex();
     let ttys = 0;
-    for (let i = 0; i < quick.count; i++) if (quick.types[i] === T.TTY) ttys++;
+    // TTY records too short for their fields cost the model nothing (Image.shortTtys): not counted.
+    const ttyLen = LAYOUT.tty.len;
+    for (let i = 0; i < quick.count; i++) if (quick.types[i] === T.TTY && quick.lens[i] >= ttyLen) ttys++;
     this.timings.index = performance.now() - t0;
     if (this.notImage !== null) {
       this.img = null;
@@ -93,7 +97,10 @@ export class CkptModel {
       this.index = this.img.index;
       this.littleEndian = this.img.littleEndian;
       this.timings.parse = performance.now() - t0 - this.timings.index;
-      this.diagnostics = validate(this.img);
+      // As many diagnostics of one code as the CLI's --json lists; the rest are counted only.
+      const v = validateBounded(this.img);
+      this.diagnostics = v.diagnostics;
+      this.diagnosticsOmitted = v.omitted;
       this.timings.validate = performance.now() - t0 - this.timings.index - this.timings.parse;
       this.graph = buildGraph(this.img);
       this.modelNote = null;
@@ -321,7 +328,7 @@ export class CkptModel {
     // Pair-level codes depend on roles and objrefs only, which a patch never changes.
     const local = (d: Diagnostic) => d.record !== undefined && records.has(d.record) && ttyOrLdiscCode(d.code);
     const fresh: Diagnostic[] = [];
-    const sub: Image = { ...img, ttys: [...ttys] };
+    const sub: Image = { ...img, ttys: [...ttys], shortTtys: [] };
     checkTtys(sub, (d) => void (local(d) && fresh.push(d)));
     checkLdiscsOf(img, sub.ttys, (d) => void (local(d) && fresh.push(d)));
     const rank = { error: 0, warning: 1, info: 2 } as const;
@@ -479,9 +486,10 @@ export class CkptModel {
   }
 
   report(): unknown {
-    if (this.img) return reportJson(this.img, this.diagnostics);
+    if (this.img) return reportJson(this.img, this.diagnostics, this.diagnosticsOmitted);
     const img = openImage(this.bytes); // on request only: the full report needs the full model
-    return reportJson(img, validate(img));
+    const v = validateBounded(img);
+    return reportJson(img, v.diagnostics, v.omitted);
   }
 }
 

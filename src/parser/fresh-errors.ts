@@ -4,6 +4,7 @@
 // and an old error whose record moved is not.
 import type { Splice } from './encode.js';
 import type { Diagnostic } from './model.js';
+import type { Validation } from './validate/index.js';
 
 /** Where a byte at `off` is after `s`: later bytes move by the splice's growth, bytes it rewrote stay in it. */
 export function offsetAfter(off: number, s: Splice): number {
@@ -16,10 +17,18 @@ export function offsetAfter(off: number, s: Splice): number {
 const key = (d: Diagnostic, offset: number) => `${d.code}\u0000${d.field}\u0000${offset}`;
 
 /**
- * The errors of `after` that `before` (the image's diagnostics before the edit) did not have, with
- * `splices` the edit's splices in the order they were applied.
+ * How many errors `after` has that `before` (the image's validation before the edit) did not, with
+ * `splices` the edit's splices in the order they were applied. Of a code validateBounded only
+ * counted past its limit, more than before are new.
  */
-export function freshErrors(before: Diagnostic[], after: Diagnostic[], splices: Splice[]): Diagnostic[] {
+export function freshErrors(before: Validation, after: Validation, splices: Splice[]): number {
+  let n = freshErrorList(before.diagnostics, after.diagnostics, splices).length;
+  for (const [code, k] of Object.entries(after.omitted)) n += Math.max(0, k - (before.omitted[code] ?? 0));
+  return n;
+}
+
+/** The errors of `after` that `before` did not have, compared by code, field and place. */
+export function freshErrorList(before: Diagnostic[], after: Diagnostic[], splices: Splice[]): Diagnostic[] {
   const had = new Map<string, number>();
   for (const d of before) {
     if (d.severity !== 'error') continue;

@@ -90,6 +90,7 @@ const FILE_GENERIC_LEN = LAYOUT.fileGeneric.len;
 const FILE_TABLE_LEN = LAYOUT.fileTable.len;
 const FILE_DESC_LEN = LAYOUT.fileDesc.len;
 const SIGNAL_LEN = LAYOUT.signal.len;
+const TTY_LEN = LAYOUT.tty.len;
 
 /** Reads fixed fields of the header and tty records (the columnar records share its reads). */
 class Reader extends RecordSource {
@@ -180,6 +181,7 @@ export function openImage(input: Uint8Array, prebuilt?: StreamIndex): Image {
     objrefs,
     objects: new ObjectTable(objrefs),
     ttys: [],
+    shortTtys: [],
     files: new FileList(source, { f_type: D.f_type, refFor: fileRefDesc }, nFile),
     fileTables: [],
     fds: new FileDescList(source, { fd_objref: D.fd_objref, fd_descriptor: D.fd_descriptor, fd_close_on_exec: D.fd_close_on_exec }, nDesc),
@@ -262,6 +264,15 @@ export function openImage(input: Uint8Array, prebuilt?: StreamIndex): Image {
 
     switch (t) {
       case R_TTY: {
+        if (lens[i] < TTY_LEN) {
+          img.shortTtys.push(i);
+          // The LDISC and BUFFER after it are still its own, not another record's to claim.
+          if (i + 1 < index.count && types[i + 1] === R_TTY_LDISC) {
+            claimedLdisc = i + 1;
+            if (i + 2 < index.count && types[i + 2] === R_BUFFER) claimedBuffer = i + 2;
+          }
+          break;
+        }
         const own = owner >= 0 && oTypes[owner] === O_TTY ? { objref: oRefs[owner], rec: objrefs.records[owner] } : { objref: null, rec: -1 };
         const tty = readTty(src, rd, i, o, lens[i], own);
         // The LDISC (and its BUFFER) that follow belong to this tty.

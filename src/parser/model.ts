@@ -217,7 +217,14 @@ export interface Image {
   objrefs: ObjrefList;
   /** Per objref, the first OBJREF that got its object (its `target` is the object's record). */
   objects: ObjectTable;
+  /** TTY records with all their fields (len at least sizeof(struct ckpt_hdr_tty)). */
   ttys: Tty[];
+  /**
+   * Record numbers of TTY records too short to hold the struct: restart refuses them (TTY_LEN) and
+   * they have no fields to show, so they get no Tty object. A damaged image can hold one every 8
+   * bytes; this keeps its cost to this entry and the record index.
+   */
+  shortTtys: number[];
   files: FileList;
   fileTables: FileTable[];
   fds: FileDescList;

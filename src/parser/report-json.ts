@@ -5,7 +5,7 @@ import type { Diagnostic, FileDesc, FileRec, Image, ObjrefRec, Tty } from './mod
 import { buildGraph } from './graph.js';
 import { toHex } from './names.js';
 import { FILE_TYPE } from './layout.js';
-import { limitDiagnostics } from './validate/index.js';
+import { DIAGNOSTICS_PER_CODE, limitDiagnostics } from './validate/index.js';
 
 export interface TtyJson {
   objref: number | null;
@@ -65,14 +65,15 @@ export function ttyJson(t: Tty): TtyJson {
 }
 
 /** At most this many diagnostics of one code go into the JSON; `diagnosticsOmitted` counts the rest. */
-export const JSON_DIAGNOSTICS_PER_CODE = 1000;
+export const JSON_DIAGNOSTICS_PER_CODE = DIAGNOSTICS_PER_CODE;
 
 /** The `format` of the JSON report: its kind and version (docs/schemas/report.schema.json). */
 export const REPORT_FORMAT = 'ckpt-inspect.report/1';
 
-export function reportJson(img: Image, diagnostics: Diagnostic[]) {
+/** `omitted`: what validateBounded counted and did not keep, per code. */
+export function reportJson(img: Image, diagnostics: Diagnostic[], omitted: Record<string, number> = {}) {
   const { index } = img;
-  const limited = limitDiagnostics(diagnostics, JSON_DIAGNOSTICS_PER_CODE);
+  const limited = limitDiagnostics(diagnostics, JSON_DIAGNOSTICS_PER_CODE, omitted);
   const records = new Array(index.count);
   for (let i = 0; i < index.count; i++) {
     records[i] = { offset: index.offsets[i], type: index.types[i], typeName: img.decoded ? recordTypeName(index.types[i]) : null, len: index.lens[i] };
@@ -127,6 +128,8 @@ export interface StreamOptions {
   only?: readonly ReportSection[];
   /** Characters per chunk yielded (about). */
   chunk?: number;
+  /** What validateBounded counted and did not keep, per code. */
+  omitted?: Record<string, number>;
 }
 
 /**
@@ -189,7 +192,7 @@ export function* reportJsonChunks(img: Image, diagnostics: Diagnostic[], opts: S
     buf += '}';
   }
   if (want('diagnostics')) {
-    const limited = limitDiagnostics(diagnostics, JSON_DIAGNOSTICS_PER_CODE);
+    const limited = limitDiagnostics(diagnostics, JSON_DIAGNOSTICS_PER_CODE, opts.omitted);
     buf += `,"diagnosticsOmitted":${JSON.stringify(limited.omitted)}`;
     yield* list('diagnostics', limited.shown.length, (i) => diagnosticJson(limited.shown[i] as Diagnostic));
   }

@@ -4,7 +4,7 @@ import type { Diagnostic, Image, Tty } from './model.js';
 import { buildGraph } from './graph.js';
 import { caret, CC_IS_COUNT, CC_NAMES, escapeBytes, TERMIOS_FLAGS, termiosFlagNames, ttyFlagNames } from './names.js';
 import { analyseCanon } from './validate/ldisc.js';
-import { limitDiagnostics } from './validate/index.js';
+import { limitDiagnostics, type Validation } from './validate/index.js';
 import { Enums, enumName } from './kaitai.js';
 import { escapeText } from '../shared/escape.js';
 
@@ -25,6 +25,8 @@ export interface TextOptions {
   maxTtys?: number;
   /** Only these sections (all when absent). */
   only?: readonly ('records' | 'ttys' | 'graph' | 'diagnostics')[];
+  /** What validateBounded counted beyond the diagnostics given: per code, and the totals. */
+  counted?: Pick<Validation, 'omitted' | 'errors' | 'warnings'>;
 }
 
 export function reportText(img: Image, diags: Diagnostic[], file: string, opts: TextOptions = {}): string {
@@ -70,12 +72,12 @@ export function reportText(img: Image, diags: Diagnostic[], file: string, opts: 
 
   if (want('diagnostics')) {
     out.push('', diags.length ? 'Diagnostics:' : 'Diagnostics: none');
-    const { shown, omitted } = limitDiagnostics(diags, opts.maxPerCode ?? 50);
+    const { shown, omitted } = limitDiagnostics(diags, opts.maxPerCode ?? 50, opts.counted?.omitted);
     for (const d of shown) out.push(`  ${d.severity.padEnd(7)} ${d.code} at offset ${d.offset} (${hex(d.offset)}), field ${d.field}: ${d.message}`);
     for (const [code, n] of Object.entries(omitted)) out.push(`  … ${n} more ${code} (use --json for more)`);
   }
-  const errors = diags.filter((d) => d.severity === 'error').length;
-  const warnings = diags.filter((d) => d.severity === 'warning').length;
+  const errors = opts.counted?.errors ?? diags.filter((d) => d.severity === 'error').length;
+  const warnings = opts.counted?.warnings ?? diags.filter((d) => d.severity === 'warning').length;
   out.push('', `${errors} error(s), ${warnings} warning(s)`);
   // Each entry is one line: the file name and quoted image text in it are escaped, so an embedded
   // newline or escape sequence is shown, not obeyed (no forged lines, no terminal control).

@@ -65,7 +65,7 @@ test('the text report describes at most maxTtys TTY records and says how many mo
   assert.match(one, new RegExp(`… ${img.ttys.length - 1} more TTY records \\(use --json for all\\)`));
 });
 
-test('a TTY record with no payload reads as it did through the generated parser: truncated, every field absent', () => {
+test('a TTY record with no payload is a short TTY: no Tty object, its LDISC not an orphan, TTY_LEN on its len', () => {
   // Two ttys of the sample, the second cut to its 8-byte header (len 8), the rest of the image after it.
   const bytes = new Uint8Array(readFileSync(join(__dirname, '../../samples/pair.ckpt')));
   const img = openImage(bytes);
@@ -75,9 +75,10 @@ test('a TTY record with no payload reads as it did through the generated parser:
   cut.set(bytes.subarray(0, t.offset + 8));
   cut.set(bytes.subarray(t.offset + t.len), t.offset + 8);
   new DataView(cut.buffer).setUint32(t.offset + 4, 8, le);
-  const u = openImage(cut).ttys[1];
-  assert.equal(u.len, 8);
-  assert.equal(u.truncated, true);
-  for (const f of [u.index, u.flags, u.link_objref, u.termios.c_lflag, u.winsize.ws_col]) assert.equal(f.size, 0, `${f.name} absent`);
-  assert.ok(validate(openImage(cut)).some((d) => d.code === 'TTY_LEN' && d.record === u.record));
+  const v = openImage(cut);
+  assert.equal(v.ttys.length, 1);
+  assert.deepEqual(v.shortTtys, [t.record]);
+  const d = validate(v);
+  assert.ok(d.some((x) => x.code === 'TTY_LEN' && x.record === t.record && x.offset === t.offset + 4));
+  assert.ok(!d.some((x) => x.code === 'LDISC_ORPHAN'));
 });

@@ -9,9 +9,44 @@ import { checkTtys } from './tty.js';
 
 export { analyseCanon } from './ldisc.js';
 
+/**
+ * Diagnostics kept per code: the CLI's --json lists this many, the editor's Problems hold this many,
+ * and the rest are only counted. A damaged image can repeat one problem for every 8 bytes; kept,
+ * each would cost a few hundred bytes, far more than its record.
+ */
+export const DIAGNOSTICS_PER_CODE = 1000;
+
+export interface Validation {
+  /** The first `perCode` diagnostics of each code found, in offset order. */
+  diagnostics: Diagnostic[];
+  /** Per code, how many more were found and not kept. */
+  omitted: Record<string, number>;
+  /** Every error and warning found, kept or not. */
+  errors: number;
+  warnings: number;
+}
+
+/** Every diagnostic (tests, and checks of a bounded set of records). */
 export function validate(img: Image): Diagnostic[] {
-  const out: Diagnostic[] = [...img.parseDiagnostics];
-  const sink = (d: Diagnostic) => out.push(d);
+  return validateBounded(img, Number.POSITIVE_INFINITY).diagnostics;
+}
+
+/** validate, keeping at most `perCode` diagnostics of each code and counting all. */
+export function validateBounded(img: Image, perCode = DIAGNOSTICS_PER_CODE): Validation {
+  const out: Diagnostic[] = [];
+  const kept = new Map<string, number>();
+  const omitted: Record<string, number> = {};
+  let errors = 0;
+  let warnings = 0;
+  const sink = (d: Diagnostic) => {
+    if (d.severity === 'error') errors++;
+    else if (d.severity === 'warning') warnings++;
+    const n = (kept.get(d.code) ?? 0) + 1;
+    kept.set(d.code, n);
+    if (n <= perCode) out.push(d);
+    else omitted[d.code] = (omitted[d.code] ?? 0) + 1;
+  };
+  for (const d of img.parseDiagnostics) sink(d);
   checkHeader(img, sink);
   checkStream(img, sink);
   if (img.decoded) {
@@ -21,7 +56,8 @@ export function validate(img: Image): Diagnostic[] {
     checkFiles(img, sink);
   }
   const rank = { error: 0, warning: 1, info: 2 } as const;
-  return out.sort((a, b) => a.offset - b.offset || rank[a.severity] - rank[b.severity]);
+  out.sort((a, b) => a.offset - b.offset || rank[a.severity] - rank[b.severity]);
+  return { diagnostics: out, omitted, errors, warnings };
 }
 
 export function errorCount(diags: Diagnostic[]): number {
@@ -32,10 +68,10 @@ export function errorCount(diags: Diagnostic[]): number {
  * At most `perCode` diagnostics of each code, in order, and how many of each were left out: a
  * damaged image can repeat one problem a hundred thousand times, which helps nobody in a report.
  */
-export function limitDiagnostics(diags: Diagnostic[], perCode: number): { shown: Diagnostic[]; omitted: Record<string, number> } {
+export function limitDiagnostics(diags: Diagnostic[], perCode: number, omittedBefore: Record<string, number> = {}): { shown: Diagnostic[]; omitted: Record<string, number> } {
   const count = new Map<string, number>();
   const shown: Diagnostic[] = [];
-  const omitted: Record<string, number> = {};
+  const omitted: Record<string, number> = { ...omittedBefore };
   for (const d of diags) {
     const n = (count.get(d.code) ?? 0) + 1;
     count.set(d.code, n);

@@ -81,6 +81,8 @@ export function checkLdiscs(img: Image, sink: Sink): void {
     owned.add(t.ldisc.record);
     if (t.ldisc.buffer) owned.add(t.ldisc.buffer.record);
   }
+  // A TTY too short to read (TTY_LEN) still has its LDISC after it: restart stops before either.
+  for (const r of img.shortTtys) if (r + 1 < img.index.count && img.index.types[r + 1] === T.TTY_LDISC) owned.add(r + 1);
   checkLdiscsOf(img, img.ttys, sink);
   const { index } = img;
   for (let i = 0; i < index.count; i++) {

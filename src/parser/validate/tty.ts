@@ -14,6 +14,9 @@ function ttyAt(img: Image, rec: number): Tty | undefined {
 }
 
 export function checkTtys(img: Image, sink: Sink): void {
+  for (const r of img.shortTtys) {
+    at(sink, 'error', 'TTY_LEN', hdrField(img, r, 'len'), `TTY record ${r} has len ${img.index.lens[r]}; restart requires exactly ${LAYOUT.tty.len}.`, r);
+  }
   const slavesOf = new Map<number, Tty[]>();
   for (const t of img.ttys) {
     checkTty(img, t, sink);

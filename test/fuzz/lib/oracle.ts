@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { openImage } from '../../../src/parser/image.js';
-import { validate, errorCount } from '../../../src/parser/validate/index.js';
+import { validateBounded, type Validation } from '../../../src/parser/validate/index.js';
 import { reportJson } from '../../../src/parser/report-json.js';
 import { reportText } from '../../../src/parser/report-text.js';
 import type { Diagnostic, Image } from '../../../src/parser/model.js';
@@ -125,6 +125,7 @@ export function checkInput(bytes: Uint8Array, opts: CheckOptions = {}): Outcome 
   const t0 = performance.now();
   let stage = 'openImage';
   let diags: Diagnostic[] | null = null;
+  let counted: Validation | null = null;
   let img: Image | null = null;
   const times: Record<string, number> = {};
   let ts = t0;
@@ -137,13 +138,15 @@ export function checkInput(bytes: Uint8Array, opts: CheckOptions = {}): Outcome 
   try {
     img = openImage(bytes);
     lap('validate');
-    diags = validate(img);
+    // What the CLI does (src/cli/main.ts): the bounded validation, then both reports.
+    counted = validateBounded(img);
+    diags = counted.diagnostics;
     lap('reportJson');
-    const j = reportJson(img, diags);
+    const j = reportJson(img, diags, counted.omitted);
     lap('JSON.stringify');
     JSON.stringify(j);
     lap('reportText');
-    reportText(img, diags, 'fuzz.ckpt');
+    reportText(img, diags, 'fuzz.ckpt', { counted });
     lap('done');
   } catch (e) {
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -164,7 +167,7 @@ export function checkInput(bytes: Uint8Array, opts: CheckOptions = {}): Outcome 
     findings.push({ kind: 'memory', key: 'memory', detail: `RSS grew by ${(grown / 2 ** 20).toFixed(0)} MiB for a ${size}-byte input` });
   }
   if (diags) findings.push(...diagProblems(diags, size));
-  const errors = diags ? errorCount(diags) : -1;
+  const errors = counted ? counted.errors : -1;
   if (img && diags && errors === 0 && opts.roundtrip !== false && encoder) {
     try {
       const out = encoder(img);
@@ -190,7 +193,7 @@ export function checkInput(bytes: Uint8Array, opts: CheckOptions = {}): Outcome 
       if (bad >= 0) findings.push({ kind: 'sparse', key: 'sparse:kept', detail: `the sparse read lost byte ${bad} outside its holes` });
       else if (holes.length) {
         const img2 = openImage(copy);
-        const d2 = validate(img2);
+        const d2 = validateBounded(img2).diagnostics;
         const j = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
         if (j(d2) !== j(diags)) findings.push({ kind: 'sparse', key: 'sparse:diagnostics', detail: `diagnostics differ with the ${holes.length} hole(s) poisoned` });
         else if (j(reportJson(img2, d2)) !== j(reportJson(img, diags))) findings.push({ kind: 'sparse', key: 'sparse:report', detail: `the JSON report differs with the ${holes.length} hole(s) poisoned` });

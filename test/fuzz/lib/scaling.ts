@@ -38,6 +38,23 @@ export const PATTERNS: Record<string, { build: Builder; n: number }> = {
       return w.tail();
     },
   },
+  'empty TTY records (8 bytes each, no OBJREF)': {
+    n: 20000,
+    build: (n) => {
+      const b = new CkptWriter().header().tail();
+      const body = new Uint8Array(n * 8);
+      const v = new DataView(body.buffer);
+      for (let i = 0; i < n; i++) {
+        v.setUint32(i * 8, T.TTY, true);
+        v.setUint32(i * 8 + 4, 8, true);
+      }
+      const out = new Uint8Array(b.length + body.length);
+      out.set(b.subarray(0, b.length - 16));
+      out.set(body, b.length - 16);
+      out.set(b.subarray(b.length - 16), b.length - 16 + body.length);
+      return out;
+    },
+  },
   'FILE_DESCs with dangling fd_objref': {
     n: 3000,
     build: (n) => {
