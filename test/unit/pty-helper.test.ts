@@ -360,8 +360,8 @@ os.fchmod(s,0o666)
 pid=os.fork()
 if pid==0:
     os.setgid(65534); os.setuid(65534)
-    try: fd=fcntl.ioctl(m,0x5441,os.O_RDWR|os.O_NOCTTY); print('opened')
-    except OSError as e: print(errno.errorcode[e.errno])
+    try: fd=fcntl.ioctl(m,0x5441,os.O_RDWR|os.O_NOCTTY); print('opened', flush=True)
+    except OSError as e: print(errno.errorcode[e.errno], flush=True)
     os._exit(0)
 os.waitpid(pid,0)"`;
   const p = plan(pair({ exclusive: true }));
