@@ -5,11 +5,12 @@
  *
  *   ckpt-pty-helper probe   [--devpts shared|private] [--index N]
  *   ckpt-pty-helper check   < plan
- *   ckpt-pty-helper restore --verify [--devpts shared|private] [--index exact|any] < plan
+ *   ckpt-pty-helper restore --verify [--devpts shared|private] [--index exact|any] [--strict] < plan
  *   ckpt-pty-helper restore --attach [--pair N] [--command CMD] [--devpts ...] [--index ...] < plan
  *
  * Exit status: 0 success (verify: every restorable field matches), 1 verify found a
- * mismatch, 2 usage error or plan refused, 3 restore failed (kernel refused), attach:
+ * mismatch, 2 usage error or plan refused, 3 restore failed (kernel refused, or --strict
+ * and the plan holds more than the kernel can take back), attach:
  * the command's exit status (128+signal when killed).
  *
  * One file, libc only.  Builds with gcc -O2 -Wall -Wextra -Werror, with -static and
@@ -117,7 +118,8 @@ struct pair {
     struct pterm t;
     uint32_t ws[4];
     uint8_t *in;
-    size_t in_len;
+    size_t in_len;       /* bytes restored (and compared): the plan's, or the first 4095 of them */
+    size_t in_image_len; /* the plan's input length when more than the kernel holds, else 0 */
     uint8_t in_end[MAX_QUEUE]; /* 1 where a byte ends a canonical line */
     uint8_t *out;
     size_t out_len;
@@ -423,8 +425,8 @@ static int check_pair(const struct pair *p, unsigned ln)
                 seterr("line %u: input-line-ends given but the pair is not canonical", p->l_input + 1);
                 return -1;
             }
-    if (p->hungup && (p->in_len || p->out_len)) {
-        seterr("line %u: a hung-up pair has no queues (input/output must be -)", ln);
+    if (p->hungup && p->in_len) {
+        seterr("line %u: a hung-up slave has no input queue (input must be -)", ln);
         return -1;
     }
     return 0;
@@ -655,6 +657,7 @@ struct opts {
     const char *plan_path;
     int have_pair;
     uint32_t pair_index;
+    int strict; /* refuse a restore that would lose any of the plan's data */
     const char *command;
     long probe_index;
 };
@@ -917,6 +920,55 @@ out:
     return rc;
 }
 
+/* One n_tty buffer holds N_TTY_BUF_SIZE - 1 bytes; a 4096th byte would wait in the flip
+ * buffer and be processed later under the final termios (echo, signals, ICRNL).  So the
+ * first 4095 bytes are restored with the line ends the plan records among them (a line
+ * cut there becomes the unterminated tail), and the report calls the input partial.
+ * With --strict the restore is refused instead. */
+static int cut_input_to_capacity(struct pair *p, int strict)
+{
+    if (p->in_len <= MAX_INPUT_RESTORABLE) return 0;
+    if (strict) {
+        seterr("line %u: pair %u: %zu input bytes; the kernel's n_tty buffer holds at most %u "
+               "(N_TTY_BUF_SIZE - 1) and --strict refuses to restore only part of it",
+               p->l_input, p->index, p->in_len, MAX_INPUT_RESTORABLE);
+        return -1;
+    }
+    p->in_image_len = p->in_len;
+    p->in_len = MAX_INPUT_RESTORABLE;
+    return 0;
+}
+
+/* Output pending for the master of a hung-up pair: the master is not hung up and can still
+ * read it.  Written before the hangup (which refuses writes to the slave afterwards) with OPOST
+ * off, and waited for until the master's line discipline has it (FIONREAD on the master), since
+ * a hangup flushes what is still in flight. */
+static int queue_output_before_hangup(struct pair *p)
+{
+    struct ktermios t;
+    if (tcgets(p->slave, &t)) { seterr("TCGETS: %s", strerror(errno)); return -1; }
+    t.c_oflag &= ~K_OPOST;
+    t.c_lflag &= ~K_ECHO;
+    if (tcsets(p->slave, &t)) { seterr("TCSETS (output termios): %s", strerror(errno)); return -1; }
+    if (write_all_nb(p->slave, p->out, p->out_len, 5000)) {
+        seterr("writing output to the slave: %s", strerror(errno));
+        return -1;
+    }
+    size_t want = p->out_len < MAX_INPUT_RESTORABLE ? p->out_len : MAX_INPUT_RESTORABLE;
+    long long deadline = now_ms() + 5000;
+    for (;;) {
+        int q = 0;
+        if (ioctl(p->master, FIONREAD, &q)) { seterr("FIONREAD (master): %s", strerror(errno)); return -1; }
+        if ((size_t)q >= want) return 0;
+        if (now_ms() > deadline) {
+            seterr("output for the master: only %d of %zu bytes arrived before the timeout", q, want);
+            return -1;
+        }
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static int restore_pair(struct pair *p, const struct opts *o)
 {
     int one = 1, zero = 0;
@@ -936,6 +988,7 @@ static int restore_pair(struct pair *p, const struct opts *o)
                          .ws_xpixel = (unsigned short)p->ws[2], .ws_ypixel = (unsigned short)p->ws[3]};
     if (ioctl(p->master, TIOCSWINSZ, &ws)) { seterr("TIOCSWINSZ: %s", strerror(errno)); return -1; }
     if (p->hungup) {
+        if (p->out_len && queue_output_before_hangup(p)) return -1;
         /* Hanging up a pty slave resets its termios to the driver's defaults
          * (TTY_DRIVER_RESET_TERMIOS), so hang up first and set the state afterwards
          * through the master, which Linux redirects to the slave. */
@@ -968,12 +1021,7 @@ static int restore_pair(struct pair *p, const struct opts *o)
     base.c_iflag = base.c_oflag = base.c_cflag = base.c_lflag = 0;
     struct ktermios fin = final_termios(p, &base);
     if (p->in_len) {
-        if (p->in_len > MAX_INPUT_RESTORABLE) {
-            seterr("line %u: pair %u: %zu input bytes; the kernel's n_tty buffer holds at most %u "
-                   "(N_TTY_BUF_SIZE - 1), more would be processed later under the final termios",
-                   p->l_input, p->index, p->in_len, MAX_INPUT_RESTORABLE);
-            return -1;
-        }
+        if (cut_input_to_capacity(p, o->strict)) return -1;
         if (inject_input(p, &base)) return -1;
     }
     if (p->out_len) {
@@ -1174,12 +1222,12 @@ static void print_line_ends(FILE *f, const uint8_t *ends, size_t n)
 
 /* The plan's input as a reader of the slave sees it: one read per complete line (an EOF
  * line end, stored as 0x00, is not returned), then the unterminated tail. */
-static void print_image_reads(FILE *f, const struct pair *p, int tail)
+static void print_image_reads_n(FILE *f, const struct pair *p, size_t len, int tail)
 {
     size_t start = 0;
     if (!tail) fputc('[', f);
     int first = 1;
-    for (size_t i = 0; i < p->in_len; i++)
+    for (size_t i = 0; i < len; i++)
         if (p->in_end[i]) {
             size_t end = p->in[i] == 0 ? i : i + 1;
             if (!tail) { fputs(first ? "" : ",", f); json_hex(f, p->in + start, end - start); }
@@ -1187,8 +1235,13 @@ static void print_image_reads(FILE *f, const struct pair *p, int tail)
             start = i + 1;
         }
     if (!tail) fputc(']', f);
-    else json_hex(f, p->in + start, p->in_len - start);
+    else json_hex(f, p->in + start, len - start);
 }
+
+/* what was restored (the reads a reader of the restored slave should get) */
+static void print_image_reads(FILE *f, const struct pair *p, int tail) { print_image_reads_n(f, p, p->in_len, tail); }
+
+static size_t image_input_len(const struct pair *p) { return p->in_image_len ? p->in_image_len : p->in_len; }
 
 static void print_kernel_reads(FILE *f, const struct readback *rb, int tail)
 {
@@ -1228,13 +1281,13 @@ static void print_state_image(FILE *f, const struct pair *p)
     print_termios_obj(f, p->t.iflag, p->t.oflag, p->t.cflag, p->t.lflag, p->t.line, p->t.cc);
     fprintf(f, ",\"winsize\":{\"ws_row\":%u,\"ws_col\":%u,\"ws_xpixel\":%u,\"ws_ypixel\":%u}},\"input\":",
             p->ws[0], p->ws[1], p->ws[2], p->ws[3]);
-    json_hex(f, p->in, p->in_len);
+    json_hex(f, p->in, image_input_len(p));
     fputs(",\"input_line_ends\":", f);
-    print_line_ends(f, p->in_end, p->in_len);
+    print_line_ends(f, p->in_end, image_input_len(p));
     fputs(",\"input_lines\":", f);
-    print_image_reads(f, p, 0);
+    print_image_reads_n(f, p, image_input_len(p), 0);
     fputs(",\"input_tail\":", f);
-    print_image_reads(f, p, 1);
+    print_image_reads_n(f, p, image_input_len(p), 1);
     fputs(",\"canonical\":", f);
     json_bool(f, p->canonical);
     fputs(",\"output\":", f);
@@ -1340,6 +1393,42 @@ static void field_bytes(struct fieldw *w, const char *name, const uint8_t *a, si
     field_end(w, ok ? "restored" : "mismatch", NULL);
 }
 
+/* input.lines / input.tail: restored, partial (the first 4095 bytes came back exactly, the
+ * rest cannot be held by the kernel), not-restorable (a hung-up slave), or mismatch. */
+static void print_input_fields(struct fieldw *w, const struct pair *p, const struct readback *rb)
+{
+    FILE *f = w->f;
+    const char *status, *reason = NULL;
+    char why[320];
+    if (p->hungup) {
+        status = "not-restorable";
+        reason = "the slave is hung up: read() on a hung-up slave returns 0, so no input can be queued for "
+                 "it or read from it (a v18 image holds no line discipline for a hung-up tty)";
+    } else if (!reads_equal(p, rb)) {
+        status = "mismatch";
+        w->mismatches++;
+    } else if (p->in_image_len) {
+        status = "partial";
+        snprintf(why, sizeof why,
+                 "the kernel's n_tty buffer holds at most %u bytes (N_TTY_BUF_SIZE - 1): the first %zu of the "
+                 "image's %zu input bytes were restored with their line ends, the last %zu were not",
+                 MAX_INPUT_RESTORABLE, p->in_len, p->in_image_len, p->in_image_len - p->in_len);
+        reason = why;
+    } else {
+        status = "restored";
+    }
+    field_begin(w, "input.lines");
+    fputs(",\"image\":", f); print_image_reads_n(f, p, image_input_len(p), 0);
+    fputs(",\"kernel\":", f);
+    if (p->hungup) fputs("null", f); else print_kernel_reads(f, rb, 0);
+    field_end(w, status, reason);
+    field_begin(w, "input.tail");
+    fputs(",\"image\":", f); print_image_reads_n(f, p, image_input_len(p), 1);
+    fputs(",\"kernel\":", f);
+    if (p->hungup) fputs("null", f); else print_kernel_reads(f, rb, 1);
+    field_end(w, status, reason);
+}
+
 static int print_pair_report(FILE *f, const struct pair *p, const struct readback *rb, const struct opts *o)
 {
     struct fieldw w = {f, 1, 0};
@@ -1374,18 +1463,7 @@ static int print_pair_report(FILE *f, const struct pair *p, const struct readbac
     /* input is compared as the reader sees it: what each read() returns (one line per read
      * in canonical mode) and the unterminated tail.  The ring bytes in "kernel.input" are
      * reconstructed from those reads (an EOF line end shows as 0x00). */
-    {
-        int ok = reads_equal(p, rb);
-        if (!ok) w.mismatches++;
-        field_begin(&w, "input.lines");
-        fputs(",\"image\":", f); print_image_reads(f, p, 0);
-        fputs(",\"kernel\":", f); print_kernel_reads(f, rb, 0);
-        field_end(&w, ok ? "restored" : "mismatch", NULL);
-        field_begin(&w, "input.tail");
-        fputs(",\"image\":", f); print_image_reads(f, p, 1);
-        fputs(",\"kernel\":", f); print_kernel_reads(f, rb, 1);
-        field_end(&w, ok ? "restored" : "mismatch", NULL);
-    }
+    print_input_fields(&w, p, rb);
     field_bytes(&w, "output", p->out, p->out_len, rb->out, rb->out_len);
     /* packet-mode status bytes must never appear: none is in the image */
     field_num(&w, "output.packet_status_reads", 0, (long long)rb->nstatus, 1, NULL);
@@ -1752,7 +1830,7 @@ static void usage(void)
             "usage: %s probe [--devpts shared|private] [--index N]\n"
             "       (check and restore read the plan from stdin, or from --plan FILE)\n"
             "       %s check < PLAN\n"
-            "       %s restore --verify [--devpts shared|private] [--index exact|any] < PLAN\n"
+            "       %s restore --verify [--devpts shared|private] [--index exact|any] [--strict] < PLAN\n"
             "       %s restore --attach [--pair N] [--command CMD] [--devpts shared|private] [--index exact|any] < PLAN\n"
             "       %s restore --exec CMD [--devpts shared|private] [--index exact|any] < PLAN\n"
             "       %s --version\n",
@@ -1782,6 +1860,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--command") == 0 && v) { o.command = v; i++; }
         else if (strcmp(a, "--exec") == 0 && v) { o.exec_cmd = v; i++; }
         else if (strcmp(a, "--plan") == 0 && v) { o.plan_path = v; i++; }
+        else if (strcmp(a, "--strict") == 0 && strcmp(mode, "restore") == 0) o.strict = 1;
         else { fprintf(stderr, "%s: bad argument '%s'\n", g_prog, a); usage(); return 2; }
     }
     if (strcmp(mode, "restore") == 0 && o.verify + o.attach + (o.exec_cmd != NULL) != 1) {

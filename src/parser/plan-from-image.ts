@@ -2,7 +2,7 @@
 // place only (here, through openImage); the helper never sees it.
 import type { Image, Tty } from './model.js';
 import { hasTtyFlag as has, ICANON, TTY } from './names.js';
-import type { PlanPair, PlanTermios, RestorePlan } from './restore-plan.js';
+import { PLAN_LIMITS, type PlanPair, type PlanTermios, type RestorePlan } from './restore-plan.js';
 import { analyseCanon } from './validate/ldisc.js';
 
 export class PlanBuildError extends Error {}
@@ -62,8 +62,11 @@ export function buildPlan(img: Image): PlanBuild {
     }
     const ml = master.ldisc;
     const hungup = has(slave.flags.value, TTY.HUPPED);
-    if (hungup && (data.length || ml?.buffer?.data.length)) {
-      notes.push(`/dev/pts/${master.index.value} is hung up: its queued data cannot be read by anyone after restore and is left out`);
+    if (hungup && data.length) {
+      notes.push(`/dev/pts/${master.index.value}: the slave is hung up, so its ${data.length} bytes of input cannot be restored (nothing can read a hung-up slave)`);
+    }
+    if (data.length > PLAN_LIMITS.maxInputRestorable && !hungup) {
+      notes.push(`/dev/pts/${master.index.value}: ${data.length} bytes of input; the kernel holds ${PLAN_LIMITS.maxInputRestorable}, so the first ${PLAN_LIMITS.maxInputRestorable} are restored with their line ends and the rest is not`);
     }
     pairs.push({
       index: master.index.value,
@@ -82,8 +85,8 @@ export function buildPlan(img: Image): PlanBuild {
         },
       },
       input: hungup ? { data: new Uint8Array(0), lineEnds: [], canonical } : { data, lineEnds, canonical },
-      output: !hungup && ml?.buffer ? ml.buffer.data.slice(0, Math.min(ml.buffer.data.length, ml.datalen.value)) : new Uint8Array(0),
-      notRestorable: { masterTermios: termios(master), column: sl?.column.value ?? 0 },
+      // The master of a hung-up pair is not hung up: its reader still gets this output.
+      output: ml?.buffer ? ml.buffer.data.slice(0, Math.min(ml.buffer.data.length, ml.datalen.value)) : new Uint8Array(0),
     });
   }
   if (!pairs.length) throw new PlanBuildError(`the image holds no complete pty pair${notes.length ? `: ${notes.join('; ')}` : ''}`);

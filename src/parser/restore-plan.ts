@@ -10,7 +10,7 @@ export const PLAN_LIMITS = {
   maxPairs: 64,
   /** bytes per queue in a plan: N_TTY_BUF_SIZE, the most an image can carry */
   maxQueue: 4096,
-  /** input bytes the kernel can hold in one n_tty buffer (N_TTY_BUF_SIZE - 1); more is refused at restore */
+  /** input bytes the kernel can hold in one n_tty buffer (N_TTY_BUF_SIZE - 1); the rest is reported as not restored */
   maxInputRestorable: 4095,
   /** NR_UNIX98_PTY_MAX - 1 */
   maxIndex: 1048575,
@@ -85,7 +85,7 @@ export class PlanError extends Error {
 
 // ----------------------------------------------------------------- verify report (helper output)
 
-export type FieldStatus = 'restored' | 'mismatch' | 'not-restorable';
+export type FieldStatus = 'restored' | 'partial' | 'mismatch' | 'not-restorable';
 
 export interface VerifyState {
   index: number | null;
@@ -165,7 +165,7 @@ export function validatePlan(plan: RestorePlan): string[] {
       last = e;
     }
     if (!p.input.canonical && p.input.lineEnds.length > 0) errs.push(`${w}.input.lineEnds given but the pair is not canonical`);
-    if (p.hungup && (p.input.data.length > 0 || p.output.length > 0)) errs.push(`${w}: a hung-up pair has no queues`);
+    if (p.hungup && p.input.data.length > 0) errs.push(`${w}: a hung-up slave has no input queue`);
     if (p.notRestorable?.masterTermios) {
       const m = checkTermios(p.notRestorable.masterTermios, `${w}.notRestorable.masterTermios`);
       if (m) errs.push(m);
@@ -349,8 +349,8 @@ export function parsePlan(text: string): RestorePlan {
       input: { data, lineEnds, canonical },
       output: unhex(out.args[0], out.line, 'output'),
     };
-    if (pair.hungup && (pair.input.data.length || pair.output.length)) {
-      throw new PlanError(ln, 'a hung-up pair has no queues (input/output must be -)');
+    if (pair.hungup && pair.input.data.length) {
+      throw new PlanError(ln, 'a hung-up slave has no input queue (input must be -)');
     }
     const mt = cur.get('master-termios');
     const col = cur.get('column');
