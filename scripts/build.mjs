@@ -116,12 +116,48 @@ async function buildStaticHelper() {
   missing(failures.join('; '));
 }
 
+/**
+ * Static helpers for other architectures, built with Debian's cross compilers (setup.sh installs
+ * them; the ioctl numbers the helper uses are the asm-generic ones, shared by x86_64 and aarch64).
+ * The remote picks the binary by `uname -m`. Like the x86_64 one: a stale binary never ships, and
+ * --release fails without it unless CKPT_SKIP_STATIC_HELPER=1.
+ */
+async function buildCrossHelpers() {
+  const { spawnSync } = await import('node:child_process');
+  const { createHash } = await import('node:crypto');
+  const src = join(root, 'helper/ckpt-pty-helper.c');
+  if (!existsSync(src)) return;
+  const sha = createHash('sha256').update(readFileSync(src)).digest('hex');
+  for (const [arch, triplet] of [['aarch64', 'aarch64-linux-gnu']]) {
+    const out = join(root, `dist/ckpt-pty-helper-${arch}-static`);
+    const sidecar = `${out}.source-sha256`;
+    if (existsSync(out) && existsSync(sidecar) && readFileSync(sidecar, 'utf8').trim() === sha) continue;
+    mkdirSync(join(root, 'dist'), { recursive: true });
+    const r = spawnSync(`${triplet}-gcc`, ['-static', '-O2', '-o', out, src], { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.error || r.status !== 0) {
+      rmSync(out, { force: true });
+      rmSync(sidecar, { force: true });
+      const why = `${triplet}-gcc ${r.error ? 'is not installed' : `failed: ${String(r.stderr).trim().split('\n').slice(-1)[0]}`}`;
+      if (args.has('--release') && process.env.CKPT_SKIP_STATIC_HELPER !== '1') {
+        console.error(`error: cannot build the static helper dist/ckpt-pty-helper-${arch}-static: ${why}.\nInstall gcc-aarch64-linux-gnu and libc6-dev-arm64-cross (scripts/setup.sh does), or set CKPT_SKIP_STATIC_HELPER=1.`);
+        process.exit(1);
+      }
+      console.warn(`warning: no static ${arch} helper (${why}); ${arch} remotes need a C compiler`);
+      continue;
+    }
+    spawnSync(`${triplet}-strip`, [out]);
+    writeFileSync(sidecar, `${sha}\n`);
+  }
+}
+
 if (args.has('--helper-only')) {
   await buildStaticHelper();
+  await buildCrossHelpers();
 } else {
   await compileKsy();
   if (!args.has('--ksy-only')) {
     await bundle();
     await buildStaticHelper();
+    await buildCrossHelpers();
   }
 }

@@ -29,8 +29,11 @@ import { run, shQuote, shJoin, SshError, type RunOptions, type RunResult, type S
 export const HELPER_NAME = 'ckpt-pty-helper';
 /** Source path inside the extension package. */
 export const HELPER_SOURCE_RELATIVE = 'helper/ckpt-pty-helper.c';
-/** The static x86_64 binary built at package time, inside the extension package. */
-export const STATIC_HELPER_RELATIVE: Readonly<Record<string, string>> = { x86_64: 'dist/ckpt-pty-helper-x86_64-static' };
+/** The static binaries built at package time, inside the extension package, by `uname -m`. */
+export const STATIC_HELPER_RELATIVE: Readonly<Record<string, string>> = {
+  x86_64: 'dist/ckpt-pty-helper-x86_64-static',
+  aarch64: 'dist/ckpt-pty-helper-aarch64-static',
+};
 
 const MISS_CODE = 85;
 const TAMPERED_CODE = 86;
