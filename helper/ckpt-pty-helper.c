@@ -1073,6 +1073,7 @@ struct readback {
     size_t out_len;
     uint8_t status[64];
     size_t nstatus;
+    int sid_ok, sid; /* TIOCGSID on the slave: the session whose controlling terminal it is */
     char note[256];
 };
 
@@ -1082,6 +1083,14 @@ static int geti(int fd, unsigned long req, int *v)
     if (ioctl(fd, req, &x)) return -1;
     *v = x != 0;
     return 0;
+}
+
+/* Whose controlling terminal the slave is: TIOCGSID fails with ENOTTY when it is nobody's. */
+static void read_session(int sfd, struct readback *rb)
+{
+    pid_t sid = 0;
+    rb->sid_ok = ioctl(sfd, TIOCGSID, &sid) == 0;
+    rb->sid = rb->sid_ok ? (int)sid : 0;
 }
 
 static void read_back(struct pair *p, struct readback *rb)
@@ -1105,6 +1114,7 @@ static void read_back(struct pair *p, struct readback *rb)
         sfd = peer;
     }
     if (sfd >= 0) geti(sfd, TIOCGEXCL, &rb->exclusive);
+    if (sfd >= 0) read_session(sfd, rb);
     rb->have_termios = sfd >= 0 && tcgets(sfd, &rb->t) == 0;
     tcgets(p->master, &rb->mt); /* redirected by Linux to the slave's termios */
     ioctl(p->master, TIOCGWINSZ, &rb->ws);
@@ -1331,7 +1341,9 @@ static void print_state_kernel(FILE *f, const struct readback *rb)
     json_hex(f, rb->out, rb->out_len);
     fputs(",\"output_status\":[", f);
     for (size_t i = 0; i < rb->nstatus; i++) fprintf(f, "%s%u", i ? "," : "", rb->status[i]);
-    fputs("]}", f);
+    fputs("],\"session\":", f);
+    if (rb->sid_ok) fprintf(f, "%d", rb->sid); else fputs("null", f);
+    fputc('}', f);
 }
 
 struct fieldw {

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { VerifyReport } from '../parser/restore-plan.js';
+import { completeReport, predictedLosses, reportOutcome } from '../parser/verify-coverage.js';
 import { HelperInstallError, HelperTamperedError, HelperUnavailableError } from '../remote/helper-cache.js';
 import {
   attachSshArgs, preparePlan, stagePlan, unstagePlan, validateAttachCommand, verifyRemote,
@@ -25,7 +26,11 @@ const OPTIONS: Record<string, OptionDef> = {
   devpts: { type: 'string', choices: ['shared', 'private'], help: 'private: restore in a private devpts instance (indexes free)' },
   index: { type: 'string', choices: ['exact', 'any'], help: "any: take another index when the image's one is in use" },
   verbose: { type: 'boolean', short: 'v', help: 'log every ssh call (argv, exit code, stderr) to stderr' },
+  strict: { type: 'boolean', help: 'refuse to restore (exit 3, nothing done on the host) when any field of the image would not come back' },
 };
+
+/** Exit status of a --verify restore by its outcome (documented in README and docs/restore-plan.md). */
+export const RESTORE_EXIT = { restored: 0, losses: 5, mismatch: 1 } as const;
 
 interface Args {
   file: string;
@@ -39,6 +44,7 @@ interface Args {
   devpts: DevptsMode;
   index: IndexMode;
   verbose: boolean;
+  strict: boolean;
 }
 
 function restoreArgs(p: Parsed): Args {
@@ -67,6 +73,7 @@ function restoreArgs(p: Parsed): Args {
     devpts: (str(p, 'devpts') ?? 'shared') as DevptsMode,
     index: (str(p, 'index') ?? 'exact') as IndexMode,
     verbose: flag(p, 'verbose'),
+    strict: flag(p, 'strict'),
   };
 }
 
@@ -104,7 +111,8 @@ function printTable(report: VerifyReport, notes: string[]): void {
   });
   for (const n of notes) out.push(`note: ${n}`);
   const counts = report.pairs.flatMap((p) => p.fields).reduce<Record<string, number>>((m, f) => ({ ...m, [f.status]: (m[f.status] ?? 0) + 1 }), {});
-  out.push(`${report.ok ? 'OK' : 'MISMATCH'}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  const verdict = { restored: 'OK', losses: 'RESTORED WITH LOSSES', mismatch: 'MISMATCH' }[reportOutcome(report)];
+  out.push(`${verdict}: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   process.stdout.write(out.join('\n') + '\n');
 }
 
@@ -137,9 +145,11 @@ config) with the native helper, which is compiled (or uploaded) once and cached 
 Uses your OpenSSH client and configuration (BatchMode, host keys checked; never accepted here).
 Nothing of the image or the plan appears on a command line. FILE '-' reads the image from stdin.`,
   options: OPTIONS,
-  epilogue: `Exit status: 0 every restorable field matches (attach: the command's status), 1 mismatch,
-2 usage error, unreadable image or plan refused, 3 the restore failed on the host,
-4 ssh failed (host key, connection, authentication) or the helper could not be installed.`,
+  epilogue: `Exit status: 0 every field of the image restored (attach: the command's status),
+5 restored with documented losses (fields partial or not restorable, each with its reason),
+1 mismatch, 2 usage error, unreadable image or plan refused, 3 the restore failed on the host
+or --strict refused a lossy restore, 4 ssh failed (host key, connection, authentication) or the
+helper could not be installed.`,
   run: (p) => restoreCmd(restoreArgs(p)),
 };
 
@@ -168,6 +178,13 @@ async function restoreCmd(args: Args): Promise<number> {
       ...(prefix ? { commandPrefix: prefix } : {}),
       ...(args.verbose ? { log: (l: string) => process.stderr.write(`[ssh] ${l}\n`) } : {}),
     };
+    if (args.strict) {
+      const losses = predictedLosses(prepared.image);
+      if (losses.length) {
+        const list = losses.map((l) => `pair ${l.pair} ${l.field.name}: ${l.field.status} (${l.field.reason ?? 'no reason'})`);
+        return fail(json, 3, `--strict: ${losses.length} field${losses.length === 1 ? '' : 's'} of the image would not be restored; nothing was done on ${args.host}:\n  ${list.join('\n  ')}`, { losses });
+      }
+    }
     if (!json) for (const n of prepared.notes) process.stderr.write(`note: ${n}\n`);
     if (opts.log) {
       // What the user's configuration makes of DEST (ssh -G: nothing connects).
@@ -176,14 +193,16 @@ async function restoreCmd(args: Args): Promise<number> {
     }
 
     if (args.verify) {
-      const r = await verifyRemote(args.host, prepared.text, { ...opts, devpts: args.devpts, index: args.index });
+      const r = await verifyRemote(args.host, prepared.text, { ...opts, devpts: args.devpts, index: args.index, strict: args.strict });
       if (!r.report) {
         const what = r.exitCode === 2 ? 'the helper refused the plan' : r.exitCode === 3 ? 'the restore failed on the host' : `the helper failed (exit ${r.exitCode})`;
         return fail(json, r.exitCode === 2 ? 2 : 3, `${what}: ${r.stderr || 'no message'}`, { helperExitCode: r.exitCode, notes: prepared.notes });
       }
-      if (json) printJson({ format: RESTORE_FORMAT, ...r.report, notes: prepared.notes });
-      else printTable(r.report, []);
-      return r.report.ok && r.exitCode === 0 ? 0 : 1;
+      const full = completeReport(prepared.image, r.report);
+      const outcome = r.exitCode === 0 ? reportOutcome(full) : 'mismatch';
+      if (json) printJson({ format: RESTORE_FORMAT, ...full, outcome, notes: prepared.notes });
+      else printTable(full, []);
+      return RESTORE_EXIT[outcome];
     }
 
     // --attach
@@ -191,6 +210,7 @@ async function restoreCmd(args: Args): Promise<number> {
     const sshArgs = attachSshArgs(staged, {
       devpts: args.devpts,
       index: args.index,
+      strict: args.strict,
       tty: '-tt',
       ...(args.pair !== undefined ? { pair: args.pair } : {}),
       ...(args.command !== undefined ? { command: args.command } : {}),

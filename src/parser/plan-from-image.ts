@@ -1,6 +1,7 @@
 // Image -> restore plan for the native helper (docs/restore-plan.md). The image is parsed in one
 // place only (here, through openImage); the helper never sees it.
 import type { Image, Tty } from './model.js';
+import { FILE_TYPE } from './layout.js';
 import { hasTtyFlag as has, ICANON, TTY } from './names.js';
 import { PLAN_LIMITS, type PlanPair, type PlanTermios, type RestorePlan } from './restore-plan.js';
 import { analyseCanon } from './validate/ldisc.js';
@@ -34,6 +35,22 @@ export function ptyPairs(img: Image): PairOfTtys[] {
     }));
 }
 
+/** The SIGNAL record that makes this tty a session's controlling terminal, if any. */
+export function controllingTtyOf(img: Image, t: Tty): { offset: number; pgrp: number } | null {
+  if (t.objref === null) return null;
+  for (const s of img.signals) {
+    if (s.tty_objref.value === t.objref) return { offset: s.offset, pgrp: s.tty_pgrp.value };
+  }
+  return null;
+}
+
+/** How many FILE records of the image open this tty. */
+function opensOf(img: Image, t: Tty): number {
+  let n = 0;
+  for (const f of img.files) if (f.ref && t.objref !== null && f.fType === FILE_TYPE.TTY && f.ref.value === t.objref) n++;
+  return n;
+}
+
 export interface PlanBuild {
   plan: RestorePlan;
   /** What the plan leaves out, and why (shown to the user before restoring). */
@@ -62,6 +79,19 @@ export function buildPlan(img: Image): PlanBuild {
     }
     const ml = master.ldisc;
     const hungup = has(slave.flags.value, TTY.HUPPED);
+    const pts = `/dev/pts/${master.index.value}`;
+    const ctty = controllingTtyOf(img, slave);
+    if (ctty) {
+      notes.push(`${pts} is the controlling terminal of a session in the image (SIGNAL at offset ${ctty.offset}, foreground group ${ctty.pgrp}): the restore re-creates the pair, not the session; --attach makes it the controlling terminal of the command it starts`);
+    }
+    const opens = opensOf(img, slave);
+    if (opens > 1) {
+      notes.push(`${pts}: the image opens the slave ${opens} times (a Linux master has one slave; these are opens of it): the restore re-creates the pair once, with one open of the slave`);
+    }
+    const extraSlaves = img.ttys.filter((s) => s.role === 'slave' && s !== slave && master.objref !== null && s.link_objref.value === master.objref);
+    if (extraSlaves.length) {
+      notes.push(`${pts}: ${extraSlaves.length + 1} slave TTY records link to this master (objrefs ${[slave, ...extraSlaves].map((s) => s.objref).join(', ')}); a Linux pty has one slave, so only the first is restored`);
+    }
     if (hungup && data.length) {
       notes.push(`/dev/pts/${master.index.value}: the slave is hung up, so its ${data.length} bytes of input cannot be restored (nothing can read a hung-up slave)`);
     }

@@ -105,6 +105,8 @@ export interface VerifyState {
   canonical: boolean;
   output: string;
   output_status?: number[];
+  /** kernel side: TIOCGSID on the slave (the session it is the controlling terminal of), null when none */
+  session?: number | null;
 }
 
 export interface VerifyField {

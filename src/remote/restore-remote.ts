@@ -18,6 +18,7 @@
  */
 import { join } from 'node:path';
 import { openImage } from '../parser/image.js';
+import type { Image } from '../parser/model.js';
 import { buildPlan } from '../parser/plan-from-image.js';
 import { serializePlan, type RestorePlan, type VerifyReport } from '../parser/restore-plan.js';
 import {
@@ -32,6 +33,8 @@ export type IndexMode = 'exact' | 'any';
 export interface RestoreOptions {
   devpts?: DevptsMode;
   index?: IndexMode;
+  /** The helper refuses to restore part of a queue (docs/restore-plan.md). */
+  strict?: boolean;
 }
 
 /** Options for every remote step: the helper-cache options minus the helper's location. */
@@ -51,6 +54,8 @@ export const STALE_PLAN_MINUTES = 10;
 // ---------------------------------------------------------------------------------------------
 
 export interface PreparedPlan {
+  /** The parsed image (for the every-field report, src/parser/verify-coverage.ts). */
+  image: Image;
   plan: RestorePlan;
   /** The serialized plan (what the helper reads). */
   text: string;
@@ -60,13 +65,15 @@ export interface PreparedPlan {
 
 /** Image bytes → plan (throws PlanBuildError / PlanError with a readable message). */
 export function preparePlan(bytes: Uint8Array): PreparedPlan {
-  const { plan, notes } = buildPlan(openImage(bytes));
-  return { plan, text: serializePlan(plan), notes };
+  const image = openImage(bytes);
+  const { plan, notes } = buildPlan(image);
+  return { image, plan, text: serializePlan(plan), notes };
 }
 
 /** The argv given to the helper for a restore (never contains plan data). */
 export function helperRestoreArgs(mode: '--verify' | '--attach', o: RestoreOptions & { pair?: number; command?: string }): string[] {
   const args = ['restore', mode, '--devpts', o.devpts ?? 'shared', '--index', o.index ?? 'exact'];
+  if (o.strict) args.push('--strict');
   if (o.pair !== undefined) {
     if (!Number.isInteger(o.pair) || o.pair < 0 || o.pair > 1048575) throw new InvalidOptionError(`--pair ${o.pair} is not a pts index`);
     args.push('--pair', String(o.pair));

@@ -1240,6 +1240,15 @@ static void valid_cases(void)
 	base_pair(&im, ARCH_X86_32, &p);
 	finish(&im, "ok-stopped");
 
+	/* packet mode with a status byte pending for the master's reader: the slave's input was
+	 * flushed (TIOCPKT_FLUSHREAD, 0x01, in the slave's ctrl_status; v18 restores the byte into a
+	 * 1-bit field, so 1 is the value an image can carry) and the master has not read it yet */
+	p = pair_def();
+	p.m.packet = 1;
+	p.s.ctrl_status = 1;
+	base_pair(&im, ARCH_X86_32, &p);
+	finish(&im, "ok-packet-status-pending");
+
 	/* big-endian */
 	p = pair_def();
 	p.s.data = "ls\npwd\necho hi\nech"; /* line ends at several bit positions */
@@ -1394,6 +1403,257 @@ static void valid_cases(void)
 	}
 	emit_tail(&im);
 	finish(&im, "ok-two-tasks-shared-file");
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Scenarios of the suites that define pty behaviour, as the state a v18 checkpoint would hold   */
+/* at the original's checkpoint point (test/unit/restore-e2e.test.ts restores and verifies them)  */
+/* ------------------------------------------------------------------------------------------ */
+
+static char g_hello_in[64], g_hello_echo[80];
+
+/* a pair as a fresh ptmx open + unlockpt gives it, with the n_tty columns of a quiet terminal */
+static Pair scenario_pair(u32 index)
+{
+	Pair p = pair_def();
+	p.m.index = p.s.index = index;
+	p.m.column = 0;
+	memcpy(p.m.ws, p.s.ws, sizeof(p.m.ws));
+	p.m.data = "";
+	p.m.datalen = 0;
+	p.s.data = "";
+	p.s.datalen = 0;
+	return p;
+}
+
+/* the session-leader task records that carry SIGNAL (as in ok-ctty-signal) */
+static void emit_ctty(Img *im, s32 tty_ref, s32 pgrp)
+{
+	add(im, mk_opaque(HDR_TASK_OBJS, 16, 1));
+	emit_signal(im, tty_ref, pgrp, -1);
+	add(im, mk_opaque(HDR_THREAD, 32, 2));
+	add(im, mk_opaque(HDR_CPU, 232, 3));
+	add(im, mk_opaque(HDR_SIGNAL_TASK, 136, 4));
+}
+
+static void scenario_cases(void)
+{
+	Img im;
+	Pair p;
+
+	/* CRIU zdtm/static/pty00: ten "hello\n" written to the master before the checkpoint, read back
+	 * from the slave after restore (canonical, echo on: the echo waits on the master) */
+	p = scenario_pair(0);
+	for (int i = 0; i < 10; i++) {
+		memcpy(g_hello_in + 6 * i, "hello\n", 6);
+		memcpy(g_hello_echo + 7 * i, "hello\r\n", 7);
+	}
+	p.s.data = g_hello_in;
+	p.s.datalen = 60;
+	p.m.data = g_hello_echo;
+	p.m.datalen = 70;
+	img_init(&im, ARCH_X86_32);
+	emit_head(&im, 0, 1);
+	emit_task(&im, "pty00");
+	emit_ft(&im, 2);
+	{
+		static const int fm[] = {101}, fs[] = {100};
+		emit_pty_file(&im, &p, 1, 1, fm);
+		emit_pty_file(&im, &p, 0, 1, fs);
+	}
+	emit_tail(&im);
+	finish(&im, "scn-criu-zdtm-pty00");
+
+	/* CRIU zdtm/static/pty01: "two pts on ptmx" are two opens of the one slave: two FILE records on
+	 * one slave TTY (a Linux master has one slave; the owner set by fchown is not in v18) */
+	p = scenario_pair(1);
+	img_init(&im, ARCH_X86_32);
+	emit_head(&im, 0, 1);
+	emit_task(&im, "pty01");
+	emit_ft(&im, 3);
+	{
+		static const int fm[] = {3}, fs1[] = {4}, fs2[] = {5};
+		emit_pty_file(&im, &p, 1, 1, fm);
+		emit_pty_file(&im, &p, 0, 1, fs1);
+		emit_pty_file(&im, &p, 0, 1, fs2);
+	}
+	emit_tail(&im);
+	finish(&im, "scn-criu-zdtm-pty01");
+
+	/* CRIU zdtm/static/pty02: a forked child wrote "ping\n" through its copy of the master, the parent
+	 * closed its own: the slave holds the line, the master file belongs to the second task */
+	p = scenario_pair(2);
+	p.s.data = "ping\n";
+	p.s.datalen = 5;
+	p.m.data = "ping\r\n";
+	p.m.datalen = 6;
+	img_init(&im, ARCH_X86_32);
+	emit_head(&im, 0, 2);
+	emit_task(&im, "pty02");
+	emit_ft(&im, 1);
+	{
+		static const int fs[] = {4};
+		emit_pty_file(&im, &p, 0, 1, fs);
+	}
+	emit_task(&im, "pty02");
+	emit_ft(&im, 2);
+	{
+		static const int fm[] = {5};
+		emit_pty_file(&im, &p, 1, 1, fm);
+	}
+	emit_tail(&im);
+	finish(&im, "scn-criu-zdtm-pty02");
+
+	/* CRIU zdtm/static/pty03: the slave is the controlling terminal but no fd of it is open: the
+	 * slave TTY is reached through the master file, and SIGNAL names it */
+	p = scenario_pair(3);
+	img_init(&im, ARCH_X86_32);
+	emit_head(&im, 0, 1);
+	emit_task(&im, "pty03");
+	emit_ft(&im, 1);
+	{
+		static const int fm[] = {3};
+		emit_pty_file(&im, &p, 1, 1, fm);
+	}
+	emit_ctty(&im, p.S, 1);
+	emit_tail(&im);
+	finish(&im, "scn-criu-zdtm-pty03");
+
+	/* CRIU zdtm/static/pty04: two opens of the slave, one the controlling terminal, and the master
+	 * closed: closing the master hangs the slave up (TTY_HUPPED, no LDISC) */
+	p = scenario_pair(4);
+	p.s.flags |= TTY_HUPPED;
+	img_init(&im, ARCH_X86_32);
+	emit_head(&im, 0, 1);
+	emit_task(&im, "pty04");
+	emit_ft(&im, 2);
+	{
+		static const int fs1[] = {3}, fs2[] = {4};
+		emit_pty_file(&im, &p, 0, 1, fs1);
+		emit_pty_file(&im, &p, 0, 1, fs2);
+	}
+	emit_ctty(&im, p.S, 1);
+	emit_tail(&im);
+	finish(&im, "scn-criu-zdtm-pty04");
+
+	/* CRIU zdtm/static/tty00: a child session leader has the slave as controlling terminal (fd
+	 * closed), the parent holds the master */
+	p = scenario_pair(5);
+	img_init(&im, ARCH_X86_32);
+	emit_head(&im, 0, 2);
+	emit_task(&im, "tty00");
+	emit_ft(&im, 1);
+	{
+		static const int fm[] = {3};
+		emit_pty_file(&im, &p, 1, 1, fm);
+	}
+	emit_task(&im, "tty00");
+	emit_ft(&im, 0);
+	emit_ctty(&im, p.S, 2);
+	emit_tail(&im);
+	finish(&im, "scn-criu-zdtm-tty00");
+
+	/* CRIU zdtm/static/tty02: a session leader opened the slave with O_NOCTTY: no SIGNAL names it */
+	p = scenario_pair(6);
+	img_init(&im, ARCH_X86_32);
+	emit_head(&im, 0, 1);
+	emit_task(&im, "tty02");
+	emit_ft(&im, 2);
+	{
+		static const int fm[] = {3}, fs[] = {4};
+		emit_pty_file(&im, &p, 1, 1, fm);
+		emit_pty_file(&im, &p, 0, 1, fs);
+	}
+	emit_tail(&im);
+	finish(&im, "scn-criu-zdtm-tty02");
+
+	/* CRIU zdtm/static/tty03: the controlling terminal of a session whose leader holds no fd of it
+	 * (its child, another session leader, runs on); the master stays with the parent */
+	p = scenario_pair(7);
+	img_init(&im, ARCH_X86_32);
+	emit_head(&im, 0, 3);
+	emit_task(&im, "tty03");
+	emit_ft(&im, 1);
+	{
+		static const int fm[] = {3};
+		emit_pty_file(&im, &p, 1, 1, fm);
+	}
+	emit_task(&im, "tty03");
+	emit_ft(&im, 0);
+	emit_ctty(&im, p.S, 2);
+	emit_task(&im, "tty03");
+	emit_ft(&im, 0);
+	emit_tail(&im);
+	finish(&im, "scn-criu-zdtm-tty03");
+
+	/* Linux-CR cr-tests pty/ptyloop: a forked child writes the 3 bytes "hi\0" to the slave once a
+	 * second, the parent reads 3 bytes at a time from the master: three writes wait there */
+	p = scenario_pair(8);
+	p.m.data = "hi\0hi\0hi\0";
+	p.m.datalen = 9;
+	img_init(&im, ARCH_X86_32);
+	emit_head(&im, 0, 2);
+	emit_task(&im, "ptyloop");
+	emit_ft(&im, 1);
+	{
+		static const int fm[] = {3};
+		emit_pty_file(&im, &p, 1, 1, fm);
+	}
+	emit_task(&im, "ptyloop");
+	emit_ft(&im, 3);
+	emit_pty_file(&im, &p, 0, 3, FD012);
+	emit_tail(&im);
+	finish(&im, "scn-cr-tests-ptyloop");
+
+	/* user-cr test/pty.c: pair 1 has "pid=4242\n" written to its master (the slave holds it, the echo
+	 * waits on the master); pair 2 has it written to its slave, which was then closed: the output
+	 * waits for the master, which carries TTY_OTHER_CLOSED */
+	{
+		Pair a = scenario_pair(9), b = scenario_pair(10);
+		a.s.data = "pid=4242\n";
+		a.s.datalen = 9;
+		a.m.data = "pid=4242\r\n";
+		a.m.datalen = 10;
+		b.m.data = "pid=4242\r\n";
+		b.m.datalen = 10;
+		b.m.flags |= BIT(2); /* TTY_OTHER_CLOSED */
+		img_init(&im, ARCH_X86_32);
+		emit_head(&im, 0, 1);
+		emit_task(&im, "pty");
+		emit_ft(&im, 3);
+		static const int f0[] = {3}, f1[] = {4}, f2[] = {5};
+		emit_pty_file(&im, &a, 1, 1, f0);
+		emit_pty_file(&im, &a, 0, 1, f1);
+		emit_pty_file(&im, &b, 1, 1, f2);
+		emit_tail(&im);
+		finish(&im, "scn-user-cr-test-pty");
+	}
+
+	/* rr src/test/ioctl_pty.c: a master right after open(/dev/ptmx): TIOCGPTLCK 1, TIOCGPKT 0 */
+	p = scenario_pair(11);
+	p.m.flags |= TTY_PTY_LOCK;
+	img_init(&im, ARCH_X86_32);
+	emit_head(&im, 0, 1);
+	emit_task(&im, "ioctl_pty");
+	emit_ft(&im, 1);
+	{
+		static const int fm[] = {3};
+		emit_pty_file(&im, &p, 1, 1, fm);
+	}
+	emit_tail(&im);
+	finish(&im, "scn-rr-ioctl-pty");
+
+	/* kernel selftest filesystems/devpts_pts.c: a pair of a devpts instance mounted elsewhere, its
+	 * slave reached through TIOCGPTPEER and set up as a login terminal (pts 0 of that instance) */
+	p = scenario_pair(0);
+	img_init(&im, ARCH_X86_32);
+	emit_head(&im, 0, 1);
+	emit_task(&im, "devpts_pts");
+	emit_ft(&im, 4);
+	emit_pty_file(&im, &p, 0, 3, FD012);
+	emit_pty_file(&im, &p, 1, 1, FD3);
+	emit_tail(&im);
+	finish(&im, "scn-kselftest-devpts-pts");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -2223,6 +2483,7 @@ int main(int argc, char **argv)
 		mkdir_p(g_outdir);
 		valid_cases();
 		warn_cases();
+		scenario_cases();
 		bad_cases();
 		char path[8192];
 		snprintf(path, sizeof(path), "%s/index.json", g_outdir);

@@ -3,7 +3,7 @@ import type { VerifyReport } from '../../parser/restore-plan.js';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
-const STATUS_LABEL: Record<string, string> = { restored: 'restored', mismatch: 'mismatch', 'not-restorable': 'not restorable' };
+const STATUS_LABEL: Record<string, string> = { restored: 'restored', partial: 'partial', mismatch: 'mismatch', 'not-restorable': 'not restorable' };
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return '—';
