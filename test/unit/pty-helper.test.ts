@@ -692,16 +692,19 @@ for (const [name, make, line] of HOSTILE) {
   });
 }
 
-test('duplicate pair index and queues on a hung-up pair are refused', { skip }, () => {
+test('duplicate pair index and an input queue on a hung-up slave are refused; its output is accepted', { skip }, () => {
   const dup = serializePlan(plan(pair({ index: 1 }), pair({ index: 2 }))).replace('index 2', 'index 1');
   const r = run(['check'], dup);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /index 1 already used/);
   assert.throws(() => parsePlan(dup), /already used/);
-  const hung = serializePlan(plan(pair({ hungup: true }))).replace('output -', 'output 41');
+  const hung = serializePlan(plan(pair({ hungup: true }))).replace('input -', 'input 41');
   assert.equal(run(['check'], hung).status, 2);
   assert.throws(() => parsePlan(hung), /hung-up/);
-  assert.throws(() => serializePlan(plan(pair({ hungup: true, outputText: 'x' }))), PlanError);
+  assert.throws(() => serializePlan(plan(pair({ hungup: true, inputText: 'x' }))), PlanError);
+  const out = serializePlan(plan(pair({ hungup: true, outputText: 'x' })));
+  assert.equal(run(['check'], out).status, 0);
+  assert.equal(parsePlan(out).pairs[0]?.output.length, 1);
   assert.ok(validatePlan(plan(pair({ index: -1 }))).length > 0);
 });
 
