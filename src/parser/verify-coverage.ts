@@ -98,11 +98,11 @@ export function imageFields(master: Tty, slave: Tty, helper: HelperAnswer, sessi
     const f = t.flags.value as number | bigint;
     const flagVia = role === 'master' ? ['locked'] : ['locked', 'exclusive', 'hungup'];
     if (role === 'master' && bit(f, TTY.HUPPED)) {
-      rows.push({ name: `${p}flags`, image: t.flags.value, kernel: null, status: 'not-restorable', reason: `TTY_HUPPED: ${WHY.hungMaster}` });
+      rows.push({ name: `${p}flags`, image: t.flags.value.toString(), kernel: null, status: 'not-restorable', reason: `TTY_HUPPED: ${WHY.hungMaster}` });
     } else if (role === 'master' && bit(f, TTY_OTHER_CLOSED)) {
-      rows.push({ name: `${p}flags`, image: t.flags.value, kernel: null, status: 'not-restorable', reason: `TTY_OTHER_CLOSED: ${WHY.otherClosed}` });
+      rows.push({ name: `${p}flags`, image: t.flags.value.toString(), kernel: null, status: 'not-restorable', reason: `TTY_OTHER_CLOSED: ${WHY.otherClosed}` });
     } else {
-      via(`${p}flags`, t.flags.value, flagVia, 'TTY_PTY_LOCK, TTY_EXCLUSIVE and TTY_HUPPED carry the state; the other bits are set by the kernel when the pair is opened');
+      via(`${p}flags`, t.flags.value.toString(), flagVia, 'TTY_PTY_LOCK, TTY_EXCLUSIVE and TTY_HUPPED carry the state; the other bits are set by the kernel when the pair is opened');
     }
     // termios and window size
     const tm = t.termios;
@@ -266,9 +266,12 @@ export function predictedLosses(img: Image): { pair: number; field: VerifyField 
 
 export type RestoreOutcome = 'restored' | 'losses' | 'mismatch';
 
-/** restored: every field restored; losses: some partial or not restorable (each with its reason); mismatch otherwise. */
+/**
+ * restored: every field restored; losses: some partial or not restorable (each with its reason), or
+ * an index moved because --index any allowed it; mismatch otherwise.
+ */
 export function reportOutcome(report: VerifyReport): RestoreOutcome {
   const all = report.pairs.flatMap((p) => p.fields);
-  if (!report.ok || all.some((f) => f.status === 'mismatch')) return 'mismatch';
+  if (!report.ok || all.some((f) => f.status === 'mismatch' && !(f.reason ?? '').includes('--index any'))) return 'mismatch';
   return all.some((f) => f.status !== 'restored') ? 'losses' : 'restored';
 }

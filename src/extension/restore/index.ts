@@ -11,6 +11,7 @@ import {
 import { HostKeyError, InvalidDestinationError, InvalidOptionError, resolveHost, SshAbortError, SshConnectError, SshError, validateDestination } from '../../remote/ssh.js';
 import { configHosts, pushRecent } from './hosts.js';
 import { renderVerifyTable } from './table.js';
+import { completeReport, reportOutcome } from '../../parser/verify-coverage.js';
 
 export const RESTORE_COMMAND = 'ckptInspector.restoreToRemote';
 const RECENT_KEY = 'ckptInspector.restore.recentHosts';
@@ -159,8 +160,11 @@ async function restoreToRemote(context: vscode.ExtensionContext, log: vscode.Log
           const v = await verifyRemote(dest, plan.text, opts);
           log.info(`helper: exit ${v.exitCode}, cache ${v.cache.action}${v.cache.how ? ` (${v.cache.how})` : ''}, ${v.cache.roundTrips} round trip(s), ${Math.round(v.durationMs)} ms`);
           if (!v.report) throw new Error(`${v.exitCode === 2 ? 'the helper refused the plan' : 'the restore failed on the host'} (exit ${v.exitCode}): ${v.stderr}`);
-          showTable(plan, uri.fsPath, dest, v.report, v.durationMs);
-          if (v.report.ok) void vscode.window.showInformationMessage(`Restored on ${dest}: every restorable field matches.`);
+          const full = completeReport(plan.image, v.report);
+          showTable(plan, uri.fsPath, dest, full, v.durationMs);
+          const outcome = reportOutcome(full);
+          if (outcome === 'restored') void vscode.window.showInformationMessage(`Restored on ${dest}: every field of the image restored.`);
+          else if (outcome === 'losses') void vscode.window.showInformationMessage(`Restored on ${dest}, with documented losses: the table gives each field that is partial or not restorable, and why.`);
           else void vscode.window.showWarningMessage(`Restored on ${dest} with mismatches: see the table.`);
           return;
         }
