@@ -378,7 +378,7 @@ async function scenario(name: string, extra: string[] = ['--devpts', 'private'])
   const file = join(work, `${name}.ckpt`);
   await writeFile(file, im.bytes);
   const r = await cli(['restore', file, ...sshArgs(), '--verify', '--json', ...extra]);
-  const j = JSON.parse(r.stdout) as Full & { notes: string[] };
+  const j = validJson<Full & { notes: string[] }>(r.stdout, 'ckpt-inspect.restore/1');
   assert.notEqual(j.outcome, 'mismatch', `${name}: ${r.stdout.slice(0, 400)} ${r.stderr}`);
   return { code: r.code, j };
 }
