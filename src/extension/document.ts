@@ -256,14 +256,23 @@ export class CkptDocument implements vscode.CustomDocument {
     const img = this._model.img;
     if (!img) throw new EditError(this._model.modelNote ?? 'this image has no decoded model to edit');
     const e = editForPath(img, path, value);
-    if (this.store.isNoop(e.splices)) return null;
+    const entry = this.editSplices(e.splices, e.description, path, t0);
+    return entry ? { entry, ...(e.note ? { note: e.note } : {}) } : null;
+  }
+
+  /**
+   * Apply byte splices as one edit (a repair, or all of them); offsets refer to the current bytes,
+   * in application order. Null when they change nothing.
+   */
+  editSplices(splices: Splice[], label: string, path: string, t0 = performance.now()): EditEntry | null {
+    if (this.store.isNoop(splices)) return null;
     const t1 = performance.now();
     const diff = this.savePoint();
-    const inverse = this.store.apply(e.splices);
-    this.record(diff, e.splices, inverse);
-    const entry: EditEntry = { label: e.description, path, forward: e.splices, inverse, epoch: this.epoch };
-    this.afterChange(t0, path, 'edit', e.splices, t1 - t0);
-    return { entry, ...(e.note ? { note: e.note } : {}) };
+    const inverse = this.store.apply(splices);
+    this.record(diff, splices, inverse);
+    const entry: EditEntry = { label, path, forward: splices, inverse, epoch: this.epoch };
+    this.afterChange(t0, path, 'edit', splices, t1 - t0);
+    return entry;
   }
 
   undo(entry: EditEntry): void {

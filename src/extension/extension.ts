@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { CkptEditorProvider, EditorState } from './provider.js';
 import { hexOffset, PanelId, parseOffset } from '../shared/protocol.js';
 import { registerRestoreCommands } from './restore/index.js';
+import { QUICK_FIX_COMMAND } from './diagnostics.js';
 
 let provider: CkptEditorProvider | undefined;
 
@@ -103,6 +104,48 @@ export function activate(context: vscode.ExtensionContext): { provider: CkptEdit
       if (!hit) throw new Error(`No object with objref ${objref} in ${e.document.model.fileName}.`);
       p.reveal(e, hit);
       return hit;
+    }),
+  );
+
+  // The Quick Fix of one problem: linked from its code in VS Code's Problems view (args: the file's
+  // URI, the code, the offset), or from the palette for the active editor's problems.
+  reg(
+    QUICK_FIX_COMMAND,
+    command(async (uriText?: string, code?: string, offset?: number, choice?: number) => {
+      const e = uriText ? p.editorsOf(vscode.Uri.parse(uriText))[0] : activeEditor();
+      if (!e) throw new Error('Open the checkpoint image in its editor first.');
+      const doc = e.document;
+      let r = code !== undefined && offset !== undefined ? doc.model.repairs().find((x) => x.code === code && x.offset === offset) : undefined;
+      if (!r) {
+        const all = doc.model.repairs();
+        if (!all.length) throw new Error(`No problem of ${doc.model.fileName} has a repair${code ? ` (${code} at offset ${offset} may have been fixed already)` : ''}.`);
+        const pick = await vscode.window.showQuickPick(
+          all.map((x) => ({ label: `${x.code} @ ${x.offset}`, description: x.unambiguous ? `${x.choices[0].field} ${x.choices[0].oldValue} → ${x.choices[0].newValue}` : `${x.choices.length} readings`, detail: x.unambiguous ? x.choices[0].reason : x.why, r: x })),
+          { title: 'Checkpoint: Quick Fix', placeHolder: 'Problem to repair' },
+        );
+        if (!pick) return undefined;
+        r = pick.r;
+      }
+      let k = choice;
+      if (k === undefined && r.choices.length > 1) {
+        const pick = await vscode.window.showQuickPick(
+          r.choices.map((c, i) => ({ label: `${c.field} ${c.oldValue} → ${c.newValue}${i === 0 ? ' (likelier)' : ''}`, detail: c.reason, i })),
+          { title: `${r.code} at offset ${r.offset}: ${r.why ?? 'choose a reading'}`, placeHolder: 'Repair to apply' },
+        );
+        if (!pick) return undefined;
+        k = pick.i;
+      }
+      return p.applyRepair(doc, r.code, r.offset, k ?? 0);
+    }),
+  );
+
+  reg(
+    'ckptInspector.fixAllUnambiguous',
+    command(async () => {
+      const e = activeEditor();
+      const r = p.fixAll(e.document);
+      void vscode.window.setStatusBarMessage(`Checkpoint: ${r.applied} repair(s) applied${r.ambiguous ? `, ${r.ambiguous} need a choice` : ''}`, 5000);
+      return r;
     }),
   );
 

@@ -14,6 +14,7 @@ import { checkTtys } from '../parser/validate/tty.js';
 import { reportJson } from '../parser/report-json.js';
 import { emptyIndex, indexStream, StreamIndex } from '../parser/stream-index.js';
 import { validateBounded } from '../parser/validate/index.js';
+import { type Repair, repairKey, repairsFor } from '../parser/repair/index.js';
 import { LAYOUT, T } from '../parser/layout.js';
 import { requestKey, type ByteRange, type DiagnosticView, type FieldHit, type InitData, type Prefetched, type RequestName, type Requests, type Selection, type UpdateData } from '../shared/protocol.js';
 import { Structure } from './views/structure.js';
@@ -29,6 +30,8 @@ type ReplayedRequest = keyof typeof REPLAY_LIMIT;
 /** The full model costs several kilobytes of heap per TTY record; above this many it is not built. */
 export const DEFAULT_MAX_TTYS = 4000;
 const MAX_DIAGNOSTICS_SENT = 2000;
+/** Images from this size on are read sparsely (byte-store.ts): their payloads are not all in memory to repair from. */
+const REPAIR_MAX_BYTES = 16 << 20;
 
 export interface ModelOptions {
   /** Build the full model only when the image has at most this many TTY records. */
@@ -217,7 +220,30 @@ export class CkptModel {
   }
 
   diagnosticViews(): DiagnosticView[] {
-    return this.diagnostics.slice(0, MAX_DIAGNOSTICS_SENT).map(diagView);
+    const reps = new Map(this.repairs().map((r) => [repairKey(r), r]));
+    return this.diagnostics.slice(0, MAX_DIAGNOSTICS_SENT).map((d) => {
+      const v: DiagnosticView = diagView(d);
+      const r = reps.get(repairKey(d));
+      return r ? { ...v, repair: r } : v;
+    });
+  }
+
+  private repairCache: { diags: Diagnostic[]; patches: number; list: Repair[] } | null = null;
+  /** Counts patches: repairs name bytes, and any patch may have changed them. */
+  private patches = 0;
+
+  /**
+   * The repairs the diagnostics carry (src/parser/repair/), for the list as it is now. Not for an
+   * image read sparsely (its payloads are not all in memory) or without the full model.
+   */
+  repairs(): Repair[] {
+    const img = this.img;
+    if (!img || !img.decoded || img.bytes.length >= REPAIR_MAX_BYTES || this.diagnostics.length === 0) return [];
+    const c = this.repairCache;
+    if (c && c.diags === this.diagnostics && c.patches === this.patches) return c.list;
+    const list = repairsFor(img, this.diagnostics);
+    this.repairCache = { diags: this.diagnostics, patches: this.patches, list };
+    return list;
   }
 
   private summary(generation: number, timings: Record<string, number>): Omit<InitData, 'diagnostics' | 'cause'> {
@@ -266,6 +292,7 @@ export class CkptModel {
    * identity fields, objrefs, record insertions and removals, framing problems, other records).
    */
   patch(bytes: Uint8Array, splices: Splice[]): boolean {
+    this.patches++;
     const img = this.img;
     if (!img || !img.decoded || splices.length === 0) return false;
     const map = (this.patchMap ??= patchableFields(img));

@@ -11,6 +11,8 @@ import { checkFromWebview, FIRST_REQUESTS, requestKey, type EditOutcome, type Fi
 import { EditError } from '../parser/edit-paths.js';
 import type { AtomicWriteHooks } from '../io/atomic-write.js';
 import { toVsDiagnostics } from './diagnostics.js';
+import { choiceLabel, choiceSplices, findRepair, fixAllSplices } from './repairs.js';
+import type { Splice } from '../parser/encode.js';
 
 export const VIEW_TYPE = 'ckptInspector.editor';
 
@@ -90,7 +92,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
   async openCustomDocument(uri: vscode.Uri, ctx: vscode.CustomDocumentOpenContext): Promise<CkptDocument> {
     const maxTtys = vscode.workspace.getConfiguration('ckptInspector').get<number>('fullModelMaxTtys', DEFAULT_MAX_TTYS);
     const doc = await CkptDocument.create(uri, maxTtys, ctx.backupId);
-    const publish = () => this.diagnostics.set(uri, toVsDiagnostics(doc.model.diagnostics));
+    const publish = () => this.diagnostics.set(uri, toVsDiagnostics(doc.model.diagnostics, uri, doc.model.repairs()));
     // The Problems panel once the webview has rendered (its messages pass the workbench's thread,
     // which the markers would hold up), or after `ms` without a render.
     const publishSoon = (ms: number) => {
@@ -291,10 +293,17 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
   }
 
   private answer(e: EditorState, id: number, name: RequestName, params: unknown): void {
-    if (name === 'edit') {
-      const p = params as Requests['edit']['params'];
+    if (name === 'edit' || name === 'repair' || name === 'fixAll') {
       try {
-        const result = this.edit(e.document, p.path, p.value);
+        let result: EditOutcome;
+        if (name === 'repair') {
+          const p = params as Requests['repair']['params'];
+          result = this.applyRepair(e.document, p.code, p.offset, p.choice);
+        } else if (name === 'fixAll') result = this.fixAll(e.document);
+        else {
+          const p = params as Requests['edit']['params'];
+          result = this.edit(e.document, p.path, p.value);
+        }
         e.post({ type: 'response', id, ok: true, result });
       } catch (err) {
         // EditError messages are for the person (shown inline); anything else is a bug, say so.
@@ -319,7 +328,37 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const r = document.edit(path, value);
     const counts = () => document.model.diagnostics.filter((d) => d.severity === 'error').length;
     if (!r) return { changed: false, description: `${path}: already ${value}`, generation: document.generation, errors: counts() };
-    const entry: EditEntry = r.entry;
+    this.pushEntry(document, r.entry);
+    return { changed: true, description: r.entry.label, ...(r.note ? { note: r.note } : {}), generation: document.generation, errors: counts() };
+  }
+
+  /** Apply choice `choice` of the repair of diagnostic `code` at `offset` as one undoable edit. */
+  applyRepair(document: CkptDocument, code: string, offset: number, choice = 0): EditOutcome {
+    const r = findRepair(document, code, offset);
+    const c = r.choices[choice];
+    if (!c) throw new EditError(`${code} at offset ${offset} has ${r.choices.length} choice(s)`);
+    return this.spliceEdit(document, choiceSplices(document, c), choiceLabel(r, c), `repair:${code}@${offset}`);
+  }
+
+  /** Every unambiguous repair, as one undoable edit ("Fix All Unambiguous"). */
+  fixAll(document: CkptDocument): EditOutcome & { applied: number; ambiguous: number } {
+    const plan = fixAllSplices(document);
+    if (!plan || plan.applied === 0) {
+      return { changed: false, description: 'no unambiguous repair', generation: document.generation, errors: document.model.diagnostics.filter((d) => d.severity === 'error').length, applied: 0, ambiguous: plan?.ambiguous ?? 0 };
+    }
+    return { ...this.spliceEdit(document, plan.splices, `Fix all unambiguous (${plan.applied} repair(s))`, 'repair:all'), applied: plan.applied, ambiguous: plan.ambiguous };
+  }
+
+  private spliceEdit(document: CkptDocument, splices: Splice[], label: string, path: string): EditOutcome {
+    const entry = document.editSplices(splices, label, path);
+    const errors = document.model.diagnostics.filter((d) => d.severity === 'error').length;
+    if (!entry) return { changed: false, description: label, generation: document.generation, errors };
+    this.pushEntry(document, entry);
+    return { changed: true, description: label, generation: document.generation, errors };
+  }
+
+  /** An applied edit joins VS Code's edit stack (undo, redo) under its label. */
+  private pushEntry(document: CkptDocument, entry: EditEntry): void {
     this.changeEmitter.fire({
       document,
       label: entry.label,
@@ -333,7 +372,6 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
       },
     });
     this.settleDirty(document);
-    return { changed: true, description: entry.label, ...(r.note ? { note: r.note } : {}), generation: document.generation, errors: counts() };
   }
 
   private showError(message: string): void {

@@ -11,8 +11,10 @@
 // The validator's diagnostic crosses to the webview as it is (types only: nothing of the parser is
 // bundled into the webview by this import).
 import type { Diagnostic, Severity } from '../parser/model.js';
-export type { Severity };
-export type DiagnosticView = Diagnostic;
+import type { Repair, RepairChoice } from '../parser/repair/types.js';
+export type { Repair, RepairChoice, Severity };
+/** A diagnostic, with the repair its bytes determine when there is one (src/parser/repair/). */
+export type DiagnosticView = Diagnostic & { repair?: Repair };
 
 /**
  * An answer sent ahead of its request. With `fill`, the answer is a page whose unchanged entries
@@ -269,6 +271,10 @@ export interface Requests {
   graph: { params: { focusRecord: number | null }; result: GraphView };
   /** Change a value by path (src/parser/edit-paths.ts); the host computes the bytes. */
   edit: { params: { path: string; value: string }; result: EditOutcome };
+  /** Apply choice `choice` of the repair of the diagnostic `code` at `offset`, as one undoable edit. */
+  repair: { params: { code: string; offset: number; choice: number }; result: EditOutcome };
+  /** Apply every unambiguous repair (ckpt-inspect fix), as one undoable edit. */
+  fixAll: { params: { generation: number }; result: EditOutcome & { applied: number; ambiguous: number } };
 }
 
 export interface EditOutcome {
@@ -322,7 +328,7 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStr = (v: unknown, max = 1 << 20): v is string => typeof v === 'string' && v.length <= max;
 const isPanel = (v: unknown): v is PanelId => typeof v === 'string' && (PANELS as readonly string[]).includes(v);
-const REQUEST_NAMES: readonly RequestName[] = ['rows', 'children', 'fieldAt', 'locateRecord', 'pairs', 'ldiscs', 'graph', 'edit'];
+const REQUEST_NAMES: readonly RequestName[] = ['rows', 'children', 'fieldAt', 'locateRecord', 'pairs', 'ldiscs', 'graph', 'edit', 'repair', 'fixAll'];
 /** Longest edit value accepted (hex of a 4096-byte buffer with spaces, or escapes). */
 export const MAX_EDIT_VALUE = 64 * 1024;
 
@@ -388,6 +394,8 @@ export function checkFromWebview(m: unknown): FromWebview | null {
         ldiscs: () => isInt(p.start) && isInt(p.count),
         graph: () => p.focusRecord === null || isInt(p.focusRecord),
         edit: () => isStr(p.path, 200) && isStr(p.value, MAX_EDIT_VALUE),
+        repair: () => isStr(p.code, 64) && isInt(p.offset) && isInt(p.choice),
+        fixAll: () => isInt(p.generation),
       };
       return ok[m.name as RequestName]() ? (m as FromWebview) : null;
     }

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import * as MochaNs from 'mocha';
 import { registerTests } from './editor.test.js';
 import { registerEditTests } from './edit.test.js';
+import { registerRepairTests } from './repair.test.js';
 
 type MochaCtor = new (o: Record<string, unknown>) => Mocha;
 const MochaClass: MochaCtor = ((MochaNs as unknown as { default?: MochaCtor }).default ?? (MochaNs as unknown as MochaCtor));
@@ -16,6 +17,7 @@ export async function run(): Promise<void> {
   const mocha = new MochaClass({ ui: 'bdd', timeout: 30000, color: false });
   mocha.suite.emit('pre-require', globalThis, 'editor.test', mocha);
   registerEditTests();
+  registerRepairTests();
   registerTests();
   const failures: { title: string; error: string }[] = [];
   const passes: string[] = [];
