@@ -56,6 +56,8 @@ async function main() {
       log(`fixtures: ${manifest.source} images in ${ws}`);
       copyFileSync(manifest.sample, join(ws, 'e2e-edit.ckpt'));
       copyFileSync(join(root, 'test/fixtures/hostile-buffer.ckpt'), join(ws, 'hostile.ckpt'));
+      // The sample with the slave's datalen damaged (set exits 1 for an image with errors).
+      spawnSync('node', ['bin/ckpt-inspect.js', 'set', manifest.sample, 'ttys[1].ldisc.datalen=12', '-o', join(ws, 'e2e-fix.ckpt'), '--force'], { cwd: root });
       resultFile = join(tmp, 'results.json');
       releaseFile = join(tmp, 'release');
       return { EXT_TEST_RESULT: resultFile, EXT_TEST_RELEASE: releaseFile, CKPT_TEST_MANIFEST: manifestPath, CKPT_TEST_WORKSPACE: ws };
@@ -93,6 +95,7 @@ async function main() {
     }
     log('editing through the webview (Playwright) and the CLI');
     await editChecks(page, wb.ws, releaseFile);
+    await fixChecks(page, wb.ws, releaseFile);
     const csp = consoleLines.filter((l) => /Content Security Policy|Refused to/.test(l));
     await check('no Content-Security-Policy violations in the console', async () => assert(csp.length === 0, csp.join('\n')));
     writeFileSync(releaseFile, '');
@@ -334,6 +337,28 @@ async function editChecks(page, ws, releaseFile) {
     assert(values.includes(hostile), JSON.stringify(values));
     assert((await f.locator('textarea').count()) === 2, 'exactly the two buffer editors: the data closed no textarea');
     assert((await f.evaluate(() => document.body.dataset.rejectedMessages ?? '0')) === '0', 'no messages rejected');
+  });
+}
+
+async function fixChecks(page, ws, releaseFile) {
+  const file = join(ws, 'e2e-fix.ckpt');
+  await openInEditor(releaseFile, file);
+  const f = await frameOf(page, 'e2e-fix.ckpt');
+  await check('Problems panel: the explanation beside the problem, its Quick Fix button repairs it as one edit, Ctrl+Z brings it back', async () => {
+    await tab(f, 'problems');
+    await f.waitForSelector('.problem.sev-error .quick-fix');
+    const why = await f.textContent('.problem.sev-error .repair-why');
+    assert(/BUFFER/.test(why), why);
+    assert(await f.isVisible('.fix-all'), 'Fix All Unambiguous in the header');
+    let gen = await generationOf(f);
+    await f.click('.problem.sev-error .quick-fix');
+    await afterEdit(f, gen, 'the quick fix');
+    await waitUntil('no error left in the panel', async () => (await f.locator('.problem.sev-error').count()) === 0, 5000);
+    await f.click('.summary');
+    gen = await generationOf(f);
+    await page.keyboard.press('Control+Z');
+    await afterEdit(f, gen, 'undo of the quick fix');
+    await f.waitForSelector('.problem.sev-error .quick-fix');
   });
 }
 

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { CkptEditorProvider } from '../../../src/extension/provider.js';
 import type { CkptDocument } from '../../../src/extension/document.js';
 import type { Manifest } from '../fixtures.js';
-import { waitFor } from './wait.js';
+import { diagCode, waitFor } from './wait.js';
 import { editForPath } from '../../../src/parser/edit-paths.js';
 import { applySplices } from '../../../src/parser/encode.js';
 import { openImage } from '../../../src/parser/image.js';
@@ -100,10 +100,10 @@ export function registerEditTests(): void {
       const uri = vscode.Uri.file(file);
       const r = p.edit(doc, `ttys[${n}].ldisc.datalen`, '5000');
       assert.ok(r.errors >= 1, 'the outcome counts the error');
-      await waitFor('LDISC_DATALEN in Problems', () => vscode.languages.getDiagnostics(uri).some((d) => d.code === 'LDISC_DATALEN'));
+      await waitFor('LDISC_DATALEN in Problems', () => vscode.languages.getDiagnostics(uri).some((d) => diagCode(d) === 'LDISC_DATALEN'));
       await waitFor('dirty (the edit reached the edit stack)', () => dirty(file));
       await vscode.commands.executeCommand('undo');
-      await waitFor('gone after undo', () => !vscode.languages.getDiagnostics(uri).some((d) => d.code === 'LDISC_DATALEN'));
+      await waitFor('gone after undo', () => !vscode.languages.getDiagnostics(uri).some((d) => diagCode(d) === 'LDISC_DATALEN'));
     });
 
     it('invalid input is rejected with the EditError message and changes nothing', async () => {

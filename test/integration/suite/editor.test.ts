@@ -9,7 +9,7 @@ import type { CkptEditorProvider } from '../../../src/extension/provider.js';
 import { CkptDocument } from '../../../src/extension/document.js';
 import type { FieldHit, GraphView, LdiscView, PairView } from '../../../src/shared/protocol.js';
 import type { Manifest } from '../fixtures.js';
-import { waitFor } from './wait.js';
+import { diagCode, waitFor } from './wait.js';
 
 const EXT_ID = 'ckpt-inspector.ckpt-inspector';
 const VIEW = 'ckptInspector.editor';
@@ -178,8 +178,8 @@ export function registerTests(): void {
         const d = vscode.languages.getDiagnostics(uri);
         return d.length ? d : null;
       });
-      const d = diags.find((x) => x.code === m.damagedError.code);
-      assert.ok(d, `a ${m.damagedError.code} diagnostic: ${diags.map((x) => x.code).join(', ')}`);
+      const d = diags.find((x) => diagCode(x) === m.damagedError.code);
+      assert.ok(d, `a ${m.damagedError.code} diagnostic: ${diags.map((x) => diagCode(x)).join(', ')}`);
       assert.equal(d.range.start.line, 0);
       assert.equal(d.range.start.character, m.damagedError.offset);
       assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
@@ -196,7 +196,7 @@ export function registerTests(): void {
 
     it('opens an image with a bad header magic', async () => {
       await openRendered(m.badMagic);
-      const d = await waitFor('diagnostics', () => vscode.languages.getDiagnostics(vscode.Uri.file(m.badMagic)).find((x) => x.code === 'HDR_MAGIC'));
+      const d = await waitFor('diagnostics', () => vscode.languages.getDiagnostics(vscode.Uri.file(m.badMagic)).find((x) => diagCode(x) === 'HDR_MAGIC'));
       assert.equal(d.range.start.character, 8);
     });
 
@@ -211,7 +211,7 @@ export function registerTests(): void {
         return (s.generation ?? 0) > (s0.generation ?? 0) && s.renders?.some((r) => r.generation === s.generation) ? s : null;
       });
       assert.ok(s1.generation! > s0.generation!);
-      await waitFor('new diagnostics', () => vscode.languages.getDiagnostics(vscode.Uri.file(f)).some((x) => x.code === m.damagedError.code));
+      await waitFor('new diagnostics', () => vscode.languages.getDiagnostics(vscode.Uri.file(f)).some((x) => diagCode(x) === m.damagedError.code));
     });
 
     it('leaves the sample open for the DOM checks', async () => {

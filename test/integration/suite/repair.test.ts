@@ -95,10 +95,14 @@ export function registerRepairTests(): void {
       const expected = sample.slice();
       expected.set(encodeInt(9, 4, img.littleEndian), l.canon_datalen.offset);
       assert.ok(same(doc.bytes, expected), 'datalen and the TAIL magic repaired, canon_datalen left for a choice');
+      await new Promise((r) => setTimeout(r, 500));
       // The choice, as the panel's button sends it: the likelier reading.
       const amb = doc.model.repairs().find((x) => x.code === 'LDISC_CANON_DATALEN')!;
       assert.equal(p.applyRepair(doc, amb.code, amb.offset, 0).changed, true);
       assert.ok(same(doc.bytes, sample));
+      // The edit reaches the workbench's undo stack through the main thread: an undo sent at once
+      // could take back the edit before it.
+      await new Promise((r) => setTimeout(r, 500));
       await vscode.commands.executeCommand('undo');
       await waitFor('undo of the choice', () => same(doc.bytes, expected));
       await vscode.commands.executeCommand('undo');

@@ -11,3 +11,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/** A VS Code diagnostic's code: a string, or the value of a `{ value, target }` code (a problem with a Quick Fix link). */
+export function diagCode(d: { code?: string | number | { value: string | number } }): string | number | undefined {
+  return typeof d.code === 'object' ? d.code.value : d.code;
+}
