@@ -143,3 +143,14 @@ test('fix: usage errors and targets that are not plain files exit 2', () => {
   assert.ok(statSync(sub).isDirectory());
   assert.equal(cli(['fix', '--help']).code, 0);
 });
+
+test('the webview may ask for a repair or Fix All; malformed asks are refused', async () => {
+  const { checkFromWebview } = await import('../../src/shared/protocol.js');
+  const ask = (name: string, params: unknown) => checkFromWebview({ type: 'request', id: 1, name, params });
+  assert.ok(ask('repair', { code: 'LDISC_BUFFER_LEN', offset: 1258, choice: 0 }));
+  assert.ok(ask('fixAll', { generation: 3 }));
+  assert.equal(ask('repair', { code: 'X'.repeat(65), offset: 1, choice: 0 }), null);
+  assert.equal(ask('repair', { code: 'A', offset: 1.5, choice: 0 }), null);
+  assert.equal(ask('repair', { code: 'A', offset: 1 }), null);
+  assert.equal(ask('fixAll', {}), null);
+});

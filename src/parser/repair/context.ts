@@ -10,7 +10,12 @@ export interface Ctx {
   ttyAtOffset(offset: number): Tty | undefined;
   /** Objrefs every OBJREF introduces, and each master's reserved file_objref. */
   usedIds(): Set<number>;
+  /** Candidate repairs still allowed a trial validation of a copy (each costs a whole validation). */
+  trials: number;
 }
+
+/** Trial validations per repairsFor call: a damaged image with thousands of dangling references stays cheap. */
+export const TRIALS = 48;
 
 export function makeCtx(img: Image, diags: Diagnostic[]): Ctx {
   let byRec: Map<number, Tty> | null = null;
@@ -31,6 +36,7 @@ export function makeCtx(img: Image, diags: Diagnostic[]): Ctx {
   return {
     img,
     diags,
+    trials: TRIALS,
     ttyOfRecord,
     ttyAtOffset(offset) {
       for (const t of img.ttys) {

@@ -26,10 +26,18 @@ function objName(t: number): string {
 /** Keep the consistent candidates; one left is a repair, several are readings. */
 function decide(ctx: Ctx, d: Diagnostic, cands: RepairChoice[], why: string): Repair | null {
   if (cands.length === 0) return null;
-  const ok = ctx.img.size <= VERIFY_MAX_BYTES ? consistent(ctx.img, ctx.diags, cands) : [];
-  if (ok.length === 1 && ctx.img.size <= VERIFY_MAX_BYTES) return single(d, ok[0]);
+  const tried = verifiable(ctx, cands.length);
+  const ok = tried ? consistent(ctx.img, ctx.diags, cands) : [];
+  if (ok.length === 1 && tried) return single(d, ok[0]);
   const list = ok.length ? ok : cands;
   return several(d, list.slice(0, 6), why);
+}
+
+/** Whether n candidates may be tried on copies (small enough image, trials left); takes them. */
+function verifiable(ctx: Ctx, n: number): boolean {
+  if (ctx.img.size > VERIFY_MAX_BYTES || ctx.trials < n) return false;
+  ctx.trials -= n;
+  return true;
 }
 
 /** An OBJREF whose objref is damaged (invalid or a duplicate) exists: refs are not to be changed. */
@@ -211,7 +219,7 @@ export function fdRepair(ctx: Ctx, d: Diagnostic): Repair | null {
       const lo = q > 0 ? fds.fd(idx[q - 1]) + 1 : 0;
       if (lo !== f.fd) cands.push(setTo(img, f.fd_descriptor, lo, `The table's descriptors are dense so far; ${lo} follows the one before it.`, { signed: true }));
     }
-    const ok = img.size <= VERIFY_MAX_BYTES ? consistent(img, ctx.diags, cands) : cands;
+    const ok = verifiable(ctx, cands.length) ? consistent(img, ctx.diags, cands) : cands;
     return ok.length ? several(d, ok, 'The last descriptor of a table can hold any higher fd; the next one after its neighbour is only the likeliest.') : null;
   }
   return decide(ctx, d, cands, 'More than one descriptor could be the damaged one.');
