@@ -156,3 +156,23 @@ test('corrupting single fields: fix restores the original or offers it, never wr
     assert.equal(r.unrepaired, 0, `${f}: ${r.unrepaired} detected corruption(s) neither restored nor offered`);
   }
 });
+
+test('hostile bytes: repairsFor and planFix never throw and always end (random multi-byte damage, truncation)', { skip: images.length ? false : 'no valid test images' }, () => {
+  const r = rng(15);
+  let n = 0;
+  for (const im of images.slice(0, 6)) {
+    for (let k = 0; k < 40; k++) {
+      let bad = im.bytes.slice();
+      const hits = 1 + Math.floor(r() * 6);
+      for (let j = 0; j < hits; j++) bad[Math.floor(r() * bad.length)] = Math.floor(r() * 256);
+      if (k % 5 === 0) bad = bad.slice(0, Math.floor(r() * bad.length));
+      const plan = planFix(bad);
+      assert.ok(plan.applied.length <= 64, 'passes are bounded');
+      // What fix writes has no more errors than what it read.
+      const after = plan.after.filter((d) => d.severity === 'error').length;
+      assert.ok(after <= plan.before.filter((d) => d.severity === 'error').length, `${im.name} #${k}: fix made more errors`);
+      n++;
+    }
+  }
+  assert.equal(n, images.slice(0, 6).length * 40);
+});
