@@ -12,6 +12,7 @@ import { openImage } from '../../src/parser/image.js';
 import { repairsFor } from '../../src/parser/repair/index.js';
 import { validate } from '../../src/parser/validate/index.js';
 import { ROOT } from '../lib/images.js';
+import { validJson } from '../lib/schemas.js';
 
 const BIN = join(ROOT, 'bin/ckpt-inspect.js');
 const SAMPLE = new Uint8Array(readFileSync(join(ROOT, 'samples/pair.ckpt')));
@@ -100,7 +101,7 @@ test('fix --json: format, the applied repair with its bytes, the result', () => 
   writeFileSync(file, damaged('datalen', 12));
   const r = cli(['fix', file, '--json', '--dry-run']);
   assert.equal(r.code, 0, r.err);
-  const j = JSON.parse(r.out);
+  const j = validJson<{ format: string; before: unknown; after: unknown; applied: { choices: { field: string; oldValue: string; newValue: string; writes: unknown }[] }[] }>(r.out, 'ckpt-inspect.fix/1');
   assert.equal(j.format, 'ckpt-inspect.fix/1');
   assert.deepEqual(j.before, { errors: 1, warnings: 0 });
   assert.deepEqual(j.after, { errors: 0, warnings: 0 });
@@ -114,6 +115,8 @@ test('fix lists the two readings of an ambiguous problem and does not apply eith
   const file = join(dir, 'ambiguous.ckpt');
   const bad = damaged('canon_datalen', 9);
   writeFileSync(file, bad);
+  const j = validJson<{ ambiguous: { choices: { newValue: string }[] }[] }>(cli(['fix', file, '--json']).out, 'ckpt-inspect.fix/1');
+  assert.deepEqual(j.ambiguous[0]?.choices.map((c) => c.newValue), ['6', '9']);
   const r = cli(['fix', file]);
   assert.equal(r.code, 1);
   assert.match(r.out, /1\) canon_datalen 9 -> 6 .*\(likelier\)/);
