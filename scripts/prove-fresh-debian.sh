@@ -35,13 +35,21 @@ fi
 cp /etc/resolv.conf "$DIR/etc/resolv.conf"
 NODE=$(readlink -f "$(command -v node)")
 NPM=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+# Node's headers, for node-gyp (npm's nodedir), when this Node has them and npm is told to use them
+# (otherwise node-gyp downloads them from nodejs.org).
+NODE_INC=$(dirname "$(dirname "$NODE")")/include/node
+NODEDIR=""
+if [ -d "$NODE_INC" ] && [ "$(npm config get nodedir 2>/dev/null)" = "$(dirname "$(dirname "$NODE")")" ]; then
+  NODEDIR=npm_config_nodedir=/usr
+  mkdir -p "$DIR/usr/include/node"
+fi
 touch "$DIR/usr/bin/node" && mkdir -p "$DIR/usr/lib/node_modules/npm" "$DIR/.oldroot"
 ln -sfn ../lib/node_modules/npm/bin/npm-cli.js "$DIR/usr/bin/npm"
 ln -sfn ../lib/node_modules/npm/bin/npx-cli.js "$DIR/usr/bin/npx"
 
 # A private mount namespace (its mounts go away with it) whose root is the new system: pivot_root,
 # not chroot, so that the tests' own namespaces (a private devpts, a user namespace) work inside.
-unshare --mount --propagation private /usr/bin/env DIR="$DIR" NODE="$NODE" NPM="$NPM" bash -euo pipefail -c '
+unshare --mount --propagation private /usr/bin/env DIR="$DIR" NODE="$NODE" NPM="$NPM" NODE_INC="$NODE_INC" NODEDIR="$NODEDIR" bash -euo pipefail -c '
   mount --bind "$DIR" "$DIR"
   mount -t proc proc "$DIR/proc"
   mount --rbind /sys "$DIR/sys"
@@ -50,10 +58,11 @@ unshare --mount --propagation private /usr/bin/env DIR="$DIR" NODE="$NODE" NPM="
   mount -t tmpfs tmpfs "$DIR/tmp"
   mount --bind "$NODE" "$DIR/usr/bin/node" && mount -o remount,bind,ro "$DIR/usr/bin/node"
   mount --bind "$NPM" "$DIR/usr/lib/node_modules/npm" && mount -o remount,bind,ro "$DIR/usr/lib/node_modules/npm"
+  if [ -n "$NODEDIR" ]; then mount --bind "$NODE_INC" "$DIR/usr/include/node" && mount -o remount,bind,ro "$DIR/usr/include/node"; fi
   cd "$DIR" && pivot_root . .oldroot && umount -l /.oldroot
   echo "prove-fresh-debian: $(dpkg-query -W -f=".\n" | wc -l) packages before setup.sh, Node $(node --version)"
   exec "$@"
-' prove /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb $EXTRA_CA \
+' prove /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb $EXTRA_CA $NODEDIR \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   bash -euo pipefail -c '
     cd /src/ckpt
