@@ -116,7 +116,7 @@ const USES = [
   command('make', 'node-gyp in scripts/install-code-server.sh'),
   command('g++', "node-gyp in scripts/install-code-server.sh (make's default C++ compiler)"),
   command('python3', 'node-gyp, test/unit/install-routes.test.ts, test/unit/restore-e2e.test.ts'),
-  command('/usr/bin/python3', 'test/unit/pty-helper.test.ts'),
+  command('/usr/bin/python3', 'test/unit/pty-helper.test.ts, test/unit/cli-progress.test.ts (test/lib/on-pty.py)'),
   command('/usr/sbin/sshd', 'test/harness/sshd.ts'),
   command('ssh', 'src/remote/ssh.ts, test/harness/sshd.ts'),
   command('ssh-keygen', 'test/harness/sshd.ts, test/unit/ssh-transport.test.ts'),

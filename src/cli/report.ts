@@ -8,6 +8,7 @@ import { jsonForTerminal } from '../shared/escape.js';
 import { flag, strs, UsageError, type Command } from './args.js';
 import { sha256 } from './edit.js';
 import { nameOf, escapeText, readInput, StdoutWriter } from './output.js';
+import { mib, Progress } from './progress.js';
 
 const SECTIONS = Object.keys(REPORT_SECTIONS) as ReportSection[];
 
@@ -46,18 +47,37 @@ pairs, objhash graph and problems. The text report cuts long lists and says how 
     if (json && ndjson) throw new UsageError('--json and --ndjson are exclusive');
     if (ndjson && only && only.length > 1) throw new UsageError('--ndjson prints one section: give one --only');
 
+    const progress = new Progress(nameOf(file));
+    progress.step('reading');
     const bytes = readInput(file);
+    progress.step(`parsing ${mib(bytes.length)}`);
     const img = openImage(bytes);
+    progress.step(`validating ${img.index.count} records`);
     const v = validateBounded(img);
     const diags = v.diagnostics;
     const out = new StdoutWriter();
-    if (json) {
-      const source = file === '-' ? null : { path: resolve(file), sha256: sha256(bytes) };
-      for (const chunk of reportJsonChunks(img, diags, { source, omitted: v.omitted, ...(only ? { only } : {}) })) await out.write(jsonForTerminal(chunk));
-    } else if (ndjson) {
-      for (const chunk of reportNdjsonChunks(img, diags, only?.[0] ?? 'records')) await out.write(jsonForTerminal(chunk));
-    } else {
-      await out.write(reportText(img, diags, nameOf(file), { counted: v, ...(only ? { only } : {}) }));
+    // Output to the same terminal would be overwritten by the progress line.
+    if (process.stdout.isTTY) progress.stop();
+    let written = 0;
+    const send = async (chunk: string) => {
+      written += chunk.length;
+      progress.step(`writing ${json ? 'JSON' : 'NDJSON'}: ${mib(written)}`);
+      await out.write(jsonForTerminal(chunk));
+    };
+    try {
+      if (json) {
+        const source = file === '-' ? null : { path: resolve(file), sha256: sha256(bytes) };
+        for (const chunk of reportJsonChunks(img, diags, { source, omitted: v.omitted, ...(only ? { only } : {}) })) await send(chunk);
+      } else if (ndjson) {
+        for (const chunk of reportNdjsonChunks(img, diags, only?.[0] ?? 'records')) await send(chunk);
+      } else {
+        progress.step('writing the report');
+        const text = reportText(img, diags, nameOf(file), { counted: v, ...(only ? { only } : {}) });
+        progress.done();
+        await out.write(text);
+      }
+    } finally {
+      progress.done();
     }
     await out.flush();
     return v.errors > 0 ? 1 : 0;
