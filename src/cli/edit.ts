@@ -1,13 +1,15 @@
 // ckpt-inspect set / encode: change fields by path, or write edited --json back over its image.
 import { createHash } from 'node:crypto';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { removeTempFilesOnSignals, SaveError, writeBytesAtomicAsync } from '../io/atomic-write.js';
 import { applySplices, type Splice } from '../parser/encode.js';
 import { freshErrors } from '../parser/fresh-errors.js';
 import { EditError, editForPath, splitAssignment } from '../parser/edit-paths.js';
 import { openImage } from '../parser/image.js';
+import { type ReportIdentity, whyNotBelonging } from '../parser/json-belongs.js';
 import type { Image } from '../parser/model.js';
 import { REPORT_FORMAT, reportJson } from '../parser/report-json.js';
 import { validateBounded } from '../parser/validate/index.js';
+import { pathArg } from './raw-args.js';
 import { CliError, flag, str, UsageError, type Command, type OptionDef, type Parsed } from './args.js';
 import { nameOf, escapeText, readInput, readInputText, refuseTerminal, StdoutWriter } from './output.js';
 
@@ -42,12 +44,19 @@ async function finishWrite(before: Image, edited: { bytes: Uint8Array; splices: 
   if (opts.out === '-') {
     await new StdoutWriter().writeBytes(bytes);
   } else {
-    writeFileAtomic(opts.out, bytes, {
-      afterTempWritten: () => {
-        // Fault injection for the crash-safety test: die between the temporary file and the rename.
-        if (process.env.CKPT_INSPECT_FAULT === 'kill-after-temp') process.kill(process.pid, 'SIGKILL');
-      },
-    });
+    removeTempFilesOnSignals();
+    try {
+      await writeBytesAtomicAsync(pathArg(opts.out), bytes, {
+        afterTempWritten: () => {
+          // Fault injection for the crash-safety test: die between the temporary file and the rename.
+          if (process.env.CKPT_INSPECT_FAULT === 'kill-after-temp') process.kill(process.pid, 'SIGKILL');
+        },
+      });
+    } catch (e) {
+      // A save that fails is ordinary (full disk, read-only, a FIFO as target): say why, not "internal error".
+      if (e instanceof SaveError) throw new CliError(`not written: ${e.message.replace(/^(could not (save|write)|not saving over) .*?: /, '')}`, { file: opts.out });
+      throw e;
+    }
     process.stderr.write(`wrote ${escapeText(opts.out)} (${bytes.length} bytes)\n`);
   }
   return v.errors ? 1 : 0;
@@ -117,9 +126,11 @@ interface ReportLike {
 }
 
 /** Flatten a JSON value into path=value pairs (`ttys[1].termios.c_lflag` …). */
-function flatten(prefix: string, v: unknown, out: Map<string, unknown>): void {
+function flatten(prefix: string, v: unknown, out: Map<string, unknown>, depth = 0): void {
+  // A report nests three objects deep under a tty (ldisc, termios, winsize): deeper is not one.
+  if (depth > 4) throw new CliError(`${escapeText(prefix)} is nested deeper than any value of a report`);
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    for (const [k, x] of Object.entries(v)) flatten(`${prefix}.${k}`, x, out);
+    for (const [k, x] of Object.entries(v)) flatten(`${prefix}.${k}`, x, out, depth + 1);
   } else out.set(prefix, v);
 }
 
@@ -162,8 +173,10 @@ EDITED.json '-' reads stdin; without -o the image goes to stdout (never to a ter
     const basePath = base ?? srcPath;
     if (!basePath) throw new CliError('the JSON names no source image; give --base IMAGE', { file: nameOf(file), usage: true });
     const img = openImage(readInput(basePath));
-    if (!base && src && src.sha256 !== sha256(img.bytes) && !force) {
-      throw new CliError('has changed since the JSON was made (sha256 differs); give --base or --force', { file: basePath });
+    const why = whyNotBelonging(edited as ReportIdentity, img, sha256(img.bytes));
+    if (why && !force) {
+      const hint = base ? 'give the image it was made from, or --force to write its values anyway' : 'the image has changed since the JSON was made; give --base or --force';
+      throw new CliError(`${why}; ${hint}`, { file: basePath });
     }
     const current = reportJson(img, []);
     const want = new Map<string, unknown>();

@@ -1,14 +1,19 @@
 // What the CLI reads and writes: FILE or `-` (stdin), `-o OUT` or `-` (stdout), and the stdout
 // stream the reports are written to a chunk at a time (backpressure respected, a closed pipe ends
 // the work quietly).
-import { readFileSync } from 'node:fs';
+import { InputError, readRegularFile, readStandardInput } from '../io/read-input.js';
 import { CliError } from './args.js';
+import { pathArg } from './raw-args.js';
 
 export { escapeText } from '../shared/escape.js';
+import { escapeBytes } from '../shared/escape.js';
 
 /** Display name of an operand in messages: `-` is the standard input or output. */
 export function nameOf(file: string, stream: 'in' | 'out' = 'in'): string {
-  return file === '-' ? (stream === 'in' ? '(standard input)' : '(standard output)') : file;
+  if (file === '-') return stream === 'in' ? '(standard input)' : '(standard output)';
+  // A name that is not UTF-8, shown with its bytes (\xNN) rather than as U+FFFD.
+  const raw = pathArg(file);
+  return typeof raw === 'string' ? file : escapeBytes(raw);
 }
 
 function errnoText(e: NodeJS.ErrnoException): string {
@@ -24,8 +29,9 @@ function errnoText(e: NodeJS.ErrnoException): string {
 /** The whole of FILE, or of the standard input for `-`. */
 export function readInput(file: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(file === '-' ? 0 : file));
+    return file === '-' ? readStandardInput() : readRegularFile(pathArg(file));
   } catch (e) {
+    if (e instanceof InputError) throw new CliError(e.message, { file: nameOf(file) });
     throw new CliError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, { file: nameOf(file) });
   }
 }

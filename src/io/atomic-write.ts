@@ -1,10 +1,15 @@
 // Saving never risks the user's file: the new bytes go to a temporary file in the same folder,
 // which is fsynced, given the original's mode and renamed over it; the folder is fsynced after.
 // Any failure before the rename leaves the original untouched and removes the temporary file.
-import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+//
+// The target is resolved first: a symbolic link is followed, and the file it names is replaced (in
+// its own folder), so the link stays a link; anything but a regular file (a device, a FIFO, a
+// socket, a directory) is refused, never replaced by a regular file. Paths may be Buffers (file
+// names that are not UTF-8).
+import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 
 export interface AtomicWriteHooks {
   /** Called once the temporary file is complete and synced, before the rename (tests inject failures here). */
@@ -15,12 +20,134 @@ export class SaveError extends Error {
   constructor(
     message: string,
     override readonly cause?: unknown,
+    /** The errno code (ENOSPC, EROFS, …) or ENOTREG for a target that is not a regular file. */
+    readonly code?: string,
   ) {
     super(message);
   }
 }
 
-export function writeFileAtomic(target: string, data: Uint8Array, hooks: AtomicWriteHooks = {}): void {
+export type PathLike = string | Buffer;
+
+const show = (p: PathLike) => (typeof p === 'string' ? p : p.toString('utf8'));
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** What a failed save says about its cause, for a person. */
+export function saveErrorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err?.code) {
+    case 'ENOENT': return 'the folder does not exist';
+    case 'ENOTDIR': return 'a component of the path is not a folder';
+    case 'EISDIR': return 'it is a directory';
+    case 'EACCES': return 'permission denied';
+    case 'EPERM': return 'operation not permitted';
+    case 'EROFS': return 'the file system is read-only';
+    case 'ENOSPC': return 'no space left on the device';
+    case 'EDQUOT': return 'disk quota exceeded';
+    case 'ENAMETOOLONG': return 'the file name is too long';
+    case 'ELOOP': return 'too many levels of symbolic links';
+    case 'EXDEV': return 'the link and its target are on different file systems';
+    default: return (err?.message ?? String(e)).replace(/^[A-Z]+: /, '');
+  }
+}
+
+/**
+ * Where a save of `target` writes: the target itself, or the file a symbolic link names; with its
+ * mode. Refuses (SaveError ENOTREG) a target that exists and is not a regular file.
+ */
+export function resolveSaveTarget(target: PathLike): { path: PathLike; mode: number } {
+  let path: PathLike = target;
+  let st: Stats | null = null;
+  try {
+    st = lstatSync(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SaveError(`could not save ${show(target)}: ${saveErrorText(e)}`, e, (e as NodeJS.ErrnoException).code);
+  }
+  if (st?.isSymbolicLink()) {
+    try {
+      path = typeof target === 'string' ? realpathSync(target) : realpathSync(target, { encoding: 'buffer' });
+      st = statSync(path);
+    } catch (e) {
+      throw new SaveError(`could not save ${show(target)}: it is a symbolic link to a file that cannot be reached (${saveErrorText(e)})`, e, (e as NodeJS.ErrnoException).code);
+    }
+  }
+  if (st && !st.isFile()) {
+    throw new SaveError(`not saving over ${show(target)}: it is ${kindOf(st)}; only a regular file is replaced`, undefined, 'ENOTREG');
+  }
+  return { path, mode: st ? st.mode & 0o7777 : 0o644 };
+}
+
+/** NAME_MAX of Linux file systems, in bytes. */
+const NAME_MAX = 255;
+
+/** A temporary name beside `target` that fits NAME_MAX whatever the target's name. */
+export function tempPathFor(target: PathLike): PathLike {
+  const rand = randomBytes(6).toString('hex');
+  const suffix = `.${rand}.tmp`;
+  if (typeof target === 'string') {
+    const base = basename(target);
+    const room = NAME_MAX - 1 - Buffer.byteLength(suffix);
+    let cut = base;
+    if (Buffer.byteLength(base) > room) {
+      // Cut to whole characters within the room left.
+      cut = '';
+      for (const ch of base) {
+        if (Buffer.byteLength(cut + ch) > room) break;
+        cut += ch;
+      }
+    }
+    return join(dirname(target), `.${cut}${suffix}`);
+  }
+  const slash = target.lastIndexOf(0x2f);
+  const dir = slash >= 0 ? target.subarray(0, slash + 1) : Buffer.from('./');
+  const base = target.subarray(slash + 1);
+  const room = NAME_MAX - 1 - suffix.length;
+  return Buffer.concat([dir, Buffer.from('.'), base.subarray(0, room), Buffer.from(suffix)]);
+}
+
+function dirOf(p: PathLike): PathLike {
+  if (typeof p === 'string') return dirname(p);
+  const slash = p.lastIndexOf(0x2f);
+  return slash > 0 ? p.subarray(0, slash) : slash === 0 ? Buffer.from('/') : Buffer.from('.');
+}
+
+// Temporary files being written, removed if the process is stopped by a signal meanwhile.
+const live = new Set<PathLike>();
+let signalsArmed = false;
+
+/**
+ * Remove temporary files when SIGINT, SIGTERM or SIGHUP stops the process during a save (the CLI
+ * calls this; the extension host's signals are VS Code's). The signal is then raised again, so the
+ * process ends as it would have.
+ */
+export function removeTempFilesOnSignals(): void {
+  if (signalsArmed) return;
+  signalsArmed = true;
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const handler = (sig: NodeJS.Signals) => {
+    for (const t of live) {
+      try {
+        unlinkSync(t);
+      } catch {
+        /* already gone */
+      }
+    }
+    live.clear();
+    for (const s of sigs) process.removeListener(s, handler);
+    process.kill(process.pid, sig);
+  };
+  for (const s of sigs) process.on(s, handler);
+}
+
+export function writeFileAtomic(target: PathLike, data: Uint8Array, hooks: AtomicWriteHooks = {}): void {
   writeFileAtomicWith(
     target,
     (fd) => {
@@ -32,25 +159,22 @@ export function writeFileAtomic(target: string, data: Uint8Array, hooks: AtomicW
 }
 
 /** As writeFileAtomic, with the content written by `write(fd)` (a store that streams part of it from elsewhere). */
-export function writeFileAtomicWith(target: string, write: (fd: number) => void, hooks: AtomicWriteHooks = {}): void {
-  const dir = dirname(target);
-  const temp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  let mode = 0o644;
-  try {
-    mode = statSync(target).mode & 0o7777;
-  } catch {
-    // A new file: default mode.
-  }
+export function writeFileAtomicWith(target: PathLike, write: (fd: number) => void, hooks: AtomicWriteHooks = {}): void {
+  const { path, mode } = resolveSaveTarget(target);
+  const dir = dirOf(path);
+  const temp = tempPathFor(path);
   let fd = -1;
   try {
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    live.add(temp);
     write(fd);
     fchmodSync(fd, mode);
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;
-    hooks.afterTempWritten?.(temp);
-    renameSync(temp, target);
+    hooks.afterTempWritten?.(show(temp));
+    renameSync(temp, path);
+    live.delete(temp);
   } catch (e) {
     if (fd >= 0) {
       try {
@@ -64,8 +188,8 @@ export function writeFileAtomicWith(target: string, write: (fd: number) => void,
     } catch {
       /* it may not exist */
     }
-    const why = e instanceof Error ? e.message : String(e);
-    throw new SaveError(`could not save ${target}: ${why}; the original file is unchanged`, e);
+    live.delete(temp);
+    throw new SaveError(`could not save ${show(target)}: ${saveErrorText(e)}; the original file is unchanged`, e, (e as NodeJS.ErrnoException).code);
   }
   try {
     const dfd = openSync(dir, constants.O_RDONLY);
@@ -84,29 +208,27 @@ export function writeFileAtomicWith(target: string, write: (fd: number) => void,
  * (reads and writes on libuv's thread pool), then the same fsync, mode and rename. For a hot-exit
  * backup of a large image, which VS Code asks for while a person is still editing.
  */
-export async function writeFileAtomicAsync(target: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
-  const dir = dirname(target);
-  const temp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  let mode = 0o644;
-  try {
-    mode = (await stat(target)).mode & 0o7777;
-  } catch {
-    // A new file: default mode.
-  }
+export async function writeFileAtomicAsync(target: PathLike, write: (fh: FileHandle) => Promise<void>, hooks: AtomicWriteHooks = {}): Promise<void> {
+  const { path, mode } = resolveSaveTarget(target);
+  const dir = dirOf(path);
+  const temp = tempPathFor(path);
   let fh: FileHandle | null = null;
   try {
     fh = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    live.add(temp);
     await write(fh);
     await fh.chmod(mode);
     await fh.sync();
     await fh.close();
     fh = null;
-    await rename(temp, target);
+    hooks.afterTempWritten?.(show(temp));
+    await rename(temp, path);
+    live.delete(temp);
   } catch (e) {
     await fh?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
-    const why = e instanceof Error ? e.message : String(e);
-    throw new SaveError(`could not write ${target}: ${why}; the original file is unchanged`, e);
+    live.delete(temp);
+    throw new SaveError(`could not write ${show(target)}: ${saveErrorText(e)}; the original file is unchanged`, e, (e as NodeJS.ErrnoException).code);
   }
   try {
     const d = await open(dir, constants.O_RDONLY);
@@ -118,4 +240,15 @@ export async function writeFileAtomicAsync(target: string, write: (fh: FileHandl
   } catch {
     // Some filesystems refuse fsync on a directory; the rename itself has happened.
   }
+}
+
+/** As writeFileAtomic, writing a MiB at a time so a signal can stop it (and its temporary file is removed). */
+export async function writeBytesAtomicAsync(target: PathLike, data: Uint8Array, hooks: AtomicWriteHooks = {}): Promise<void> {
+  await writeFileAtomicAsync(target, async (fh) => {
+    const step = 1 << 20;
+    for (let off = 0; off < data.length; ) {
+      const { bytesWritten } = await fh.write(data, off, Math.min(step, data.length - off));
+      off += bytesWritten;
+    }
+  }, hooks);
 }

@@ -9,6 +9,14 @@ import { CC_NAMES, fromHex, parseCaret, TERMIOS_FLAGS, TTY_FLAG_BITS, unescapeBy
 
 export class EditError extends Error {}
 
+/**
+ * A table's own entry for a name from a path, never an inherited one: `constructor`, `toString`,
+ * `__proto__` and the like are names a path may hold but no field has.
+ */
+function own<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 export interface PathEdit {
   splices: Splice[];
   /** What was changed, for a person: `ttys[1].termios.c_lflag: 0105073 -> 0105063`. */
@@ -74,7 +82,7 @@ function ttyScalar(t: Tty, key: string): Field<number | bigint> | undefined {
     padding: t.padding,
     flags: t.flags,
   };
-  return map[key];
+  return own(map, key);
 }
 
 /** Parse `PATH=VALUE` (VALUE may be quoted). */
@@ -146,7 +154,7 @@ function ttyEdit(img: Image, t: Tty, rest: string[], value: string, path: string
   }
   if (head === 'termios' && sub) return termiosEdit(img, t, sub, bit, rest.length, value, path);
   if (head === 'winsize' && sub && rest.length === 2) {
-    const f = (t.winsize as unknown as Record<string, Field>)[sub];
+    const f = own(t.winsize as unknown as Record<string, Field>, sub);
     if (!f) throw new EditError(`${path}: winsize has ws_row, ws_col, ws_xpixel, ws_ypixel`);
     return setField(img, f, value, path);
   }
@@ -154,7 +162,13 @@ function ttyEdit(img: Image, t: Tty, rest: string[], value: string, path: string
     const l = t.ldisc;
     if (!l) throw new EditError(`${path}: this tty has no line discipline record (it is hung up)`);
     if (sub === 'data') {
-      const data = /^hex:/i.test(value) ? fromHexSafe(value, path) : unescapeBytes(value);
+      let data: Uint8Array;
+      try {
+        data = /^hex:/i.test(value) ? fromHexSafe(value, path) : unescapeBytes(value);
+      } catch (e) {
+        if (e instanceof RangeError) throw new EditError(`${path}: ${e.message}`);
+        throw e;
+      }
       const plan = planLdiscData(img, t, data);
       return { splices: plan.splices, description: `${path}: ${l.buffer?.data.length ?? 0} -> ${data.length} byte(s)`, note: plan.note };
     }
@@ -163,7 +177,7 @@ function ttyEdit(img: Image, t: Tty, rest: string[], value: string, path: string
       canon_data: l.canon_data, minimum_to_wake: l.minimum_to_wake,
     };
     for (const b of l.bools) named[b.name] = b;
-    const f = named[sub];
+    const f = own(named, sub);
     if (!f) throw new EditError(`${path}: ldisc has data, ${Object.keys(named).join(', ')}`);
     return setField(img, f, value, path);
   }
@@ -184,7 +198,7 @@ function termiosEdit(img: Image, t: Tty, sub: string, bit: string | undefined, d
     return ccEdit(img, tm.c_cc[i], value, path);
   }
   if (sub === 'c_line' && depth === 2) return setField(img, tm.c_line, value, path);
-  if (!(sub in TERMIOS_FLAGS)) throw new EditError(`${path}: termios has c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc`);
+  if (!Object.hasOwn(TERMIOS_FLAGS, sub)) throw new EditError(`${path}: termios has c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc`);
   const key = sub as keyof typeof TERMIOS_FLAGS;
   const f = tm[key];
   if (depth === 2) return setField(img, f, value, path);

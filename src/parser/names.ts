@@ -232,26 +232,41 @@ export function escapeBytes(data: Uint8Array): string {
   return s;
 }
 
-/** Inverse of escapeBytes, also accepting \0, \e and \xHH. */
+const SIMPLE_ESCAPES: Record<string, number> = { n: 0x0a, r: 0x0d, t: 0x09, '0': 0, e: 0x1b, a: 0x07, b: 0x08, f: 0x0c, v: 0x0b, '\\': 0x5c, '"': 0x22, "'": 0x27 };
+
+/**
+ * Text as a person types it, to bytes: every character is its UTF-8 bytes, and escapes are explicit
+ * (`\xHH`, `\n`, `\r`, `\t`, `\0`, `\e`, `\a`, `\b`, `\f`, `\v`, `\\`, `\"`, `\'`); a backslash
+ * before anything else, a lone backslash at the end and a lone surrogate are refused (RangeError),
+ * never guessed at. Inverse of escapeBytes.
+ */
 export function unescapeBytes(text: string): Uint8Array {
   const out: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x5c || i + 1 >= text.length) {
-      if (c > 0x7f) out.push(...new TextEncoder().encode(text[i]));
-      else out.push(c);
+  const enc = new TextEncoder();
+  let i = 0;
+  while (i < text.length) {
+    const cp = text.codePointAt(i) as number;
+    if (cp >= 0xd800 && cp <= 0xdfff) throw new RangeError(`a lone surrogate (U+${cp.toString(16).toUpperCase()}) at character ${i} is not text`);
+    if (cp !== 0x5c) {
+      const ch = String.fromCodePoint(cp);
+      if (cp < 0x80) out.push(cp);
+      else out.push(...enc.encode(ch));
+      i += ch.length;
       continue;
     }
-    const n = text[++i];
-    if (n === 'n') out.push(0x0a);
-    else if (n === 'r') out.push(0x0d);
-    else if (n === 't') out.push(0x09);
-    else if (n === '0') out.push(0);
-    else if (n === 'e') out.push(0x1b);
-    else if (n === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      out.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else out.push(n.charCodeAt(0));
+    const n = text[i + 1];
+    if (n === undefined) throw new RangeError('a backslash at the end escapes nothing (write \\\\ for a backslash)');
+    if (n === 'x') {
+      const hh = text.slice(i + 2, i + 4);
+      if (!/^[0-9a-fA-F]{2}$/.test(hh)) throw new RangeError(`\\x at character ${i} needs two hex digits`);
+      out.push(parseInt(hh, 16));
+      i += 4;
+      continue;
+    }
+    const v = Object.hasOwn(SIMPLE_ESCAPES, n) ? SIMPLE_ESCAPES[n] : undefined;
+    if (v === undefined) throw new RangeError(`\\${String.fromCodePoint(text.codePointAt(i + 1) as number)} at character ${i} is not an escape (\\xHH, \\n, \\r, \\t, \\0, \\e, \\\\, \\" …)`);
+    out.push(v);
+    i += 2;
   }
   return Uint8Array.from(out);
 }

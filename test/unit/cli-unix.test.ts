@@ -94,7 +94,7 @@ test('every error names the file it is about', () => {
   assert.equal(r1.code, 2);
   assert.equal(r1.err, `ckpt-inspect: ${missing}: cannot read: no such file\n`);
   const r2 = cli([dir]);
-  assert.equal(r2.err, `ckpt-inspect: ${dir}: cannot read: is a directory\n`);
+  assert.equal(r2.err, `ckpt-inspect: ${dir}: cannot read: it is a directory; only a regular file (or - for the standard input) is read\n`);
   const r3 = cli(['set', SAMPLE, 'ttys[9].index=1']);
   assert.equal(r3.code, 2);
   assert.match(r3.err, new RegExp(`^ckpt-inspect: ${SAMPLE.replace(/[.]/g, '\\.')}: ttys\\[9\\]`));

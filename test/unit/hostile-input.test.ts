@@ -1,12 +1,13 @@
 // Hostile input through the real CLI (issue #11): every test here fails without its fix.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, lstatSync, watch, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../lib/images.js';
-import { errorPair, HDR, recordOffsets, sampleWith } from '../lib/splice.js';
+import { errorPair, HDR, record, recordOffsets, sampleWith } from '../lib/splice.js';
 
 /** Offset of `flags` (__u64) in struct ckpt_hdr_tty, from the format reference §10.2. */
 const TTY_FLAGS_AT = 32;
@@ -133,4 +134,180 @@ test('3 --force gate: a second error of a code the image has is new; an old erro
   assert.match(r.err, /not written: the edit introduces 1 error\(s\)/);
   assert.deepEqual(readFileSync(second), before);
   assert.match(cli(['set', second, 'ttys[0].flags.TTY_CLOSING=1', '--force']).err, /wrote /);
+});
+
+/** The CLI run with raw (Buffer) arguments, as a shell passes a name that is not UTF-8. */
+function cliRaw(args: (string | Buffer)[]) {
+  // spawnSync takes strings only; a shell script passes the bytes through untouched.
+  const sh = join(dir, 'run.sh');
+  writeFileSync(sh, Buffer.concat([Buffer.from(`exec "${process.execPath}" "${BIN}"`), ...args.map((a) => Buffer.concat([Buffer.from(" '"), Buffer.from(a), Buffer.from("'")])), Buffer.from('\n')]));
+  const r = spawnSync('sh', [sh], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('5 special files: a FIFO, /dev/zero, a directory and a terminal-less device are refused at once, not read', () => {
+  const fifo = join(dir, 'in.fifo');
+  spawnSync('mkfifo', [fifo]);
+  for (const [f, kind] of [[fifo, 'a FIFO'], ['/dev/zero', 'a character device'], [dir, 'a directory']] as const) {
+    const r = spawnSync(process.execPath, [BIN, f], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.signal, null, `${f} blocked`);
+    assert.equal(r.status, 2, f);
+    assert.match(r.stderr, new RegExp(`cannot read: it is ${kind}; only a regular file`), f);
+  }
+  const z = spawnSync('sh', ['-c', `exec "${process.execPath}" "${BIN}" - < /dev/zero`], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(z.signal, null, 'stdin from /dev/zero read forever');
+  assert.equal(z.status, 2);
+  assert.match(z.stderr, /standard input.*it is a character device/);
+});
+
+test('6 JSON that names a file descriptor: a path in JSON is a string or it is refused', () => {
+  const f = join(dir, 'fd.ckpt');
+  writeFileSync(f, sampleWith());
+  const doc = JSON.parse(cli(['--json', f]).out);
+  for (const path of [5, 0, { fd: 5 }, ['x'], null]) {
+    doc.source.path = path;
+    const jf = join(dir, 'fd.json');
+    writeFileSync(jf, JSON.stringify(doc));
+    const r = spawnSync(process.execPath, [BIN, 'encode', jf, '-o', join(dir, 'fd-out.ckpt')], { encoding: 'utf8', timeout: 20_000, input: '' });
+    assert.equal(r.signal, null, `hung on ${JSON.stringify(path)}`);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /names no source image/);
+  }
+});
+
+test('7 saving over what is not a plain file: a FIFO, a device and a directory are refused; a symlinked image is saved through the link', () => {
+  const f = join(dir, 'save.ckpt');
+  writeFileSync(f, sampleWith());
+  const fifo = join(dir, 'out.fifo');
+  spawnSync('mkfifo', [fifo]);
+  const r = spawnSync(process.execPath, [BIN, 'set', f, 'ttys[0].winsize.ws_col=100', '-o', fifo], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /not written: it is a FIFO; only a regular file is replaced/);
+  assert.ok(lstatSync(fifo).isFIFO());
+  // A device node of our own (a copy of /dev/null's numbers), so the test never touches /dev.
+  const dev = join(dir, 'null-dev');
+  if (spawnSync('mknod', [dev, 'c', '1', '3']).status === 0) {
+    const d = cli(['set', f, 'ttys[0].winsize.ws_col=100', '-o', dev]);
+    assert.match(d.err, /it is a character device/);
+    assert.ok(lstatSync(dev).isCharacterDevice());
+  }
+  const sub = join(dir, 'a-dir');
+  mkdirSync(sub, { recursive: true });
+  assert.match(cli(['set', f, 'ttys[0].winsize.ws_col=100', '-o', sub]).err, /it is a directory/);
+  // In place through a symlink: the link stays a link, its target gets the new bytes.
+  const real = join(dir, 'real', 'target.ckpt');
+  mkdirSync(join(dir, 'real'), { recursive: true });
+  writeFileSync(real, sampleWith());
+  const link = join(dir, 'link.ckpt');
+  symlinkSync(real, link);
+  const s = cli(['set', link, 'ttys[0].winsize.ws_col=111']);
+  assert.equal(s.code, 0, s.err);
+  assert.ok(lstatSync(link).isSymbolicLink());
+  assert.match(cli([real]).out, /winsize 24 rows x 111 cols/);
+  assert.deepEqual(readdirSync(join(dir, 'real')), ['target.ckpt']);
+});
+
+test('8 names: a 255-byte name is saved, and a name that is not UTF-8 is opened and saved', () => {
+  const long = join(dir, `${'n'.repeat(250)}.ckpt`);
+  writeFileSync(long, sampleWith());
+  const r = cli(['set', long, 'ttys[0].winsize.ws_col=120']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(cli([long]).out, /x 120 cols/);
+  const raw = Buffer.concat([Buffer.from(`${dir}/`), Buffer.from([0xff, 0xfe, 0x2e, 0x63, 0x6b, 0x70, 0x74])]);
+  writeFileSync(raw, sampleWith());
+  const rep = cliRaw([raw]);
+  assert.equal(rep.code, 0, rep.err);
+  assert.match(rep.out, /\\xff\\xfe\.ckpt: \d+ bytes/);
+  const s = cliRaw(['set', raw, 'ttys[0].winsize.ws_col=121']);
+  assert.equal(s.code, 0, s.err);
+  assert.match(cliRaw([raw]).out, /x 121 cols/);
+});
+
+test('10 internal error only for bugs: inherited names in paths, non-report JSON, deep JSON and save failures get a clear message', () => {
+  const f = join(dir, 'ie.ckpt');
+  writeFileSync(f, sampleWith());
+  for (const p of ['ttys[0].constructor=1', 'ttys[0].toString=1', 'ttys[0].valueOf=1', 'ttys[0].__proto__=1', 'ttys[0].winsize.constructor=1', 'ttys[0].ldisc.toString=1', 'ttys[0].termios.constructor=1', 'ttys[0].termios.c_lflag.constructor=1']) {
+    const r = cli(['set', f, p, '-o', join(dir, 'ie-out.ckpt')]);
+    assert.equal(r.code, 2, p);
+    assert.doesNotMatch(r.err, /internal error/, `${p}: ${r.err}`);
+  }
+  const deep = `{"ttys":[${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}]}`;
+  for (const [name, text] of [['null', 'null'], ['abc', '{"ttys":"abc"}'], ['deep', deep], ['deeper', '['.repeat(200000) + ']'.repeat(200000)]]) {
+    const jf = join(dir, `${name}.json`);
+    writeFileSync(jf, text);
+    const r = cli(['encode', jf, '--base', f, '-o', join(dir, 'ie-out.ckpt')]);
+    assert.equal(r.code, 2, name);
+    assert.doesNotMatch(r.err, /internal error/, `${name}: ${r.err}`);
+  }
+  const cases: [string, RegExp][] = [
+    [join(dir, 'no-such-dir', 'x.ckpt'), /the folder does not exist/],
+    [join(dir, 'x'.repeat(300)), /the file name is too long/],
+    ['/proc/version', /not written/],
+  ];
+  for (const [out, want] of cases) {
+    const r = cli(['set', f, 'ttys[0].winsize.ws_col=99', '-o', out]);
+    assert.equal(r.code, 2, out);
+    assert.match(r.err, want, out);
+    assert.doesNotMatch(r.err, /internal error/, r.err);
+  }
+});
+
+test('11 text values are exactly their UTF-8 bytes; escapes are explicit and an unknown one is refused', () => {
+  const f = join(dir, 'text.ckpt');
+  writeFileSync(f, sampleWith());
+  const data = () => JSON.parse(cli(['--json', f]).out).ttys[1].ldisc.data as string;
+  assert.equal(cli(['set', f, 'ttys[1].ldisc.data=😀é\\x00\\t\\\\\\n']).code, 0);
+  assert.equal(data(), Buffer.concat([Buffer.from('😀é'), Buffer.from([0, 9, 0x5c, 0x0a])]).toString('hex'));
+  for (const bad of ['\\€', '\\q', 'abc\\', '\\x4']) {
+    const r = cli(['set', f, `ttys[1].ldisc.data=${bad}`]);
+    assert.equal(r.code, 2, bad);
+    assert.match(r.err, /escape|hex digits|backslash/, bad);
+  }
+});
+
+test('12 encode --base with another image says the JSON does not belong to it', () => {
+  const a = join(dir, 'base-a.ckpt');
+  const b = join(dir, 'base-b.ckpt');
+  writeFileSync(a, sampleWith());
+  writeFileSync(b, sampleWith(...errorPair('checkpoint failed')));
+  const doc = JSON.parse(cli(['--json', a]).out);
+  doc.ttys[0].winsize.ws_col = 99;
+  const jf = join(dir, 'base.json');
+  writeFileSync(jf, JSON.stringify(doc));
+  const r = cli(['encode', jf, '--base', b, '-o', join(dir, 'base-out.ckpt')]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /made from another image/);
+  assert.ok(!existsSync(join(dir, 'base-out.ckpt')));
+  // Its own image, named by --base: written.
+  assert.equal(cli(['encode', jf, '--base', a, '-o', join(dir, 'base-out.ckpt')]).code, 0);
+  // Without a sha256, the record framing still tells.
+  delete doc.source;
+  writeFileSync(jf, JSON.stringify(doc));
+  assert.match(cli(['encode', jf, '--base', b, '-o', join(dir, 'base-out2.ckpt')]).err, /does not describe this image: it lists/);
+});
+
+test('9 a signal during a save removes the temporary file (SIGINT, SIGTERM, SIGHUP to a real child writing a large image)', async () => {
+  const sd = join(dir, 'signals');
+  mkdirSync(sd, { recursive: true });
+  const f = join(sd, 'big.ckpt');
+  // 96 MiB: an unknown record type (a warning, not an error) holds the bulk.
+  writeFileSync(f, sampleWith(record(9000, new Uint8Array(96 << 20).fill(0x5a))));
+  const before = readFileSync(f);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const child = spawn(process.execPath, [BIN, 'set', f, 'ttys[0].winsize.ws_col=77'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let sent = false;
+    // inotify tells the moment the temporary file is created; the signal goes then, mid-write.
+    const w = watch(sd, (_e, name) => {
+      if (!sent && name && String(name).endsWith('.tmp')) {
+        sent = true;
+        child.kill(sig);
+      }
+    });
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    w.close();
+    assert.ok(sent, `${sig}: no temporary file was seen`);
+    assert.equal(signal, sig, `${sig}: exited ${code}`);
+    assert.deepEqual(readdirSync(sd), ['big.ckpt'], `${sig}: left ${readdirSync(sd).join(', ')}`);
+    assert.ok(readFileSync(f).equals(before), `${sig}: the original changed`);
+  }
 });

@@ -1,0 +1,75 @@
+// Reading an input file from outside: only a regular file is read (a FIFO without a writer would
+// block forever, /dev/zero never ends, a socket or a terminal is not an image), and it is opened
+// without blocking so that finding out costs nothing. The standard input is read when it is a pipe
+// or a file, not when it is a terminal or a device.
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+
+export class InputError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a non-regular file is, for a message. */
+export function fileKind(st: Stats): string {
+  if (st.isFile()) return 'a regular file';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function errnoText(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'ENOENT': return 'no such file';
+    case 'EISDIR': return 'is a directory';
+    case 'EACCES': return 'permission denied';
+    case 'ENOTDIR': return 'a component of the path is not a directory';
+    case 'ENAMETOOLONG': return 'the file name is too long';
+    case 'ELOOP': return 'too many levels of symbolic links';
+    default: return (e.message ?? String(e)).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  }
+}
+
+/** The whole of a regular file (a string, or a Buffer for a name that is not UTF-8). */
+export function readRegularFile(path: string | Buffer): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (e) {
+    throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new InputError(`cannot read: it is ${fileKind(st)}; only a regular file (or - for the standard input) is read`, 'ENOTREG');
+    return new Uint8Array(readFileSync(fd));
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The whole standard input, when it is a pipe, a socket or a regular file. */
+export function readStandardInput(): Uint8Array {
+  let st: Stats;
+  try {
+    st = fstatSync(0);
+  } catch (e) {
+    throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);
+  }
+  if (st.isCharacterDevice() || st.isBlockDevice() || st.isDirectory()) {
+    throw new InputError(`cannot read: it is ${process.stdin.isTTY ? 'a terminal' : fileKind(st)}; give a file, or pipe an image in`, 'ENOTREG');
+  }
+  try {
+    return new Uint8Array(readFileSync(0));
+  } catch (e) {
+    throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);
+  }
+}
