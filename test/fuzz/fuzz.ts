@@ -17,7 +17,9 @@ import { amplify, MAX_INPUT, mutate, Rng } from './lib/mutate.js';
 import { checkCli, checkInput, Finding, loadEncoder, REPO } from './lib/oracle.js';
 import { minimise } from './lib/minimise.js';
 import { hostileBuffer } from '../fixtures/hostile-buffer.gen.js';
-import { memoryProbe } from './lib/memprobe.js';
+import { memoryProbe, shortRecordSpam } from './lib/memprobe.js';
+import { concat, walk } from './lib/records.js';
+import { T } from '../../src/parser/layout.js';
 import { scalingProbe } from './lib/scaling.js';
 
 interface Opts {
@@ -96,7 +98,23 @@ function generatorSeeds(dir: string): { seeds: Uint8Array[]; note: string } {
 
 function builtinSeeds(): Uint8Array[] {
   const hdrOnly = samplePair().slice(0, 72);
-  return [samplePair(), hostileBuffer(), hdrOnly, new Uint8Array(0), new Uint8Array(64)];
+  return [samplePair(), hostileBuffer(), hdrOnly, new Uint8Array(0), new Uint8Array(64), terminalAttack(), ...shortRecordSpam(512)];
+}
+
+/** An ERROR record whose text tries the terminal: title, clear screen, a forged summary line, bidi. */
+function terminalAttack(): Uint8Array {
+  const base = samplePair();
+  const w = walk(base);
+  const tail = (w.recs[w.recs.length - 1] as { off: number }).off;
+  const text = new TextEncoder().encode('\x1b]0;pwned\x07\x1b[2J\n0 error(s), 0 warning(s)\n\u202e\u009b31m\xff');
+  const rec = (type: number, payload: Uint8Array) => {
+    const r = new Uint8Array(8 + payload.length);
+    new DataView(r.buffer).setUint32(0, type, true);
+    new DataView(r.buffer).setUint32(4, r.length, true);
+    r.set(payload, 8);
+    return r;
+  };
+  return concat([base.subarray(0, tail), rec(T.ERROR, new Uint8Array(0)), rec(T.STRING, Uint8Array.from([0, ...text, 0])), base.subarray(tail)]);
 }
 
 // ----------------------------------------------------------------------------------------- worker

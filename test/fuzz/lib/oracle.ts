@@ -223,6 +223,9 @@ export function checkCli(file: string, size: number, expectErrors: number | null
       out.push({ kind: 'cli', key: `cli:${mode}:exit${r.status}:${normalise(r.stderr.split('\n')[0] ?? '')}`, detail: `${what} exited ${r.status}: ${r.stderr.trim()}` });
       continue;
     }
+    // Nothing from the image reaches the terminal as a control (issue 11): only newlines are raw.
+    const raw = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/.exec(r.stdout + r.stderr);
+    if (raw) out.push({ kind: 'cli', key: `cli:${mode}:raw-control`, detail: `${what} printed U+${(raw[0].codePointAt(0) as number).toString(16).padStart(4, '0')} raw at ${raw.index}` });
     if (want !== null && r.status !== want) {
       out.push({ kind: 'cli', key: `cli:${mode}:status-mismatch`, detail: `${what} exited ${r.status}; in-process validate found ${expectErrors} error(s)` });
     }
