@@ -13,6 +13,7 @@ import type { AtomicWriteHooks } from '../io/atomic-write.js';
 import { toVsDiagnostics } from './diagnostics.js';
 import { choiceLabel, choiceSplices, findRepair, fixAllSplices } from './repairs.js';
 import type { Splice } from '../parser/encode.js';
+import { ForeignFile, ForeignFiles, foreignFile } from './foreign.js';
 
 export const VIEW_TYPE = 'ckptInspector.editor';
 
@@ -43,13 +44,15 @@ export interface ProviderHooks {
 
 export const SAVE_ANYWAY = 'Save Anyway';
 
-export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocument> {
+export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocument | ForeignFile> {
   private readonly editors = new Set<EditorState>();
   /** Pending publications of a document's diagnostics to the Problems panel, by URI. */
   private readonly publishTimers = new Map<string, { timer: NodeJS.Timeout; run: () => void }>();
   private lastActive: EditorState | undefined;
   private readonly changeEmitter = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<CkptDocument>>();
   readonly onDidChangeCustomDocument = this.changeEmitter.event;
+  /** `.ckpt` files that are not Linux-CR images (foreign.ts). */
+  readonly foreign = new ForeignFiles();
   readonly hooks: ProviderHooks = {};
   /** Messages the webviews sent that the protocol does not accept (dropped), for the tests. */
   rejectedMessages = 0;
@@ -89,7 +92,11 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     return [...this.editors].filter((e) => e.document.uri.toString() === uri.toString());
   }
 
-  async openCustomDocument(uri: vscode.Uri, ctx: vscode.CustomDocumentOpenContext): Promise<CkptDocument> {
+  async openCustomDocument(uri: vscode.Uri, ctx: vscode.CustomDocumentOpenContext): Promise<CkptDocument | ForeignFile> {
+    if (!ctx.backupId) {
+      const f = await foreignFile(uri);
+      if (f) return f;
+    }
     const maxTtys = vscode.workspace.getConfiguration('ckptInspector').get<number>('fullModelMaxTtys', DEFAULT_MAX_TTYS);
     const doc = await CkptDocument.create(uri, maxTtys, ctx.backupId);
     const publish = () => this.diagnostics.set(uri, toVsDiagnostics(doc.model.diagnostics, uri, doc.model.repairs()));
@@ -129,7 +136,8 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     return doc;
   }
 
-  async resolveCustomEditor(document: CkptDocument, panel: vscode.WebviewPanel): Promise<void> {
+  async resolveCustomEditor(document: CkptDocument | ForeignFile, panel: vscode.WebviewPanel): Promise<void> {
+    if (document instanceof ForeignFile) return this.foreign.resolve(document, panel);
     document.marks.resolve ??= performance.now();
     const webview = panel.webview;
     const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
@@ -469,16 +477,23 @@ ${script}
 
   // ---- CustomEditorProvider: save, save as, revert and backup work on the document alone (never the webview). ----
 
-  async saveCustomDocument(document: CkptDocument, cancellation?: vscode.CancellationToken): Promise<void> {
+  async saveCustomDocument(document: CkptDocument | ForeignFile, cancellation?: vscode.CancellationToken): Promise<void> {
+    if (document instanceof ForeignFile) return; // never changed
     await this.save(document, document.uri, cancellation);
   }
-  async saveCustomDocumentAs(document: CkptDocument, destination: vscode.Uri, cancellation?: vscode.CancellationToken): Promise<void> {
+  async saveCustomDocumentAs(document: CkptDocument | ForeignFile, destination: vscode.Uri, cancellation?: vscode.CancellationToken): Promise<void> {
+    if (document instanceof ForeignFile) {
+      await vscode.workspace.fs.copy(document.uri, destination, { overwrite: true });
+      return;
+    }
     await this.save(document, destination, cancellation);
   }
-  async revertCustomDocument(document: CkptDocument): Promise<void> {
+  async revertCustomDocument(document: CkptDocument | ForeignFile): Promise<void> {
+    if (document instanceof ForeignFile) return;
     await document.revert();
   }
-  async backupCustomDocument(document: CkptDocument, context: vscode.CustomDocumentBackupContext, cancellation?: vscode.CancellationToken): Promise<vscode.CustomDocumentBackup> {
+  async backupCustomDocument(document: CkptDocument | ForeignFile, context: vscode.CustomDocumentBackupContext, cancellation?: vscode.CancellationToken): Promise<vscode.CustomDocumentBackup> {
+    if (document instanceof ForeignFile) return { id: document.uri.toString(), delete: () => undefined };
     return document.backup(context.destination, cancellation);
   }
 }

@@ -215,7 +215,10 @@ export function registerEditTests(): void {
       const dest = vscode.Uri.file(join(process.env.CKPT_TEST_WORKSPACE!, '.backup', 'edit-backup.bak'));
       const b = await p.backupCustomDocument(doc, { destination: dest });
       assert.ok(same(disk(dest.fsPath), doc.bytes));
-      const reopened = await p.openCustomDocument(vscode.Uri.file(file), { backupId: b.id, untitledDocumentData: undefined });
+      const opened = await p.openCustomDocument(vscode.Uri.file(file), { backupId: b.id, untitledDocumentData: undefined });
+      // (The extension's classes are not this bundle's: no instanceof.)
+      assert.ok('bytes' in opened, 'an image, not a foreign file');
+      const reopened = opened as CkptDocument;
       try {
         assert.ok(same(reopened.bytes, doc.bytes), 'restored from the backup, not the file');
         assert.equal(slave(reopened).t.winsize.ws_row.value, 50);
