@@ -2,8 +2,10 @@
 import * as vscode from 'vscode';
 import { CkptEditorProvider, EditorState } from './provider.js';
 import { hexOffset, PanelId, parseOffset } from '../shared/protocol.js';
-import { registerRestoreCommands } from './restore/index.js';
 import { QUICK_FIX_COMMAND } from './diagnostics.js';
+import { registerRestoreCommands, restoreHooks } from './restore/index.js';
+import { installCliLauncher, OPEN_TERMINAL_COMMAND } from './cli-terminal.js';
+import { requireTrust } from './trust.js';
 
 let provider: CkptEditorProvider | undefined;
 
@@ -25,12 +27,20 @@ function command<A extends unknown[], R>(body: (...args: A) => Promise<R> | R): 
   };
 }
 
-export function activate(context: vscode.ExtensionContext): { provider: CkptEditorProvider } {
+export interface Api {
+  provider: CkptEditorProvider;
+  restoreHooks: typeof restoreHooks;
+  /** The folder holding the ckpt-inspect launcher (on every terminal's PATH), if installed. */
+  cliDir: string | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): Api {
   const diagnostics = vscode.languages.createDiagnosticCollection('ckpt');
   context.subscriptions.push(diagnostics);
   provider = CkptEditorProvider.register(context, diagnostics);
   registerRestoreCommands(context);
   const p = provider;
+  const cliDir = installCliLauncher(context, (l) => console.warn(l));
 
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
@@ -149,6 +159,14 @@ export function activate(context: vscode.ExtensionContext): { provider: CkptEdit
     }),
   );
 
+  reg(OPEN_TERMINAL_COMMAND, () => {
+    if (!requireTrust('Open Terminal with ckpt-inspect', restoreHooks.onMessage)) return undefined;
+    const t = vscode.window.createTerminal({ name: 'ckpt-inspect', iconPath: new vscode.ThemeIcon('terminal') });
+    t.show();
+    if (!cliDir) void vscode.window.showWarningMessage('ckpt-inspect could not be put on PATH here (see the extension host log); run it as `node <extension>/bin/ckpt-inspect.js`.');
+    return t.name;
+  });
+
   // Internal (not in the palette): used by the integration tests and bench/editor.mjs.
   reg('ckptInspector.internal.showPanel', (panel: PanelId) => {
     const e = activeEditor();
@@ -186,7 +204,7 @@ export function activate(context: vscode.ExtensionContext): { provider: CkptEdit
     return out;
   });
 
-  return { provider: p };
+  return { provider: p, restoreHooks, cliDir };
 }
 
 export function deactivate(): void {

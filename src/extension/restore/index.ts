@@ -12,6 +12,7 @@ import { HostKeyError, InvalidDestinationError, InvalidOptionError, resolveHost,
 import { configHosts, pushRecent } from './hosts.js';
 import { renderVerifyTable } from './table.js';
 import { completeReport, reportOutcome } from '../../parser/verify-coverage.js';
+import { requireTrust } from '../trust.js';
 
 export const RESTORE_COMMAND = 'ckptInspector.restoreToRemote';
 const RECENT_KEY = 'ckptInspector.restore.recentHosts';
@@ -27,11 +28,21 @@ function globalHashStore(context: vscode.ExtensionContext): HashStore {
   };
 }
 
-/** VS Code Remote-SSH's config file setting, when the user has one. */
-function sshConfigFile(): string | undefined {
+/**
+ * The ssh config file of the machine where ssh runs (this extension host's): our own machine-scoped
+ * setting; else, only when the extension host is the local one, Remote-SSH's `remote.SSH.configFile`
+ * (a setting of the local machine, which names a file there); else ssh's default.
+ */
+export function sshConfigFile(): string | undefined {
+  const own = vscode.workspace.getConfiguration('ckptInspector.ssh').get<string>('configFile');
+  if (own && own.trim() !== '') return own.trim();
+  if (vscode.env.remoteName !== undefined) return undefined;
   const v = vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile');
   return v && v.trim() !== '' ? v.trim() : undefined;
 }
+
+/** What the tests may observe: messages shown and how each run ended. */
+export const restoreHooks: { onMessage?: (message: string) => void } = {};
 
 async function targetUri(arg: unknown): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) return arg;
@@ -121,6 +132,7 @@ async function reportError(e: unknown, dest: string, cfg: string | undefined, lo
 }
 
 async function restoreToRemote(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, arg: unknown): Promise<void> {
+  if (!requireTrust('Restore to Remote Host', restoreHooks.onMessage)) return;
   const uri = await targetUri(arg);
   if (!uri) return;
   let plan: PreparedPlan;

@@ -7,6 +7,7 @@ import * as MochaNs from 'mocha';
 import { registerTests } from './editor.test.js';
 import { registerEditTests } from './edit.test.js';
 import { registerRepairTests } from './repair.test.js';
+import { registerFirstContactTests } from './first-contact.test.js';
 
 type MochaCtor = new (o: Record<string, unknown>) => Mocha;
 const MochaClass: MochaCtor = ((MochaNs as unknown as { default?: MochaCtor }).default ?? (MochaNs as unknown as MochaCtor));
@@ -19,6 +20,7 @@ export async function run(): Promise<void> {
   registerEditTests();
   registerRepairTests();
   registerTests();
+  registerFirstContactTests();
   const failures: { title: string; error: string }[] = [];
   const passes: string[] = [];
   await new Promise<void>((resolve) => {
