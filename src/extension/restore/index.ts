@@ -41,6 +41,12 @@ export function sshConfigFile(): string | undefined {
   return v && v.trim() !== '' ? v.trim() : undefined;
 }
 
+/** The ssh client to run (setting `ckptInspector.ssh.path`, scope machine), default `ssh` from PATH. */
+export function sshPath(): string | undefined {
+  const v = vscode.workspace.getConfiguration('ckptInspector.ssh').get<string>('path');
+  return v && v.trim() !== '' ? v.trim() : undefined;
+}
+
 /** What the tests may observe: messages shown and how each run ended. */
 export const restoreHooks: { onMessage?: (message: string) => void } = {};
 
@@ -113,7 +119,7 @@ function showTable(plan: PreparedPlan, file: string, host: string, report: NonNu
   panel.webview.html = renderVerifyTable({ report, file, host, notes: plan.notes, durationMs: ms }, panel.webview.cspSource, randomBytes(16).toString('base64'));
 }
 
-async function reportError(e: unknown, dest: string, cfg: string | undefined, log: vscode.LogOutputChannel): Promise<void> {
+async function reportError(e: unknown, dest: string, cfg: string | undefined, ssh: string | undefined, log: vscode.LogOutputChannel): Promise<void> {
   const msg = e instanceof Error ? e.message : String(e);
   log.error(msg + (e instanceof SshError && e.stderr ? `\nstderr: ${e.stderr.trim()}` : ''));
   if (e instanceof SshAbortError) { void vscode.window.showInformationMessage('Restore cancelled.'); return; }
@@ -122,7 +128,7 @@ async function reportError(e: unknown, dest: string, cfg: string | undefined, lo
     const pick = await vscode.window.showErrorMessage(`SSH: the host key of ${dest} is ${e.problem === 'changed' ? 'DIFFERENT from the recorded one' : 'not known'}. Nothing was run on the host.`, { modal: true, detail: e.hint }, open, 'Show Log');
     if (pick === open) {
       // The user's own ssh, interactive: it shows the fingerprint and asks; we never answer for them.
-      vscode.window.createTerminal({ name: `ssh ${dest} (host key)`, shellPath: 'ssh', shellArgs: [...(cfg ? ['-F', cfg] : []), '--', dest] }).show();
+      vscode.window.createTerminal({ name: `ssh ${dest} (host key)`, shellPath: ssh ?? 'ssh', shellArgs: [...(cfg ? ['-F', cfg] : []), '--', dest] }).show();
     } else if (pick === 'Show Log') log.show();
     return;
   }
@@ -143,6 +149,7 @@ async function restoreToRemote(context: vscode.ExtensionContext, log: vscode.Log
     return;
   }
   const cfg = sshConfigFile();
+  const ssh = sshPath();
   const dest = await pickHost(context, cfg);
   if (!dest) return;
   const action = await pickAction();
@@ -158,6 +165,7 @@ async function restoreToRemote(context: vscode.ExtensionContext, log: vscode.Log
       const opts: RemoteOptions = {
         packageRoot: context.extensionPath,
         ...(cfg ? { configFile: cfg } : {}),
+        ...(ssh ? { sshPath: ssh } : {}),
         hashStore: globalHashStore(context),
         signal: abort.signal,
         timeoutMs: 120_000,
@@ -165,7 +173,7 @@ async function restoreToRemote(context: vscode.ExtensionContext, log: vscode.Log
       };
       try {
         progress.report({ message: 'reading the ssh configuration (ssh -G)…' });
-        const r = await resolveHost(dest, { ...(cfg ? { configFile: cfg } : {}), log: (l) => log.info(l), signal: abort.signal });
+        const r = await resolveHost(dest, { ...(cfg ? { configFile: cfg } : {}), ...(ssh ? { sshPath: ssh } : {}), log: (l) => log.info(l), signal: abort.signal });
         log.info(`${dest}: ${r.user}@${r.hostname}:${r.port}, known hosts ${r.userKnownHostsFiles.join(' ')}, StrictHostKeyChecking ${r.strictHostKeyChecking}`);
         if (action.kind === 'verify') {
           progress.report({ message: `restoring on ${r.hostname} and reading back…` });
@@ -184,7 +192,7 @@ async function restoreToRemote(context: vscode.ExtensionContext, log: vscode.Log
         const staged = await stagePlan(dest, plan.text, opts);
         const args = attachSshArgs(staged, { tty: '-t', ...(cfg ? { configFile: cfg } : {}), ...(action.command ? { command: action.command } : {}) });
         log.info(`terminal: ssh ${args.map((a) => (/^[\w./=@:,+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}`);
-        const term = vscode.window.createTerminal({ name: `Restored ${basename(uri.fsPath)} @ ${dest}`, shellPath: 'ssh', shellArgs: args, iconPath: new vscode.ThemeIcon('debug-restart') });
+        const term = vscode.window.createTerminal({ name: `Restored ${basename(uri.fsPath)} @ ${dest}`, shellPath: ssh ?? 'ssh', shellArgs: args, iconPath: new vscode.ThemeIcon('debug-restart') });
         const closed = vscode.window.onDidCloseTerminal((t) => {
           if (t !== term) return;
           closed.dispose();
@@ -199,7 +207,7 @@ async function restoreToRemote(context: vscode.ExtensionContext, log: vscode.Log
         context.subscriptions.push(closed);
         term.show();
       } catch (e) {
-        await reportError(e, dest, cfg, log);
+        await reportError(e, dest, cfg, ssh, log);
       } finally {
         sub.dispose();
       }
