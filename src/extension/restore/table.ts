@@ -43,7 +43,7 @@ export function renderVerifyTable(t: TableInput, cspSource: string, nonce: strin
   const body = rows
     .map((r) => {
       const cls = r.status === 'restored' ? 'ok' : r.status === 'mismatch' ? 'bad' : 'na';
-      return `<tr class="${cls}"><td>${esc(r.pts)}</td><td><code>${esc(r.name)}</code></td><td><code>${esc(r.image)}</code></td><td><code>${esc(r.kernel)}</code></td><td class="st">${esc(r.status)}</td><td>${esc(r.reason)}</td></tr>`;
+      return `<tr class="${cls}"><td>${esc(r.pts)}</td><td class="field"><code>${esc(r.name)}</code></td><td><code>${esc(r.image)}</code></td><td><code>${esc(r.kernel)}</code></td><td class="st">${esc(r.status)}</td><td>${esc(r.reason)}</td></tr>`;
     })
     .join('\n');
   return `<!DOCTYPE html>
@@ -56,6 +56,7 @@ body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); 
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 2px 8px; border-bottom: 1px solid var(--vscode-panel-border); vertical-align: top; }
 td code { font-family: var(--vscode-editor-font-family); word-break: break-all; }
+td.field code { word-break: normal; white-space: nowrap; }
 tr.ok .st { color: var(--vscode-testing-iconPassed); }
 tr.bad .st { color: var(--vscode-errorForeground); font-weight: bold; }
 tr.na .st { color: var(--vscode-descriptionForeground); }
