@@ -4,11 +4,16 @@
 // extension host (test/integration/suite/), then checks of the rendered webview DOM from Playwright
 // and screenshots (dark, light, high contrast) in test-output/. Prints failures and a closing
 // `N passed, N failed`; exits non-zero on any failure or timeout.
-//   npm run test:integration            (CKPT_IT_TIMEOUT=seconds, CKPT_IT_KEEP=1 keeps the temp dir)
+//   npm run test:integration            (CKPT_IT_TIMEOUT=seconds, CKPT_IT_KEEP=1 keeps the temp dir;
+//   CKPT_IT_GREP=pattern runs only the matching mocha tests and, unless it matches 'Checkpoint editor',
+//   skips the editor's DOM, theme and editing checks; CKPT_IT_ONLY=restore runs only the restore
+//   workbench: for working on the other parts)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleHostModule, root, sleep, startWorkbench, waitUntil } from './workbench.mjs';
+import { bundleHostModule, root, running, sleep, startWorkbench, waitUntil } from './workbench.mjs';
+import { restoreSession, runCommand } from './restore-ui.mjs';
+import { restrictedChecks } from './restricted-ui.mjs';
 
 const OUT = join(root, 'test-output');
 const TIMEOUT_S = Number(process.env.CKPT_IT_TIMEOUT ?? 300);
@@ -33,6 +38,7 @@ async function check(name, fn) {
     failed++;
     failures.push({ title: `DOM: ${name}`, error: String(e?.stack ?? e) });
     log(`  FAIL ${name}: ${e?.message ?? e}`);
+    await check.page?.screenshot({ path: join(OUT, `failed-${failed}.png`) }).catch(() => {});
   }
 }
 
@@ -42,14 +48,21 @@ function assert(cond, msg) {
 
 async function main() {
   mkdirSync(OUT, { recursive: true });
+  if (process.env.CKPT_IT_ONLY === 'restore') {
+    step('node', ['scripts/build.mjs']);
+    await restoreSession({ check, assert, log, OUT });
+    return;
+  }
   log('build: extension, webview, integration suite');
   step('node', ['scripts/build.mjs']);
   await bundleHostModule('test/integration/suite/index.ts', 'dist/test/integration/index.js');
+  await bundleHostModule('test/integration/restricted/index.ts', 'dist/test/integration/restricted.js');
   let manifest;
   let resultFile;
   let releaseFile;
   const wb = await startWorkbench({
     testsModule: 'dist/test/integration/index.js',
+    settings: { 'terminal.integrated.gpuAcceleration': 'off' },
     prepare: ({ tmp, ws }) => {
       const manifestPath = step('node', ['--import', 'tsx', 'test/integration/fixtures.ts', ws]).trim();
       manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
@@ -58,12 +71,15 @@ async function main() {
       copyFileSync(join(root, 'test/fixtures/hostile-buffer.ckpt'), join(ws, 'hostile.ckpt'));
       // The sample with the slave's datalen damaged (set exits 1 for an image with errors).
       spawnSync('node', ['bin/ckpt-inspect.js', 'set', manifest.sample, 'ttys[1].ldisc.datalen=12', '-o', join(ws, 'e2e-fix.ckpt'), '--force'], { cwd: root });
+      foreignFixtures(ws);
+      copyFileSync(join(root, 'samples/pair.ckpt'), join(ws, 'restore-me.ckpt'));
       resultFile = join(tmp, 'results.json');
       releaseFile = join(tmp, 'release');
       return { EXT_TEST_RESULT: resultFile, EXT_TEST_RELEASE: releaseFile, CKPT_TEST_MANIFEST: manifestPath, CKPT_TEST_WORKSPACE: ws };
     },
   });
   const { page, consoleLines } = wb;
+  check.page = page;
   try {
     const t0 = Date.now();
     log('workbench: waiting for the mocha suite in the extension host');
@@ -79,6 +95,8 @@ async function main() {
     failed += r.failed;
     failures.push(...r.failures);
 
+    const editorChecks = !process.env.CKPT_IT_GREP || /Checkpoint editor/.test(process.env.CKPT_IT_GREP);
+    if (editorChecks) {
     log('webview DOM checks (Playwright)');
     await domChecks(page, manifest);
     log(`screenshots in ${OUT}`);
@@ -96,6 +114,9 @@ async function main() {
     log('editing through the webview (Playwright) and the CLI');
     await editChecks(page, wb.ws, releaseFile);
     await fixChecks(page, wb.ws, releaseFile);
+    }
+    log('first contact: a zip named .ckpt, Ctrl+G, ckpt-inspect in the terminal (Playwright)');
+    await firstContactChecks(page, wb.ws, releaseFile);
     const csp = consoleLines.filter((l) => /Content Security Policy|Refused to/.test(l));
     await check('no Content-Security-Policy violations in the console', async () => assert(csp.length === 0, csp.join('\n')));
     writeFileSync(releaseFile, '');
@@ -104,6 +125,74 @@ async function main() {
     writeFileSync(join(OUT, 'browser-console.log'), consoleLines.join('\n'));
     await wb.stop();
   }
+  log('restore to a real sshd through a third workbench, without a tests module (Playwright)');
+  await restoreSession({ check, assert, log, OUT });
+  log('Restricted Mode: a workbench with workspace trust on and the folder untrusted');
+  const r = await restrictedChecks({ check, assert, log, OUT });
+  passed += r.passed;
+  failed += r.failed;
+  failures.push(...r.failures);
+}
+
+/** A PyTorch Lightning style checkpoint (a zip holding archive/data.pkl) and a bare pickle, both named .ckpt. */
+function foreignFixtures(ws) {
+  const py = [
+    'import pickle, sys, zipfile, os',
+    'd = sys.argv[1]',
+    "state = {'epoch': 3, 'global_step': 1200, 'pytorch-lightning_version': '2.1.0', 'state_dict': {'layer.weight': [0.1, 0.2]}}",
+    "with zipfile.ZipFile(os.path.join(d, 'lightning-zip.ckpt'), 'w') as z:",
+    "    z.writestr('archive/data.pkl', pickle.dumps(state, protocol=2))",
+    "    z.writestr('archive/version', '3\\n')",
+    "open(os.path.join(d, 'pickle.ckpt'), 'wb').write(pickle.dumps(state, protocol=2))",
+  ].join('\n');
+  step('python3', ['-c', py, ws]);
+}
+
+async function firstContactChecks(page, ws, releaseFile) {
+  await check('a zip named .ckpt, reopened with the checkpoint editor: one line, "not a Linux-CR checkpoint image", and Reopen With…', async () => {
+    await openInEditor(releaseFile, join(ws, 'lightning-zip.ckpt'));
+    const f = await waitUntil('the one-line page', async () => {
+      for (const fr of page.frames()) if (await fr.evaluate(() => document.body?.dataset.state === 'foreign').catch(() => false)) return fr;
+      return null;
+    }, 20000);
+    const text = (await f.textContent('#foreign')).trim();
+    assert(text.startsWith('lightning-zip.ckpt: not a Linux-CR checkpoint image'), text);
+    await page.screenshot({ path: join(OUT, 'not-an-image.png') });
+    await f.click('a.button');
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Text Editor' }).first();
+    await row.waitFor({ timeout: 10000 });
+    await page.keyboard.press('Escape');
+  });
+  await check('Ctrl+G in the checkpoint editor opens Go to Offset and selects the field there', async () => {
+    await openInEditor(releaseFile, join(ws, 'restore-me.ckpt'));
+    const f = await frameOf(page, 'restore-me.ckpt');
+    // (Trusted here: the title bar has Restore; restricted-ui.mjs checks that Restricted Mode has not.)
+    assert((await page.locator('.editor-actions [aria-label*="Restore to Remote Host"]').count()) === 1, 'Restore button in the editor title');
+    await f.click('.summary');
+    await page.keyboard.press('Control+g');
+    const box = page.locator('.quick-input-widget', { hasText: 'Go to offset' });
+    await box.waitFor({ timeout: 10000 });
+    await page.keyboard.type('0x8');
+    await page.keyboard.press('Enter');
+    await waitUntil('magic selected', async () => (await f.textContent('.treeitem.selected .label')) === 'magic', 5000);
+  });
+  await check('"Checkpoint: Open Terminal with ckpt-inspect": ckpt-inspect runs in the integrated terminal', async () => {
+    await runCommand(page, 'Checkpoint: Open Terminal with ckpt-inspect');
+    await page.waitForSelector('.terminal-wrapper .xterm-rows');
+    const rows = () => page.$$eval('.terminal-wrapper .xterm-rows > div', (els) => els.map((r) => r.textContent ?? '').join('\n'));
+    // The shell's prompt first (typing before it is lost), then the command.
+    await waitUntil('the shell prompt', async () => /[#$]\s*$/m.test(await rows()), 30000);
+    await page.locator('.terminal-wrapper .xterm').first().click();
+    await page.keyboard.type('ckpt-inspect restore-me.ckpt | head -1; command -v ckpt-inspect\n');
+    const text = await waitUntil('the report in the terminal', async () => {
+      const t = await page.$$eval('.terminal-wrapper .xterm-rows > div', (rows) => rows.map((r) => r.textContent ?? '').join('\n'));
+      return /restore-me\.ckpt: 2047 bytes, 28 records, little-endian, arch X86_32/.test(t) && /^\/\S*\/bin\/ckpt-inspect\s*$/m.test(t) ? t : null;
+    }, 20000);
+    assert(/globalStorage\/ckpt-inspector\.ckpt-inspector\/bin\/ckpt-inspect\s*$/m.test(text), `launcher path: ${text}`);
+    await page.screenshot({ path: join(OUT, 'terminal-ckpt-inspect.png') });
+    await page.keyboard.type('exit\n');
+    await sleep(500);
+  });
 }
 
 /** The frame that holds the editor's webview (#app), inside the workbench's webview iframes. */
@@ -375,11 +464,12 @@ async function shootAll(page, name) {
   await tab(f, 'terminal');
 }
 
-const overall = setTimeout(() => {
-  log(`integration: overall timeout after ${TIMEOUT_S + 120} s`);
+const overall = setTimeout(async () => {
+  log(`integration: overall timeout after ${TIMEOUT_S + 600} s`);
   log(`${passed} passed, ${failed + 1} failed`);
+  await Promise.race([Promise.all([...running].map((stop) => stop())), sleep(10000)]);
   process.exit(1);
-}, (TIMEOUT_S + 120) * 1000);
+}, (TIMEOUT_S + 600) * 1000);
 
 main()
   .catch((e) => {

@@ -14,6 +14,9 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** stop() of every workbench still running (the harness's overall timeout stops them before it exits). */
+export const running = new Set();
+
 export async function waitUntil(what, fn, ms) {
   const until = Date.now() + ms;
   for (;;) {
@@ -55,32 +58,42 @@ export async function bundleHostModule(entry, outfile) {
 /**
  * A temp dir with workspace/, user-data/, extensions/ and xdg/; code-server on a free port in its own
  * process group; chromium on the payload URL. `stop()` kills the group and removes the temp dir.
+ * `untrusted`: workspace trust enabled (the harness otherwise disables it) and the folder not
+ * trusted, without the startup prompt: the workbench opens in Restricted Mode. `settings` are added
+ * to the user settings, `machineSettings` to the server's (Machine/settings.json: where settings of
+ * scope machine are read when the extension host is remote, as under code-server).
  */
-export async function startWorkbench({ prepare, testsModule, env = {}, theme = 'Default Dark Modern', viewport = { width: 1600, height: 1000 } }) {
+export async function startWorkbench({ prepare, testsModule, env = {}, theme = 'Default Dark Modern', viewport = { width: 1600, height: 1000 }, untrusted = false, settings = {}, machineSettings }) {
   if (!existsSync(CS_ENTRY)) throw new Error(`code-server is not installed: run scripts/install-code-server.sh (expected ${CS_ENTRY})`);
   const tmp = mkdtempSync(join(tmpdir(), 'ckpt-cs-'));
   const ws = join(tmp, 'workspace');
   const udd = join(tmp, 'user-data');
   const exts = join(tmp, 'extensions');
   const xdg = join(tmp, 'xdg');
-  for (const d of [ws, join(udd, 'User'), exts, xdg]) mkdirSync(d, { recursive: true });
+  for (const d of [ws, join(udd, 'User'), join(udd, 'Machine'), exts, xdg]) mkdirSync(d, { recursive: true });
+  const extra = typeof settings === 'function' ? settings({ tmp, ws }) : settings;
   writeFileSync(
     join(udd, 'User/settings.json'),
     JSON.stringify({
       'workbench.startupEditor': 'none',
       'workbench.colorTheme': theme,
-      'security.workspace.trust.enabled': false,
+      'security.workspace.trust.enabled': untrusted,
+      'security.workspace.trust.startupPrompt': 'never',
+      'security.workspace.trust.banner': 'always',
       'workbench.tips.enabled': false,
       'extensions.ignoreRecommendations': true,
       'update.mode': 'none',
       'telemetry.telemetryLevel': 'off',
+      ...extra,
     }),
   );
   const extraEnv = (await prepare?.({ tmp, ws })) ?? {};
+  const machine = typeof machineSettings === 'function' ? machineSettings({ tmp, ws }) : machineSettings;
+  if (machine) writeFileSync(join(udd, 'Machine/settings.json'), JSON.stringify(machine));
   const port = await freePort();
   const cs = spawn(
     process.execPath,
-    [CS_ENTRY, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', udd, '--extensions-dir', exts, ws],
+    [CS_ENTRY, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', ...(untrusted ? [] : ['--disable-workspace-trust']), '--user-data-dir', udd, '--extensions-dir', exts, ws],
     { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: xdg, ...env, ...extraEnv } },
   );
   let log = '';
@@ -89,6 +102,7 @@ export async function startWorkbench({ prepare, testsModule, env = {}, theme = '
   let browser;
   const consoleLines = [];
   const stop = async () => {
+    running.delete(stop);
     await browser?.close().catch(() => {});
     for (const sig of ['SIGTERM', 'SIGKILL']) {
       try {
@@ -98,6 +112,7 @@ export async function startWorkbench({ prepare, testsModule, env = {}, theme = '
     }
     if (!process.env.CKPT_IT_KEEP) rmSync(tmp, { recursive: true, force: true });
   };
+  running.add(stop);
   try {
     await waitUntil('code-server /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 30000);
     const { chromium } = await import('playwright-core');
@@ -111,10 +126,11 @@ export async function startWorkbench({ prepare, testsModule, env = {}, theme = '
     const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
     const payload = [
       ['extensionDevelopmentPath', remote(root)],
-      ['extensionTestsPath', remote(join(root, testsModule))],
+      // Without a tests module the workbench is as a person has it (VS Code refuses modal dialogs while extension tests run).
+      ...(testsModule ? [['extensionTestsPath', remote(join(root, testsModule))]] : []),
     ];
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-    return { page, tmp, ws, consoleLines, log: () => log, stop };
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`, { timeout: 120000 });
+    return { page, tmp, ws, udd, consoleLines, log: () => log, stop };
   } catch (e) {
     await stop();
     throw e;

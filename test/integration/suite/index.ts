@@ -3,36 +3,21 @@
 // ($EXT_TEST_RELEASE appears), so the workbench stays as the tests left it for the DOM checks.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import * as MochaNs from 'mocha';
+import { runMocha } from './mocha.js';
 import { registerTests } from './editor.test.js';
 import { registerEditTests } from './edit.test.js';
 import { registerRepairTests } from './repair.test.js';
 import { registerFirstContactTests } from './first-contact.test.js';
 
-type MochaCtor = new (o: Record<string, unknown>) => Mocha;
-const MochaClass: MochaCtor = ((MochaNs as unknown as { default?: MochaCtor }).default ?? (MochaNs as unknown as MochaCtor));
-
 export async function run(): Promise<void> {
   const resultFile = process.env.EXT_TEST_RESULT;
   const release = process.env.EXT_TEST_RELEASE;
-  const mocha = new MochaClass({ ui: 'bdd', timeout: 30000, color: false });
-  mocha.suite.emit('pre-require', globalThis, 'editor.test', mocha);
-  registerEditTests();
-  registerRepairTests();
-  registerTests();
-  registerFirstContactTests();
-  const failures: { title: string; error: string }[] = [];
-  const passes: string[] = [];
-  await new Promise<void>((resolve) => {
-    const runner = mocha.run(() => resolve());
-    runner.on('pass', (t: Mocha.Test) => {
-      passes.push(t.fullTitle());
-      console.log(`  ok ${t.fullTitle()}`);
-    });
-    runner.on('fail', (t: Mocha.Test, err: Error) => {
-      failures.push({ title: t.fullTitle(), error: String(err?.stack ?? err) });
-      console.log(`  FAIL ${t.fullTitle()}: ${err?.message}`);
-    });
+  const { passes, failures } = await runMocha(() => {
+    // First: it closes every editor; the DOM checks expect the sample's editor that the others leave open.
+    registerFirstContactTests();
+    registerEditTests();
+    registerRepairTests();
+    registerTests();
   });
   if (resultFile) writeFileSync(resultFile, JSON.stringify({ passed: passes.length, failed: failures.length, passes, failures }, null, 2));
   if (release) {
@@ -40,7 +25,7 @@ export async function run(): Promise<void> {
     const themeFile = `${release}.theme`;
     // … or to open a file in the checkpoint editor ($release.open holds its path).
     const openFile = `${release}.open`;
-    const until = Date.now() + 240000;
+    const until = Date.now() + 480000;
     while (!existsSync(release) && Date.now() < until) {
       if (existsSync(themeFile)) {
         const theme = readFileSync(themeFile, 'utf8').trim();
