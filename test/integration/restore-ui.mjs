@@ -98,6 +98,16 @@ export async function restoreSession({ check, assert, log, OUT }) {
     check.page = page;
     await page.locator('.monaco-workbench').waitFor({ timeout: 120000 });
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'restore-me.ckpt' }).first().waitFor({ timeout: 60000 });
+    // Until the extension host has registered the extension, a .ckpt opens in the text editor: wait
+    // for its commands in the palette first.
+    await waitUntil('the extension\'s commands', async () => {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input:visible').first();
+      await input.fill('>Checkpoint: Open Terminal with ckpt-inspect', { timeout: 5000 });
+      const seen = await visibleRow(page, 'Checkpoint: Open Terminal with ckpt-inspect').waitFor({ timeout: 3000 }).then(() => true, () => false);
+      await page.keyboard.press('Escape');
+      return seen;
+    }, 120000);
     const openInEditor = async (file) => {
       const name = file.split('/').pop();
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().dblclick();
@@ -142,14 +152,25 @@ export async function runCommand(page, title) {
       const input = page.locator('.quick-input-widget input:visible').first();
       await input.waitFor({ timeout: 5000 });
       await input.fill(`>${title}`, { timeout: 5000 });
-      await visibleRow(page, title).waitFor({ timeout: 10000 });
-      await page.keyboard.press('Enter');
+      const row = visibleRow(page, title);
+      await row.waitFor({ timeout: 10000 });
+      await row.click({ timeout: 5000 });
       return;
     } catch (e) {
       if (i === 3) throw new Error(`the command palette did not run ${title}: ${e?.message ?? e}`);
       await page.keyboard.press('Escape');
       await page.locator('.part.editor .tabs-container, .part.sidebar').first().click({ position: { x: 5, y: 5 } }).catch(() => {});
     }
+  }
+}
+
+/** Run Restore to Remote Host from the palette until its host pick shows (a key or click can be lost while the workbench is busy). */
+async function startRestore(page) {
+  for (let i = 0; ; i++) {
+    await runCommand(page, 'Checkpoint: Restore to Remote Host');
+    const shown = await page.locator('.quick-input-widget .quick-input-title:visible', { hasText: 'Restore to Remote Host: SSH destination' }).first().waitFor({ timeout: 15000 }).then(() => true, () => false);
+    if (shown) return;
+    if (i === 2) throw new Error('the host pick of Restore to Remote Host did not show');
   }
 }
 
@@ -189,8 +210,7 @@ async function restoreChecks({ page, ws, remote, check, assert, openInEditor, sh
 
   await check('restore: hosts from the ssh config (ckptInspector.ssh.configFile) in the quick pick; progress notification; verify table', async () => {
     remote.slow(2);
-    await runCommand(page, 'Checkpoint: Restore to Remote Host');
-    await page.waitForSelector('.quick-input-widget .monaco-list-row');
+    await startRestore(page);
     const rows = await pickRows(page);
     assert(rows.some((r) => r.includes('ckpt-remote')) && rows.some((r) => r.includes('ckpt-unknown-key')), `rows: ${JSON.stringify(rows)}`);
     await shot('restore-host-pick');
@@ -217,7 +237,7 @@ async function restoreChecks({ page, ws, remote, check, assert, openInEditor, sh
 
   await check('restore: an unknown host key shows the acceptance hint and runs nothing on the host', async () => {
     const before = await remote.logins();
-    await runCommand(page, 'Checkpoint: Restore to Remote Host');
+    await startRestore(page);
     await pick(page, 'ckpt-unknown-key');
     await pick(page, 'Verify only');
     const dialog = page.locator('.monaco-dialog-box');
@@ -265,7 +285,7 @@ async function restoreChecks({ page, ws, remote, check, assert, openInEditor, sh
     const before = await remote.logins();
     await runCommand(page, 'View: Close All Editors');
     await openInEditor(join(ws, 'restore-me.ckpt'));
-    await runCommand(page, 'Checkpoint: Restore to Remote Host');
+    await startRestore(page);
     await pick(page, 'ckpt-remote');
     await pick(page, 'Verify only');
     const toast = page.locator('.notification-toast', { hasText: 'Restore restore-me.ckpt on ckpt-remote' });
