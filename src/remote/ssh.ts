@@ -82,6 +82,9 @@ export class SshConnectError extends SshError {
 /** The call exceeded `timeoutMs`; ssh was killed (and waited for). */
 export class SshTimeoutError extends SshError {}
 
+/** The remote command printed more than `maxStdout` bytes; ssh was killed (and waited for). */
+export class SshOutputLimitError extends SshError {}
+
 /** The call was aborted through `signal`; ssh was killed (and waited for). */
 export class SshAbortError extends SshError {
   override readonly name = 'AbortError';
@@ -160,17 +163,55 @@ export interface SshBaseOptions {
 export interface RunOptions extends SshBaseOptions {
   /** Bytes fed to the remote command's stdin; without it the remote stdin is /dev/null. */
   stdin?: Buffer;
-  /** Kill ssh after this many milliseconds and reject with {@link SshTimeoutError}. */
+  /** Kill ssh after this many milliseconds and reject with {@link SshTimeoutError}; default {@link DEFAULT_TIMEOUT_MS}. */
   timeoutMs?: number;
   /** Abort: kill ssh and reject with {@link SshAbortError}. */
   signal?: AbortSignal;
+  /** What the call does, for messages ("running the helper"). */
+  what?: string;
+  /**
+   * A line the remote command prints first on stdout and on stderr (after a newline of its own):
+   * whatever precedes it (a login banner, ssh's own warnings) is kept apart in {@link RunResult.preamble}.
+   */
+  begin?: string;
+  /** Stdout beyond this many bytes stops the call ({@link SshOutputLimitError}); default {@link DEFAULT_MAX_STDOUT}. */
+  maxStdout?: number;
+  /** Stderr kept; the rest is counted in {@link RunResult.stderrDropped}. Default {@link DEFAULT_MAX_STDERR}. */
+  maxStderr?: number;
+}
+
+/** Default time limit of one non-interactive remote call. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Default stdout limit of one call: a verify report of the largest plan is far below it. */
+export const DEFAULT_MAX_STDOUT = 16 << 20;
+/** Default stderr kept of one call. */
+export const DEFAULT_MAX_STDERR = 64 << 10;
+/** What is kept of the text before the begin line on each stream. */
+const MAX_PREAMBLE = 4 << 10;
+
+/** What the remote side printed before the command's begin line. */
+export interface Preamble {
+  /** Bytes on stdout before the begin line (a login shell's banner). */
+  stdoutBytes: number;
+  /** Bytes on stderr before it (ssh's own warnings, the login shell's messages). */
+  stderrBytes: number;
+  /** The first {@link MAX_PREAMBLE} bytes of that stderr, as text (not escaped). */
+  stderrText: string;
+  /** The begin line was seen (the remote command started). */
+  seen: boolean;
 }
 
 export interface RunResult {
   /** Exit status of the remote command (255 may also come from ssh itself). */
   code: number;
+  /** Stdout after the begin line (all of it without `begin`). */
   stdout: Buffer;
+  /** Stderr after the begin line, at most `maxStderr` bytes. */
   stderr: string;
+  /** Stderr bytes not kept. */
+  stderrDropped: number;
+  /** Only with `begin`. */
+  preamble?: Preamble;
   /** argv that was executed (no data in it). */
   argv: readonly string[];
   durationMs: number;
@@ -239,16 +280,111 @@ interface Spawned {
   signal: NodeJS.Signals | null;
   stdout: Buffer;
   stderr: string;
+  stderrDropped: number;
+  preamble: Preamble;
+  /** Total stdout bytes seen (preamble included). */
+  stdoutBytes: number;
   durationMs: number;
   timedOut: boolean;
   aborted: boolean;
+  overflowed: boolean;
+}
+
+/**
+ * One output stream of ssh, split at the begin line (`\n${begin}\n`, found across chunk
+ * boundaries) into a preamble (counted, its first bytes kept) and a body (kept up to a cap, the
+ * rest counted). Memory stays bounded whatever the remote sends.
+ */
+class Capture {
+  private readonly marker: Buffer | undefined;
+  private tail: Buffer = Buffer.alloc(0);
+  found: boolean;
+  preBytes = 0;
+  private readonly pre: Buffer[] = [];
+  private preKept = 0;
+  private readonly body: Buffer[] = [];
+  bodyBytes = 0;
+  private bodyKept = 0;
+
+  constructor(begin: string | undefined, private readonly bodyCap: number) {
+    this.marker = begin === undefined ? undefined : Buffer.from(`\n${begin}\n`);
+    this.found = this.marker === undefined;
+  }
+
+  get total(): number {
+    return this.preBytes + this.bodyBytes + this.tail.length;
+  }
+
+  push(data: Buffer): void {
+    let chunk = data;
+    if (!this.found && this.marker !== undefined) {
+      const hay = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
+      const i = hay.indexOf(this.marker);
+      if (i < 0) {
+        const keep = Math.min(hay.length, this.marker.length - 1);
+        this.addPre(hay.subarray(0, hay.length - keep));
+        this.tail = Buffer.from(hay.subarray(hay.length - keep));
+        return;
+      }
+      this.addPre(hay.subarray(0, i));
+      this.found = true;
+      this.tail = Buffer.alloc(0);
+      chunk = hay.subarray(i + this.marker.length);
+    }
+    this.bodyBytes += chunk.length;
+    const room = this.bodyCap - this.bodyKept;
+    if (room > 0 && chunk.length > 0) {
+      const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+      this.body.push(Buffer.from(part));
+      this.bodyKept += part.length;
+    }
+  }
+
+  finish(): void {
+    if (!this.found && this.tail.length) {
+      this.addPre(this.tail);
+      this.tail = Buffer.alloc(0);
+    }
+  }
+
+  private addPre(b: Buffer): void {
+    this.preBytes += b.length;
+    const room = MAX_PREAMBLE - this.preKept;
+    if (room > 0 && b.length > 0) {
+      const part = b.length <= room ? b : b.subarray(0, room);
+      this.pre.push(Buffer.from(part));
+      this.preKept += part.length;
+    }
+  }
+
+  preamble(): Buffer { return Buffer.concat(this.pre); }
+  kept(): Buffer { return Buffer.concat(this.body); }
+  dropped(): number { return this.bodyBytes - this.bodyKept; }
 }
 
 function spawnCollect(argv: readonly string[], stdin: Buffer | undefined, opts: RunOptions): Promise<Spawned> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
+    const maxStdout = opts.maxStdout ?? DEFAULT_MAX_STDOUT;
+    const out = new Capture(opts.begin, maxStdout);
+    const err = new Capture(opts.begin, opts.maxStderr ?? DEFAULT_MAX_STDERR);
+    const result = (code: number, signal: NodeJS.Signals | null, flags: { timedOut: boolean; aborted: boolean; overflowed: boolean }): Spawned => {
+      out.finish();
+      err.finish();
+      return {
+        code,
+        signal,
+        stdout: out.kept(),
+        stderr: err.kept().toString('utf8'),
+        stderrDropped: err.dropped(),
+        preamble: { stdoutBytes: out.preBytes, stderrBytes: err.preBytes, stderrText: err.preamble().toString('utf8'), seen: out.found || err.found },
+        stdoutBytes: out.total,
+        durationMs: performance.now() - t0,
+        ...flags,
+      };
+    };
     if (opts.signal?.aborted) {
-      resolve({ code: -1, signal: null, stdout: Buffer.alloc(0), stderr: '', durationMs: 0, timedOut: false, aborted: true });
+      resolve(result(-1, null, { timedOut: false, aborted: true, overflowed: false }));
       return;
     }
     const [cmd, ...rest] = argv;
@@ -262,10 +398,9 @@ function spawnCollect(argv: readonly string[], stdin: Buffer | undefined, opts: 
       shell: false,
       windowsHide: true,
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
     let timedOut = false;
     let aborted = false;
+    let overflowed = false;
     let killTimer: NodeJS.Timeout | undefined;
     const kill = (): void => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -273,11 +408,17 @@ function spawnCollect(argv: readonly string[], stdin: Buffer | undefined, opts: 
       killTimer = setTimeout(() => child.kill('SIGKILL'), 2000);
       killTimer.unref();
     };
-    const timer = opts.timeoutMs !== undefined ? setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs) : undefined;
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timer = setTimeout(() => { timedOut = true; kill(); }, timeoutMs);
     const onAbort = (): void => { aborted = true; kill(); };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stdout?.on('data', (b: Buffer) => {
+      if (overflowed) return;
+      out.push(b);
+      // The preamble counts too: an endless banner is as much a flood as an endless report.
+      if (out.total > maxStdout) { overflowed = true; kill(); }
+    });
     child.stderr?.on('data', (b: Buffer) => err.push(b));
     if (stdin !== undefined && child.stdin) {
       // The remote side may exit without reading everything (EPIPE): not an error of ours.
@@ -287,22 +428,14 @@ function spawnCollect(argv: readonly string[], stdin: Buffer | undefined, opts: 
     let spawnError: Error | undefined;
     child.on('error', (e) => { spawnError = e; });
     child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       if (spawnError && code === null) {
         reject(new SshError(`cannot run ${cmd}: ${spawnError.message}`, argv));
         return;
       }
-      resolve({
-        code: code ?? -1,
-        signal,
-        stdout: Buffer.concat(out),
-        stderr: Buffer.concat(err).toString('utf8'),
-        durationMs: performance.now() - t0,
-        timedOut,
-        aborted,
-      });
+      resolve(result(code ?? -1, signal, { timedOut, aborted, overflowed }));
     });
   });
 }
@@ -316,40 +449,86 @@ export function formatArgv(argv: readonly string[]): string {
 // Error classification
 // ---------------------------------------------------------------------------------------------
 
+/** Where a host's key is recorded, as the user's configuration says (`ssh -G`). */
+export interface KnownHostsInfo {
+  /** The known_hosts file ssh named (`Offending … key in FILE:N`), else the config's first UserKnownHostsFile. */
+  file?: string;
+  /** How the host appears in known_hosts: `host`, or `[host]:port` for another port than 22. */
+  knownAs?: string;
+  hostname?: string;
+  port?: number;
+}
+
+/** `host` or `[host]:port`, as ssh writes it in known_hosts. */
+function knownHostsName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
 /** How the user can accept a host key themselves (shown in {@link HostKeyError}). */
-export function hostKeyHint(dest: string, opts: SshBaseOptions = {}, problem: HostKeyProblem = 'unknown', knownAs?: string): string {
+export function hostKeyHint(dest: string, opts: SshBaseOptions = {}, problem: HostKeyProblem = 'unknown', info: KnownHostsInfo = {}): string {
   const f = opts.configFile !== undefined ? `-F ${shQuote(opts.configFile)} ` : '';
-  // knownAs: how ssh names the host in known_hosts, `host` or `[host]:port`.
-  const m = knownAs !== undefined ? /^\[(.+)\]:(\d+)$/.exec(knownAs) : null;
-  const scan = knownAs === undefined ? 'ssh-keyscan -p PORT HOST' : m ? `ssh-keyscan -p ${m[2]} ${shQuote(m[1] ?? '')}` : `ssh-keyscan ${shQuote(knownAs)}`;
+  const m = info.knownAs !== undefined ? /^\[(.+)\]:(\d+)$/.exec(info.knownAs) : null;
+  const host = info.hostname ?? (m ? m[1] : info.knownAs) ?? dest;
+  const port = info.port ?? (m ? Number(m[2]) : 22);
+  const knownAs = info.knownAs ?? knownHostsName(host, port);
+  const scan = `ssh-keyscan ${port === 22 ? '' : `-p ${port} `}${shQuote(host)}`;
+  const file = info.file !== undefined ? ` -f ${shQuote(info.file)}` : '';
+  const inFile = info.file !== undefined ? ` in ${info.file}` : '';
   if (problem === 'changed') {
     return (
-      `The key offered by the server differs from the one in known_hosts: this can be an attack. ` +
+      `The key offered by the server differs from the one recorded${inFile}: this can be an attack. ` +
       `Verify the new fingerprint with the host's administrator (on the host: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), ` +
-      `then remove the old entry with \`ssh-keygen -R ${shQuote(knownAs ?? 'HOST')}\` and connect once with \`ssh ${f}-- ${dest}\` in a terminal.`
+      `then remove the old entry with \`ssh-keygen -R ${shQuote(knownAs)}${file}\` and connect once with \`ssh ${f}-- ${dest}\` in a terminal.`
     );
   }
   return (
     `To accept the key, connect once in a terminal with \`ssh ${f}-- ${dest}\` and confirm the fingerprint, ` +
-    `or run \`${scan}\`, compare its fingerprint (\`ssh-keygen -lf -\`) with the one shown on the host ` +
-    `(\`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\`) and append the line to your known_hosts file. ` +
-    `The extension never accepts host keys by itself.`
+    `or run \`${scan} | ssh-keygen -lf -\`, compare the fingerprint with the one shown on the host ` +
+    `(\`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\`) and append the line that \`${scan}\` prints to ${info.file ?? 'your known_hosts file'}. ` +
+    `Host keys are never accepted automatically.`
   );
 }
 
-function classify(dest: string, argv: readonly string[], r: Spawned, opts: SshBaseOptions): SshError | undefined {
+interface HostKeyFinding { problem: HostKeyProblem; knownAs?: string; file?: string }
+
+function hostKeyFinding(e: string): HostKeyFinding | undefined {
+  const knownAs = /host key is known for (\S+) and you have requested strict checking|Host key for (\S+) has changed|Offending \S+ key for (\S+)|No \S+ host key is known for (\S+) and/.exec(e)?.slice(1).find((x) => x !== undefined);
+  const file = /Offending \S+ key in (.+):\d+\s*$/m.exec(e)?.[1];
+  const base = { ...(knownAs !== undefined ? { knownAs } : {}), ...(file !== undefined ? { file } : {}) };
+  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/.test(e)) return { problem: 'changed', ...base };
+  if (/No \S+ host key is known for|host key is not known|The authenticity of host .* can't be established/.test(e)) return { problem: 'unknown', ...base };
+  if (/^Host key verification failed\.\s*$/m.test(e)) return { problem: 'failed', ...base };
+  return undefined;
+}
+
+/** Fills in the known_hosts file, host name and port from `ssh -G` (nothing connects). */
+async function hostKeyError(dest: string, argv: readonly string[], r: Spawned, stderr: string, found: HostKeyFinding, opts: SshBaseOptions): Promise<HostKeyError> {
+  let info: KnownHostsInfo = { ...found };
+  try {
+    const rh = await resolveHost(dest, {
+      ...(opts.configFile !== undefined ? { configFile: opts.configFile } : {}),
+      ...(opts.sshPath !== undefined ? { sshPath: opts.sshPath } : {}),
+      ...(opts.commandPrefix !== undefined ? { commandPrefix: opts.commandPrefix } : {}),
+      ...(opts.env !== undefined ? { env: opts.env } : {}),
+      timeoutMs: 10_000,
+    });
+    const alias = rh.all.get('hostkeyalias')?.[0];
+    const hostname = alias !== undefined && alias !== 'none' ? alias : rh.hostname;
+    info = {
+      hostname,
+      port: rh.port,
+      knownAs: found.knownAs ?? knownHostsName(hostname, rh.port),
+      ...(found.file ?? rh.userKnownHostsFiles[0] ? { file: found.file ?? rh.userKnownHostsFiles[0] } : {}),
+    };
+  } catch {
+    // The hint then names what ssh itself said.
+  }
+  const hint = hostKeyHint(dest, opts, found.problem === 'changed' ? 'changed' : 'unknown', info);
+  return new HostKeyError(dest, found.problem, hint, argv, r.code, stderr);
+}
+
+function classify(dest: string, argv: readonly string[], r: Spawned, e: string): SshError | undefined {
   if (r.code !== 255) return undefined;
-  const e = r.stderr;
-  const knownAs = /host key is known for (\S+) and you have requested strict checking|Host key for (\S+) has changed|Offending \S+ key for (\S+)/.exec(e)?.slice(1).find((x) => x !== undefined);
-  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/.test(e)) {
-    return new HostKeyError(dest, 'changed', hostKeyHint(dest, opts, 'changed', knownAs), argv, r.code, e);
-  }
-  if (/No \S+ host key is known for|host key is not known|The authenticity of host .* can't be established/.test(e)) {
-    return new HostKeyError(dest, 'unknown', hostKeyHint(dest, opts, 'unknown', knownAs), argv, r.code, e);
-  }
-  if (/^Host key verification failed\.\s*$/m.test(e)) {
-    return new HostKeyError(dest, 'failed', hostKeyHint(dest, opts, 'unknown', knownAs), argv, r.code, e);
-  }
   const first = e.split('\n').find((l) => l.trim() !== '') ?? '';
   const mk = (p: ConnectProblem, what: string): SshConnectError =>
     new SshConnectError(dest, p, `${what} (${dest}): ${first.trim()}`, argv, r.code, e);
@@ -386,7 +565,12 @@ function normaliseStrict(v: string | undefined): string {
 export async function resolveHost(dest: string, opts: SshBaseOptions & { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ResolvedHost> {
   validateDestination(dest);
   const argv = [...(opts.commandPrefix ?? []), sshExe(opts), ...baseArgs(opts), '-G', '--', dest];
-  const r = await spawnCollect(argv, undefined, { ...opts, timeoutMs: opts.timeoutMs ?? 10_000 });
+  // Only what concerns this call: no begin line, default output limits.
+  const r = await spawnCollect(argv, undefined, {
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    ...(opts.env !== undefined ? { env: opts.env } : {}),
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+  });
   opts.log?.(`ssh -G: ${formatArgv(argv)} -> exit ${r.code} in ${r.durationMs.toFixed(0)} ms${r.stderr ? `; stderr: ${r.stderr.trim()}` : ''}`);
   if (r.aborted) throw new SshAbortError('ssh -G aborted', argv);
   if (r.timedOut) throw new SshTimeoutError('ssh -G timed out', argv);
@@ -434,9 +618,39 @@ export async function run(dest: string, remoteCommand: readonly string[] | { scr
     `ssh: ${formatArgv(argv)} (stdin ${opts.stdin?.length ?? 0} bytes) -> exit ${r.code}${r.signal ? ` (${r.signal})` : ''} in ${r.durationMs.toFixed(0)} ms` +
       (r.stderr.trim() ? `; stderr: ${r.stderr.trim().slice(0, 2000)}` : ''),
   );
-  if (r.aborted) throw new SshAbortError(`ssh to ${dest} aborted`, argv, r.code, r.stderr);
-  if (r.timedOut) throw new SshTimeoutError(`ssh to ${dest} timed out after ${opts.timeoutMs} ms`, argv, r.code, r.stderr);
-  const err = classify(dest, argv, r, opts);
+  const what = opts.what !== undefined ? ` (${opts.what})` : '';
+  if (r.aborted) throw new SshAbortError(`ssh to ${dest} aborted${what}`, argv, r.code, r.stderr);
+  if (r.timedOut) {
+    const limit = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    throw new SshTimeoutError(
+      `${dest} did not finish within ${limit % 1000 === 0 ? `${limit / 1000} s` : `${limit} ms`}${what}; ssh was stopped ` +
+        `(${r.stdoutBytes} bytes of output received). A slow host may need a longer time limit (--timeout SECONDS).`,
+      argv, r.code, r.stderr,
+    );
+  }
+  if (r.overflowed) {
+    throw new SshOutputLimitError(
+      `${dest} sent more than ${opts.maxStdout ?? DEFAULT_MAX_STDOUT} bytes on stdout${what} (${r.stdoutBytes} received before ssh was stopped); nothing of it was used`,
+      argv, r.code, r.stderr,
+    );
+  }
+  // ssh's own messages come before the remote command's begin line (or make up all of stderr).
+  // Once the command's begin line came, ssh had connected: a 255 is the command's own (or a
+  // connection lost later), and nothing the command printed is taken for an ssh message.
+  const sshText = opts.begin !== undefined && r.preamble.seen ? '' : r.preamble.stderrText + r.stderr;
+  if (r.code === 255) {
+    const hk = hostKeyFinding(sshText);
+    if (hk) throw await hostKeyError(dest, argv, r, sshText, hk, opts);
+  }
+  const err = classify(dest, argv, r, sshText);
   if (err) throw err;
-  return { code: r.code, stdout: r.stdout, stderr: r.stderr, argv, durationMs: r.durationMs };
+  return {
+    code: r.code,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    stderrDropped: r.stderrDropped,
+    ...(opts.begin !== undefined ? { preamble: r.preamble } : {}),
+    argv,
+    durationMs: r.durationMs,
+  };
 }
