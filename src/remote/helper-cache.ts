@@ -38,6 +38,10 @@ export const STATIC_HELPER_RELATIVE: Readonly<Record<string, string>> = {
 const MISS_CODE = 85;
 const TAMPERED_CODE = 86;
 const INSTALL_ERROR_CODE = 87;
+const UNSAFE_CODE = 88;
+const NO_HASH_TOOL_CODE = 89;
+/** The first line every remote script prints on stdout and stderr: what comes before is the login shell's. */
+export const BEGIN_MARK = 'CKPT-REMOTE-BEGIN';
 const MARK_CACHE = 'CKPT-HELPER-CACHE';
 const MARK_INSTALLED = 'CKPT-HELPER-INSTALLED';
 const MARK_INSTALL_ERROR = 'CKPT-HELPER-INSTALL-ERROR';
@@ -55,6 +59,17 @@ export class HelperUnavailableError extends SshError {
 
 /** Installing the helper failed on the remote (compile error, transfer corruption, ...). */
 export class HelperInstallError extends SshError {}
+
+/**
+ * The remote cache is not private: a directory or the binary is a symlink, is not owned by the
+ * user, or is writable by group or others. Never used, never repaired (another user could swap it
+ * again): the user decides.
+ */
+export class HelperCacheUnsafeError extends SshError {
+  constructor(message: string, readonly path: string) {
+    super(message);
+  }
+}
 
 /** The cached binary's hash does not match and `onTampered` is `refuse`. */
 export class HelperTamperedError extends SshError {
@@ -92,11 +107,17 @@ export interface HelperCacheOptions extends SshBaseOptions {
   prefer?: 'compile' | 'static';
   /** What to do when the cached binary's hash does not match. Default `rebuild`. */
   onTampered?: 'rebuild' | 'refuse';
-  /** Client-side record of installed binary hashes (checked in addition to the remote record). */
+  /**
+   * Client-side record of the binary hashes this client installed. A cached binary runs only when
+   * its hash is one this client computed (the static binary it ships) or recorded at install; the
+   * `.sha256` file beside it is never enough. Default: a store for this process only.
+   */
   hashStore?: HashStore;
-  /** Per ssh round trip. */
+  /** Per ssh round trip; default ssh.ts's DEFAULT_TIMEOUT_MS. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Told once when a cached binary that does not match is replaced (the CLI prints it). */
+  onNotice?: (message: string) => void;
 }
 
 export interface TripTiming {
@@ -122,6 +143,10 @@ export interface HelperCacheReport {
   sourceSha256: string;
   /** A hash mismatch was seen (and repaired, unless refused). */
   tampered: boolean;
+  /** Bytes the remote login shell printed on stdout before the scripts started (a banner; the most of one trip). */
+  bannerBytes: number;
+  /** What came on stderr before the scripts started (ssh's warnings, the shell's messages), first trip that had any. */
+  preambleStderr: string;
   roundTrips: number;
   trips: TripTiming[];
   totalMs: number;
@@ -139,32 +164,61 @@ function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** Shell functions shared by every remote script: hash, compiler, private directory and file checks. */
+export const SH_FUNCS = [
+  'ht() { command -v sha256sum >/dev/null 2>&1 || command -v shasum >/dev/null 2>&1; }',
+  'h() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -c1-64; elif command -v shasum >/dev/null 2>&1; then shasum -a 256 "$1" | cut -c1-64; else echo no-sha256-tool; fi; }',
+  'fc() { for y in "$@"; do if command -v "$y" >/dev/null 2>&1; then echo "$y"; return 0; fi; done; echo none; }',
+  // Private: not a symlink, of the right type, owned by this user, not writable by group or others.
+  'pm() { case $(ls -ld "$1" 2>/dev/null) in ?????w*|????????w*) return 1;; "") return 1;; esac; }',
+  'sd() { [ ! -L "$1" ] && [ -d "$1" ] && [ -O "$1" ] && pm "$1"; }',
+  'sf() { [ ! -L "$1" ] && [ -f "$1" ] && [ -O "$1" ] && pm "$1"; }',
+].join('; ');
+
+/** First command of every script: the begin line on both streams. */
+export const SH_BEGIN = `printf '\\n%s\\n' ${BEGIN_MARK}; printf '\\n%s\\n' ${BEGIN_MARK} >&2`;
+
 function prelude(sourceSha: string): string {
   return [
+    SH_BEGIN,
     'umask 077',
+    'LC_ALL=C; export LC_ALL',
     'x="${XDG_CACHE_HOME:-}"',
     'case "$x" in /*) ;; *) x="${HOME:?HOME is not set}/.cache" ;; esac',
     'c="$x/ckpt-inspector"',
     'a=$(uname -m) || exit 1',
     `d="$c/${sourceSha}-$a"`,
     `b="$d/${HELPER_NAME}"`,
-    'h() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -c1-64; elif command -v shasum >/dev/null 2>&1; then shasum -a 256 "$1" | cut -c1-64; else echo no-sha256-tool; fi; }',
-    'fc() { for y in "$@"; do if command -v "$y" >/dev/null 2>&1; then echo "$y"; return 0; fi; done; echo none; }',
+    SH_FUNCS,
   ].join('; ');
 }
 
-/** Check the cache and exec the helper (`"$@"` = helper args), or report miss/tampered. */
-function runScript(sourceSha: string, expected: string | undefined, compilers: readonly string[], probeOnly: boolean): string {
+/**
+ * Check the cache and exec the helper (`"$@"` = helper args), or report miss / tampered / unsafe.
+ * `accepted`: the binary hashes this client trusts (space-separated); the recorded `.sha256` only
+ * tells a stale install (`unknown`) from a modified one (`tampered`).
+ */
+function runScript(sourceSha: string, accepted: readonly string[], compilers: readonly string[], probeOnly: boolean): string {
   const onOk = probeOnly ? `echo "${MARK_CACHE} ok $a $g $d"; exit 0` : 'exec "$b" "$@"';
+  const cc = `$(fc ${compilers.map(shQuote).join(' ')})`;
+  const unsafe = (what: string): string => `{ echo "${MARK_CACHE} unsafe $a ${what}" >&2; exit ${UNSAFE_CODE}; }`;
   return [
     prelude(sourceSha),
-    `e=${shQuote(expected ?? '')}`,
-    'if [ -d "$d" ] && [ ! -L "$d" ] && [ -O "$d" ] && [ -f "$b" ] && [ -x "$b" ] && [ -f "$b.sha256" ]; then ' +
-      'w=$(cat "$b.sha256"); g=$(h "$b"); ' +
-      `if [ "$g" = "$w" ] && { [ -z "$e" ] || [ "$g" = "$e" ]; }; then ${onOk}; fi; ` +
-      `echo "${MARK_CACHE} tampered $a $g $w $(fc ${compilers.map(shQuote).join(' ')}) $d" >&2; exit ${TAMPERED_CODE}; ` +
-      'fi',
-    `echo "${MARK_CACHE} miss $a $(fc ${compilers.map(shQuote).join(' ')}) $d" >&2`,
+    `e=${shQuote(accepted.join(' '))}`,
+    `if [ -e "$c" ] || [ -L "$c" ]; then sd "$c" || ${unsafe('$c')}; fi`,
+    'if [ -e "$d" ] || [ -L "$d" ]; then ' +
+      `sd "$d" || ${unsafe('$d')}; ` +
+      'if [ -e "$b" ] || [ -L "$b" ]; then ' +
+        `{ sf "$b" && [ -x "$b" ]; } || ${unsafe('$b')}; ` +
+        `ht || { echo "${MARK_CACHE} nohash $a - $d" >&2; exit ${NO_HASH_TOOL_CODE}; }; ` +
+        'g=$(h "$b"); ' +
+        `case " $e " in *" $g "*) ${onOk};; esac; ` +
+        'w=; if sf "$b.sha256"; then w=$(cut -c1-64 "$b.sha256"); fi; ' +
+        `if [ "$g" = "$w" ]; then k=unknown; else k=tampered; fi; ` +
+        `echo "${MARK_CACHE} $k $a $g $\{w:--} ${cc} $d" >&2; exit ${TAMPERED_CODE}; ` +
+      'fi; ' +
+    'fi',
+    `echo "${MARK_CACHE} miss $a ${cc} $d" >&2`,
     `exit ${MISS_CODE}`,
   ].join('; ');
 }
@@ -189,11 +243,19 @@ function installScript(sourceSha: string, mode: 'compile' | 'upload', payloadSha
           `[ "$(h "$t")" = ${shQuote(payloadSha)} ] || ${err('the binary was corrupted in transfer')}`,
           'cc=static',
         ];
+  // Directories are made one at a time with umask 077 (0700) and never chmod-ed: an existing one
+  // must already be private, and a symlink is refused before anything goes through it.
+  const mkPrivate = (v: string): string =>
+    `if [ -L "${v}" ]; then ${err(`${v} is a symbolic link`)}; fi; ` +
+    `[ -d "${v}" ] || mkdir "${v}" || ${err(`cannot create ${v}`)}; ` +
+    `sd "${v}" || ${err(`${v} is not a private directory of this user (another owner, or writable by group or others)`)}`;
   return [
     prelude(sourceSha),
-    'mkdir -p "$d" || exit 1',
-    'chmod 700 "$c" "$d" || exit 1',
-    `if [ -L "$d" ] || [ ! -O "$d" ]; then t=/nonexistent; ${err('the cache directory is not owned by the user')}; fi`,
+    't=/nonexistent',
+    `ht || ${err('no sha256sum or shasum on the remote host: the helper cannot be checked there (install coreutils)')}`,
+    `mkdir -p "$x" || ${err('cannot create $x')}`,
+    mkPrivate('$c'),
+    mkPrivate('$d'),
     't="$d/.tmp.$$"',
     'rm -f "$t" "$t.c" "$t.log" "$t.sha"',
     ...body,
@@ -252,6 +314,15 @@ function storeKey(dest: string, opts: HelperCacheOptions, sourceSha: string): st
   return JSON.stringify([dest, opts.configFile ?? '', sourceSha]);
 }
 
+/** Used when the caller gives no store: what this process installed. */
+const processStore = new MemoryHashStore();
+
+const TRIP_WHAT: Record<TripTiming['purpose'], string> = {
+  run: 'running the helper',
+  check: 'checking the cached helper',
+  install: 'installing the helper',
+};
+
 // ---------------------------------------------------------------------------------------------
 // Core
 // ---------------------------------------------------------------------------------------------
@@ -261,6 +332,7 @@ interface Ctx {
   opts: HelperCacheOptions;
   source: Buffer;
   sourceSha: string;
+  store: HashStore;
   report: HelperCacheReport;
   t0: number;
 }
@@ -277,12 +349,41 @@ async function trip(ctx: Ctx, purpose: TripTiming['purpose'], script: string, ar
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     ...(stdin !== undefined ? { stdin } : {}),
+    what: TRIP_WHAT[purpose],
+    begin: BEGIN_MARK,
   };
   // `sh -c SCRIPT sh ARGS...`: the login shell only sees quoted words; "$@" carries the args.
   const r = await run(ctx.dest, { script: shJoin(['sh', '-c', script, 'sh', ...args]) }, runOpts);
   ctx.report.roundTrips++;
   ctx.report.trips.push({ purpose, ms: Math.round(r.durationMs), code: r.code });
+  if (r.preamble) {
+    ctx.report.bannerBytes = Math.max(ctx.report.bannerBytes, r.preamble.stdoutBytes);
+    if (ctx.report.preambleStderr === '' && r.preamble.stderrText !== '') ctx.report.preambleStderr = r.preamble.stderrText;
+    if (!r.preamble.seen) {
+      // The script never started: not our sh (a forced command?), or the login shell failed.
+      const said = r.stderr.trim() || r.preamble.stderrText.trim();
+      throw new HelperInstallError(
+        `the remote command on ${ctx.dest} did not start (exit ${r.code}${r.preamble.stdoutBytes ? `, ${r.preamble.stdoutBytes} bytes on stdout` : ''})` +
+          `${said ? `: ${said.slice(0, 500)}` : ''}`,
+        r.argv, r.code, r.stderr,
+      );
+    }
+  }
   return r;
+}
+
+/** The hashes a cached binary may have: the shipped static binaries', and what this client recorded. */
+async function acceptedHashes(ctx: Ctx): Promise<string[]> {
+  const out: string[] = [];
+  const recorded = ctx.store.get(storeKey(ctx.dest, ctx.opts, ctx.sourceSha));
+  if (recorded !== undefined && /^[0-9a-f]{64}$/.test(recorded)) out.push(recorded);
+  for (const p of Object.values(ctx.opts.staticBinaries ?? {})) {
+    const sidecar = `${p}.source-sha256`;
+    if (!(await exists(p)) || !(await exists(sidecar))) continue;
+    if ((await readFile(sidecar, 'utf8')).trim() !== ctx.sourceSha) continue;
+    out.push(sha256(await readFile(p)));
+  }
+  return out;
 }
 
 async function install(ctx: Ctx, arch: string, compiler: string): Promise<void> {
@@ -292,6 +393,7 @@ async function install(ctx: Ctx, arch: string, compiler: string): Promise<void> 
   const useStatic = staticPath !== undefined && (compiler === 'none' || opts.prefer === 'static') && (await exists(staticPath));
   let script: string;
   let payload: Buffer;
+  let expectBinary: string | undefined;
   if (compiler !== 'none' && !useStatic) {
     payload = ctx.source;
     script = installScript(ctx.sourceSha, 'compile', ctx.sourceSha, compilers, opts.cflags ?? ['-O2'], arch);
@@ -306,7 +408,8 @@ async function install(ctx: Ctx, arch: string, compiler: string): Promise<void> 
         throw new HelperUnavailableError(`the static helper ${staticPath} was built from other source (${built.slice(0, 12)}…, expected ${ctx.sourceSha.slice(0, 12)}…): rebuild the package`, arch);
       }
     }
-    script = installScript(ctx.sourceSha, 'upload', sha256(payload), compilers, [], arch);
+    expectBinary = sha256(payload);
+    script = installScript(ctx.sourceSha, 'upload', expectBinary, compilers, [], arch);
     ctx.report.how = 'uploaded-static';
   } else {
     throw new HelperUnavailableError(
@@ -329,7 +432,10 @@ async function install(ctx: Ctx, arch: string, compiler: string): Promise<void> 
   ctx.report.binarySha256 = parts[2] ?? '';
   ctx.report.remoteDir = parts.slice(4).join(' ');
   if (!/^[0-9a-f]{64}$/.test(ctx.report.binarySha256)) throw new HelperInstallError(`the remote host cannot compute sha256 (no sha256sum or shasum)`, r.argv, r.code, r.stderr);
-  opts.hashStore?.set(storeKey(ctx.dest, opts, ctx.sourceSha), ctx.report.binarySha256);
+  if (expectBinary !== undefined && ctx.report.binarySha256 !== expectBinary) {
+    throw new HelperInstallError(`the helper uploaded to ${ctx.dest} has another hash once in place (${ctx.report.binarySha256}, sent ${expectBinary})`, r.argv, r.code, r.stderr);
+  }
+  ctx.store.set(storeKey(ctx.dest, opts, ctx.sourceSha), ctx.report.binarySha256);
 }
 
 async function withCache(dest: string, helperArgs: readonly string[] | undefined, stdin: Buffer | undefined, opts: HelperCacheOptions): Promise<{ result?: RunResult; report: HelperCacheReport }> {
@@ -340,15 +446,16 @@ async function withCache(dest: string, helperArgs: readonly string[] | undefined
     opts,
     source,
     sourceSha,
+    store: opts.hashStore ?? processStore,
     t0: performance.now(),
-    report: { action: 'hit', sourceSha256: sourceSha, tampered: false, roundTrips: 0, trips: [], totalMs: 0 },
+    report: { action: 'hit', sourceSha256: sourceSha, tampered: false, bannerBytes: 0, preambleStderr: '', roundTrips: 0, trips: [], totalMs: 0 },
   };
   const compilers = opts.compilers ?? ['cc', 'gcc'];
   const probeOnly = helperArgs === undefined;
   const purpose: TripTiming['purpose'] = probeOnly ? 'check' : 'run';
   for (let attempt = 0; attempt < 2; attempt++) {
-    const expected = opts.hashStore?.get(storeKey(dest, opts, sourceSha));
-    const script = runScript(sourceSha, expected, compilers, probeOnly);
+    const accepted = await acceptedHashes(ctx);
+    const script = runScript(sourceSha, accepted, compilers, probeOnly);
     const r = await trip(ctx, purpose, script, helperArgs ?? [], probeOnly ? undefined : stdin);
     const m = findMarker(r.stderr, MARK_CACHE, r.code === TAMPERED_CODE ? 3 : 1);
     if (r.code === 0 && probeOnly) {
@@ -359,24 +466,40 @@ async function withCache(dest: string, helperArgs: readonly string[] | undefined
         ctx.report.remoteDir = ok.dir;
       }
     }
+    if (m !== undefined && r.code === UNSAFE_CODE && m.kind === 'unsafe') {
+      const path = [...m.rest, m.dir].filter((x) => x !== '').join(' ');
+      throw new HelperCacheUnsafeError(
+        `the helper cache on ${dest} is not private: ${path} is a symbolic link, is not owned by the remote user, or is writable by group or others. ` +
+          `Nothing was run from it. Check who else can write there, then remove it (rm -rf -- ${shQuote(path)}) so that it is made again.`,
+        path,
+      );
+    }
+    if (m !== undefined && r.code === NO_HASH_TOOL_CODE && m.kind === 'nohash') {
+      throw new HelperUnavailableError(`the remote host ${dest} has no sha256sum or shasum: the cached helper cannot be checked, so it is not run (install coreutils there)`, m.arch);
+    }
     if (m === undefined || (r.code !== MISS_CODE && r.code !== TAMPERED_CODE)) {
       ctx.report.totalMs = Math.round(performance.now() - ctx.t0);
       return { result: r, report: ctx.report };
     }
     if (attempt === 1) throw new HelperInstallError(`${HELPER_NAME} still not usable on ${dest} after installing it: ${r.stderr.trim()}`, r.argv, r.code, r.stderr);
-    if (m.kind === 'tampered') {
+    if (m.kind === 'tampered' || m.kind === 'unknown') {
       const actual = m.rest[0] ?? '';
       const recorded = m.rest[1] ?? '';
-      ctx.report.tampered = true;
-      opts.log?.(`helper cache on ${dest}: hash mismatch in ${m.dir} (binary ${actual}, recorded ${recorded}${expected ? `, installed by this client ${expected}` : ''})`);
-      if ((opts.onTampered ?? 'rebuild') === 'refuse') {
-        throw new HelperTamperedError(
-          `the cached ${HELPER_NAME} on ${dest} (${m.dir}) does not match its recorded hash; refusing to run it. Remove that directory to reinstall.`,
-          actual,
-          expected ?? recorded,
-        );
+      const tampered = m.kind === 'tampered' || accepted.length > 0;
+      const what = m.kind === 'tampered'
+        ? `the cached ${HELPER_NAME} on ${dest} (${m.dir}) does not match the hash recorded beside it (binary ${actual}, recorded ${recorded})`
+        : accepted.length > 0
+          ? `the cached ${HELPER_NAME} on ${dest} (${m.dir}) is not the one this client installed or ships (binary ${actual}, expected ${accepted.join(' or ')})`
+          : `the cached ${HELPER_NAME} on ${dest} (${m.dir}) was not installed by this client`;
+      opts.log?.(`helper cache: ${what}`);
+      if (tampered) {
+        ctx.report.tampered = true;
+        if ((opts.onTampered ?? 'rebuild') === 'refuse') {
+          throw new HelperTamperedError(`${what}; refusing to run it. Remove that directory to reinstall.`, actual, accepted[0] ?? recorded);
+        }
+        opts.onNotice?.(`${what}; it was not run and is being replaced`);
       }
-      ctx.report.action = 'rebuilt';
+      ctx.report.action = tampered ? 'rebuilt' : 'installed';
       await install(ctx, m.arch, m.rest[2] ?? 'none');
     } else {
       ctx.report.action = 'installed';
