@@ -28,14 +28,14 @@ async function main(): Promise<void> {
     const opts: RemoteOptions = { packageRoot: ROOT, configFile: h.configFile, commandPrefix: h.sshCommandPrefix };
     const plan = preparePlan(new Uint8Array(readFileSync(join(ROOT, 'samples/pair.ckpt'))));
     // Warm: install the helper (compile on the remote) and one run of each.
-    const warm = await verifyRemote(h.alias, plan.text, opts);
+    const warm = await verifyRemote(h.alias, plan, opts);
     if (!warm.report?.ok) throw new Error(`warm-up restore failed: exit ${warm.exitCode} ${warm.stderr}`);
     await run(h.alias, ['true'], opts);
     const restore: number[] = [];
     const bare: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       let t0 = performance.now();
-      const r = await verifyRemote(h.alias, plan.text, opts);
+      const r = await verifyRemote(h.alias, plan, opts);
       const tr = performance.now() - t0;
       if (!r.report?.ok || r.cache.roundTrips !== 1) throw new Error(`restore run ${i}: ok ${r.report?.ok}, ${r.cache.roundTrips} round trips`);
       t0 = performance.now();

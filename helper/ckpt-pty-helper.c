@@ -1499,6 +1499,21 @@ static int print_pair_report(FILE *f, const struct pair *p, const struct readbac
     return w.mismatches;
 }
 
+/* ------------------------------------------------------------------ report framing */
+
+/* A remote login shell may print (a banner from ~/.bashrc) before the helper starts, on the
+ * same stdout.  So the report goes out framed: a newline, the marker line with the payload's
+ * length in bytes, then exactly that many bytes.  The client ignores (and reports) what comes
+ * before the marker, and checks the length. */
+#define REPORT_MARKER "CKPT-PTY-HELPER-REPORT/1"
+
+static int emit_framed(FILE *f, const char *payload, size_t len)
+{
+    if (fprintf(f, "\n%s %zu\n", REPORT_MARKER, len) < 0) return -1;
+    if (len && fwrite(payload, 1, len, f) != len) return -1;
+    return fflush(f);
+}
+
 /* ------------------------------------------------------------------ attach */
 
 static volatile sig_atomic_t g_dummy;
@@ -1952,7 +1967,6 @@ int main(int argc, char **argv)
         int mism = 0;
         struct readback *rb = malloc(sizeof *rb);
         if (!rb) { close_pairs(&pl); free_plan(&pl); return 3; }
-        fputs("{\"ok\":", stdout);
         /* read everything back before printing (ok depends on it) */
         char *body = NULL;
         size_t bodylen = 0;
@@ -1964,14 +1978,22 @@ int main(int argc, char **argv)
             mism += print_pair_report(mf, &pl.pairs[i], rb, &o);
         }
         fclose(mf);
-        json_bool(stdout, mism == 0);
-        fputs(",\"pairs\":[", stdout);
-        fwrite(body, 1, bodylen, stdout);
-        fputs("]}\n", stdout);
+        char *rep = NULL;
+        size_t replen = 0;
+        FILE *rf = open_memstream(&rep, &replen);
+        if (!rf) { free(body); free(rb); close_pairs(&pl); free_plan(&pl); return 3; }
+        fputs("{\"ok\":", rf);
+        json_bool(rf, mism == 0);
+        fputs(",\"pairs\":[", rf);
+        fwrite(body, 1, bodylen, rf);
+        fputs("]}\n", rf);
+        fclose(rf);
+        if (emit_framed(stdout, rep, replen)) mism = -1;
+        free(rep);
         free(body);
         free(rb);
         close_pairs(&pl);
-        rc = mism ? 1 : 0;
+        rc = mism < 0 ? 3 : mism ? 1 : 0;
     }
     free_plan(&pl);
     return rc;

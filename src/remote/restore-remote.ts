@@ -22,10 +22,11 @@ import type { Image } from '../parser/model.js';
 import { buildPlan } from '../parser/plan-from-image.js';
 import { serializePlan, type RestorePlan, type VerifyReport } from '../parser/restore-plan.js';
 import {
-  defaultHelperPaths, ensureHelper, runHelper, HELPER_NAME,
+  BEGIN_MARK, defaultHelperPaths, ensureHelper, runHelper, HELPER_NAME, SH_BEGIN, SH_FUNCS,
   type HelperCacheOptions, type HelperCacheReport,
 } from './helper-cache.js';
-import { buildRunArgv, run, shJoin, shQuote, validateDestination, InvalidOptionError, SshError, type SshBaseOptions } from './ssh.js';
+import { buildRunArgv, run, shJoin, shQuote, validateDestination, InvalidOptionError, SshError, type RunOptions } from './ssh.js';
+import { parseVerifyReport, ReportError, unframeReport } from './verify-report.js';
 
 export type DevptsMode = 'shared' | 'private';
 export type IndexMode = 'exact' | 'any';
@@ -120,15 +121,24 @@ export function attachCommandString(cmd: string): string {
 // ---------------------------------------------------------------------------------------------
 
 export interface VerifyOutcome {
-  /** The helper's report (null when it did not produce one: plan refused, restore failed). */
+  /** The helper's report, checked against its schema and the plan (null when it did not produce one: plan refused, restore failed). */
   report: VerifyReport | null;
   /** Helper exit status (0 ok, 1 mismatch, 2 plan refused, 3 restore failed). */
   exitCode: number;
-  /** The helper's stderr, without the cache's own marker lines. */
+  /** The helper's stderr, without the cache's own marker lines (raw remote text: escape before printing). */
   stderr: string;
+  /** Stderr bytes beyond what was kept. */
+  stderrDropped: number;
+  /** Bytes the remote login shell printed on stdout before the helper started, and around its report. */
+  bannerBytes: number;
+  /** Text before the scripts started on stderr: ssh's own warnings, the login shell's messages (raw). */
+  preambleStderr: string;
   cache: HelperCacheReport;
   durationMs: number;
 }
+
+/** The helper answered, but not with a report that can be believed. */
+export class HelperReportError extends SshError {}
 
 export function helperCacheOptions(o: RemoteOptions): HelperCacheOptions {
   const { packageRoot, ...rest } = o;
@@ -139,20 +149,33 @@ function cleanStderr(s: string): string {
   return s.split('\n').filter((l) => !l.startsWith('CKPT-HELPER-')).join('\n').trim();
 }
 
-/** Restore `plan` on `dest` in `--verify` mode and return the helper's report. */
-export async function verifyRemote(dest: string, planText: string, o: RemoteOptions & RestoreOptions): Promise<VerifyOutcome> {
+/** Restore `plan` on `dest` in `--verify` mode and return the helper's report, checked against the plan. */
+export async function verifyRemote(dest: string, prepared: PreparedPlan, o: RemoteOptions & RestoreOptions): Promise<VerifyOutcome> {
   validateDestination(dest);
   const t0 = performance.now();
-  const r = await runHelper(dest, helperRestoreArgs('--verify', o), Buffer.from(planText, 'ascii'), helperCacheOptions(o));
+  const r = await runHelper(dest, helperRestoreArgs('--verify', o), Buffer.from(prepared.text, 'ascii'), helperCacheOptions(o));
   let report: VerifyReport | null = null;
+  let { bannerBytes } = r.cache;
   if (r.code === HELPER_EXIT.ok || r.code === HELPER_EXIT.mismatch) {
     try {
-      report = JSON.parse(r.stdout.toString('utf8')) as VerifyReport;
-    } catch {
-      throw new SshError(`the helper on ${dest} printed no valid report (exit ${r.code}): ${r.stdout.toString('utf8').slice(0, 200)} ${cleanStderr(r.stderr)}`, r.argv, r.code, r.stderr);
+      const framed = unframeReport(r.stdout);
+      bannerBytes = Math.max(bannerBytes, framed.before + framed.after);
+      report = parseVerifyReport(framed.payload, prepared.plan, r.code);
+    } catch (e) {
+      if (!(e instanceof ReportError)) throw e;
+      throw new HelperReportError(`the helper on ${dest} gave no report that can be believed (exit ${r.code}): ${e.message}`, r.argv, r.code, r.stderr);
     }
   }
-  return { report, exitCode: r.code, stderr: cleanStderr(r.stderr), cache: r.cache, durationMs: performance.now() - t0 };
+  return {
+    report,
+    exitCode: r.code,
+    stderr: cleanStderr(r.stderr),
+    stderrDropped: r.stderrDropped,
+    bannerBytes,
+    preambleStderr: r.cache.preambleStderr,
+    cache: r.cache,
+    durationMs: performance.now() - t0,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,7 +194,7 @@ export interface StagedPlan {
 }
 
 const MARK_STAGED = 'CKPT-PLAN-STAGED';
-const HASH_FN = 'h() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -c1-64; elif command -v shasum >/dev/null 2>&1; then shasum -a 256 "$1" | cut -c1-64; else echo no-sha256-tool; fi; }';
+const MARK_UNSTAGED = 'CKPT-PLAN-UNSTAGED';
 
 /**
  * Upload the plan to a private temporary file next to the cached helper (stdin only), and let the
@@ -185,34 +208,48 @@ export async function stagePlan(dest: string, planText: string, o: RemoteOptions
   const sha = cache.binarySha256;
   if (!dir || !sha || !/^[0-9a-f]{64}$/.test(sha)) throw new SshError(`the helper cache on ${dest} did not report its directory and hash`);
   const script = [
+    SH_BEGIN,
     'umask 077',
     'd=$1; e=$2',
     `b="$d/${HELPER_NAME}"`,
-    HASH_FN,
-    '{ [ -d "$d" ] && [ ! -L "$d" ] && [ -O "$d" ]; } || { echo "the helper cache directory $d is not a private directory of this user" >&2; exit 2; }',
+    SH_FUNCS,
+    'sd "$d" || { echo "the helper cache directory $d is not a private directory of this user" >&2; exit 2; }',
     `find "$d" -maxdepth 1 -name 'plan.*' -type f -mmin +${STALE_PLAN_MINUTES} -exec rm -f {} + 2>/dev/null`,
-    '[ "$(h "$b")" = "$e" ] || { echo "the cached helper $b no longer matches its hash" >&2; exit 86; }',
+    '{ sf "$b" && [ "$(h "$b")" = "$e" ]; } || { echo "the cached helper $b no longer matches its hash" >&2; exit 86; }',
     'f=$(mktemp "$d/plan.XXXXXXXXXX") || exit 2',
     'chmod 600 "$f" && cat > "$f" || { rm -f "$f"; exit 2; }',
     '"$b" check --plan "$f" >/dev/null || { rc=$?; rm -f "$f"; exit $rc; }',
     `echo "${MARK_STAGED} $f"`,
   ].join('; ');
-  const r = await run(dest, { script: shJoin(['sh', '-c', script, 'sh', dir, sha]) }, { ...runOpts(o), stdin: Buffer.from(planText, 'ascii') });
+  const r = await run(dest, { script: shJoin(['sh', '-c', script, 'sh', dir, sha]) }, { ...runOpts(o), stdin: Buffer.from(planText, 'ascii'), what: 'staging the restore plan', begin: BEGIN_MARK });
   const line = r.stdout.toString('utf8').split('\n').find((l) => l.startsWith(`${MARK_STAGED} `));
   if (r.code !== 0 || !line) {
     throw new SshError(`staging the restore plan on ${dest} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.toString('utf8').trim()}`, r.argv, r.code, r.stderr);
   }
   const planPath = line.slice(MARK_STAGED.length + 1);
-  if (!planPath.startsWith(`${dir}/plan.`)) throw new SshError(`unexpected staging answer from ${dest}: ${line}`);
+  if (!planPath.startsWith(`${dir}/plan.`) || planPath.includes('/', dir.length + 1)) throw new SshError(`unexpected staging answer from ${dest}: ${line}`);
   return { dest, planPath, binary: join(dir, HELPER_NAME), binarySha256: sha, cache };
 }
 
-/** Remove a staged plan whose terminal never ran (best effort). */
-export async function unstagePlan(staged: StagedPlan, o: RemoteOptions): Promise<void> {
-  await run(staged.dest, { script: shJoin(['rm', '-f', '--', staged.planPath]) }, runOpts(o)).catch(() => undefined);
+/**
+ * Remove a staged plan (best effort). `removed`: it was still there, so the terminal session's
+ * command never started; `absent`: the session took it (or it is gone); `failed`: no answer.
+ */
+export async function unstagePlan(staged: StagedPlan, o: RemoteOptions): Promise<'removed' | 'absent' | 'failed'> {
+  const script = [
+    SH_BEGIN,
+    'if [ -f "$1" ] && [ ! -L "$1" ]; then rm -f -- "$1" && echo "' + MARK_UNSTAGED + ' removed"; else echo "' + MARK_UNSTAGED + ' absent"; fi',
+  ].join('; ');
+  try {
+    const r = await run(staged.dest, { script: shJoin(['sh', '-c', script, 'sh', staged.planPath]) }, { ...runOpts(o), what: 'removing the staged plan', begin: BEGIN_MARK });
+    const m = new RegExp(`^${MARK_UNSTAGED} (removed|absent)$`, 'm').exec(r.stdout.toString('utf8'));
+    return m?.[1] === 'removed' ? 'removed' : m?.[1] === 'absent' ? 'absent' : 'failed';
+  } catch {
+    return 'failed';
+  }
 }
 
-function runOpts(o: RemoteOptions): SshBaseOptions & { timeoutMs?: number; signal?: AbortSignal } {
+function runOpts(o: RemoteOptions): RunOptions {
   return {
     ...(o.configFile !== undefined ? { configFile: o.configFile } : {}),
     ...(o.sshPath !== undefined ? { sshPath: o.sshPath } : {}),
@@ -236,9 +273,9 @@ function runOpts(o: RemoteOptions): SshBaseOptions & { timeoutMs?: number; signa
 export function attachRemoteCommand(staged: StagedPlan, o: RestoreOptions & { pair?: number; command?: string }): string {
   const script = [
     'f=$1; b=$2; e=$3; shift 3',
-    HASH_FN,
+    SH_FUNCS,
     '[ -f "$f" ] || { echo "ckpt-inspect: the staged restore plan $f is gone (each plan is used once)" >&2; exit 2; }',
-    '[ "$(h "$b")" = "$e" ] || { rm -f "$f"; echo "ckpt-inspect: the cached helper $b no longer matches its hash; not running it" >&2; exit 86; }',
+    '{ sd "${b%/*}" && sf "$b" && [ "$(h "$b")" = "$e" ]; } || { rm -f "$f"; echo "ckpt-inspect: the cached helper $b is not private or no longer matches its hash; not running it" >&2; exit 86; }',
     'exec 3<"$f" || exit 2',
     'rm -f "$f"',
     'exec "$b" "$@" --plan /dev/fd/3',

@@ -124,10 +124,18 @@ function runOracle(p: RestorePlan, extra: string[] = ['--devpts', 'private']): O
   assert.equal(r.status, 0, `helper --exec failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Oracle[];
 }
+/** The --verify report: a marker line with the payload's length, then the payload (and nothing else). */
+function framedReport(stdout: string): VerifyReport {
+  const m = /^\nCKPT-PTY-HELPER-REPORT\/1 (\d+)\n/.exec(stdout);
+  assert.ok(m, `no report frame: ${JSON.stringify(stdout.slice(0, 80))}`);
+  const payload = Buffer.from(stdout.slice(m[0].length), 'latin1');
+  assert.equal(payload.length, Number(m[1]), 'the frame length is the payload length');
+  return JSON.parse(payload.toString('utf8')) as VerifyReport;
+}
 function runVerify(p: RestorePlan | string, extra: string[] = ['--devpts', 'private']): { r: SpawnSyncReturns<string>; rep: VerifyReport } {
   const r = run(['restore', '--verify', ...extra], typeof p === 'string' ? p : serializePlan(p));
   assert.ok(r.stdout.length > 0, `no report: ${r.stderr}`);
-  return { r, rep: JSON.parse(r.stdout) as VerifyReport };
+  return { r, rep: framedReport(r.stdout) };
 }
 function assertAllRestored(rep: VerifyReport): void {
   for (const pr of rep.pairs) {
@@ -257,7 +265,7 @@ test('ASan/UBSan build: a full restore --verify and hostile plans run clean', { 
   const p = plan(pair({ inputText: 'l1\nl2\npartial', lineEnds: [2, 5], outputText: 'x\r\n', packet: true, exclusive: true, locked: true }));
   const r = spawnSync(asan, ['restore', '--verify', '--devpts', 'private'], { input: serializePlan(p), encoding: 'latin1', env });
   assert.equal(r.status, 0, r.stderr);
-  assertAllRestored(JSON.parse(r.stdout) as VerifyReport);
+  assertAllRestored(framedReport(r.stdout));
   for (const bad of ['', 'ckpt-pty-restore-plan 1\npairs 1\npair\nindex 99999999999\n', '\0\xff\n', 'ckpt-pty-restore-plan 1\npairs 1\npair\ninput ' + '41'.repeat(4097) + '\n']) {
     const b = spawnSync(asan, ['check'], { input: bad, encoding: 'latin1', env });
     assert.equal(b.status, 2, `${JSON.stringify(bad.slice(0, 40))}: ${b.stderr}`);
@@ -490,7 +498,7 @@ test('pair indexes: exact indexes far apart in a private instance (0, 5, 40) and
         assert.match(exact.stderr, new RegExp(`index ${held} is in use`));
         const any = run(['restore', '--verify', '--index', 'any'], serializePlan(q));
         assert.equal(any.status, 0, any.stderr);
-        const rep = JSON.parse(any.stdout) as VerifyReport;
+        const rep = framedReport(any.stdout);
         const f = rep.pairs[0].fields.find((x) => x.name === 'index');
         assert.ok(f && f.status === 'mismatch' && /--index any/.test(f.reason ?? ''));
         assert.notEqual(rep.pairs[0].kernel.index, held);
@@ -562,7 +570,7 @@ test('unprivileged (uid 65534): --devpts private falls back to a user namespace;
   const r = asNobody(planFile, plan(pair({ index: 2, inputText: 'ab\ncd', lineEnds: [2], outputText: 'x\r\n', packet: true, exclusive: true })));
   if (r.error && /ENOENT/.test(String(r.error))) return; // no setpriv
   assert.equal(r.status, 0, r.stderr);
-  assertAllRestored(JSON.parse(r.stdout) as VerifyReport);
+  assertAllRestored(framedReport(r.stdout));
   const h = asNobody(join(dir, 'unpriv-hung.plan'), plan(pair({ hungup: true })));
   assert.equal(h.status, 3);
   assert.match(h.stderr, /TIOCVHANGUP.*CAP_SYS_ADMIN/);

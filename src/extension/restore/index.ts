@@ -177,7 +177,7 @@ async function restoreToRemote(context: vscode.ExtensionContext, log: vscode.Log
         log.info(`${dest}: ${r.user}@${r.hostname}:${r.port}, known hosts ${r.userKnownHostsFiles.join(' ')}, StrictHostKeyChecking ${r.strictHostKeyChecking}`);
         if (action.kind === 'verify') {
           progress.report({ message: `restoring on ${r.hostname} and reading back…` });
-          const v = await verifyRemote(dest, plan.text, opts);
+          const v = await verifyRemote(dest, plan, opts);
           log.info(`helper: exit ${v.exitCode}, cache ${v.cache.action}${v.cache.how ? ` (${v.cache.how})` : ''}, ${v.cache.roundTrips} round trip(s), ${Math.round(v.durationMs)} ms`);
           if (!v.report) throw new Error(`${v.exitCode === 2 ? 'the helper refused the plan' : 'the restore failed on the host'} (exit ${v.exitCode}): ${v.stderr}`);
           const full = completeReport(plan.image, v.report);
