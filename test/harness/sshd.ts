@@ -32,6 +32,11 @@ export interface SshdOptions {
   hostname?: string;
   /** Environment variables set in every session (`SetEnv` in sshd_config). */
   remoteEnv?: Record<string, string>;
+  /**
+   * `ForceCommand` of sshd_config: this program runs instead of every command the client asks
+   * for (which it finds in `SSH_ORIGINAL_COMMAND`): a test's hostile or broken remote.
+   */
+  forceCommand?: string;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -230,6 +235,7 @@ async function start(mode: SshdMode, opts: SshdOptions): Promise<SshdHarness> {
     for (const [k, v] of setEnv) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /[\s"\\]/.test(v)) throw new Error(`unsupported remoteEnv entry ${k}`);
     }
+    if (opts.forceCommand !== undefined && !/^[A-Za-z0-9_./ -]+$/.test(opts.forceCommand)) throw new Error('unsupported forceCommand');
     await writeFile(sshdConfig, [
       `Port ${port}`,
       `ListenAddress ${hostName}`,
@@ -249,6 +255,7 @@ async function start(mode: SshdMode, opts: SshdOptions): Promise<SshdHarness> {
       'MaxSessions 50',
       'LogLevel VERBOSE',
       ...(setEnv.length ? [`SetEnv ${setEnv.map(([k, v]) => `${k}=${v}`).join(' ')}`] : []),
+      ...(opts.forceCommand !== undefined ? [`ForceCommand ${opts.forceCommand}`] : []),
       '',
     ].join('\n'), { mode: 0o600 });
     await mustExec('/usr/sbin/sshd', ['-t', '-f', sshdConfig]);

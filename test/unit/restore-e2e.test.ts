@@ -170,7 +170,8 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), 'ckpt-restore-e2e-'));
   remoteCache = join(work, 'remote-cache');
   h = await startSshd({ remoteEnv: { XDG_CACHE_HOME: remoteCache }, log: (l) => console.log(l) });
-  env = { ...process.env };
+  // The CLI's record of installed helpers (FileHashStore) goes to the test's folder, not the real home.
+  env = { ...process.env, XDG_CACHE_HOME: join(work, 'local-cache') };
   delete env.CKPT_INSPECT_TEST_SSH_PREFIX;
   if (h.sshCommandPrefix.length) env.CKPT_INSPECT_TEST_SSH_PREFIX = JSON.stringify(h.sshCommandPrefix);
   console.log(`harness mode=${h.mode} host=${h.hostName}:${h.port}`);

@@ -154,7 +154,7 @@ describe('ssh transport', () => {
     assert.match(err.message, /ssh -F .* -- ckpt-remote/);
     assert.ok(err.message.includes(h.port === 22 ? `ssh-keyscan ${h.hostName}` : `ssh-keyscan -p ${h.port} ${h.hostName}`), err.message);
     console.log(`hint: ${err.message}`);
-    assert.match(err.message, /never accepts host keys/);
+    assert.match(err.message, /never accepted automatically/);
     markerAbsent();
     assert.equal((await readFile(emptyKh, 'utf8')), '', 'known_hosts untouched');
     console.log(`unknown-key stderr: ${err.stderr.trim().replace(/\n/g, ' | ')}`);
@@ -333,6 +333,8 @@ describe('helper cache', () => {
     const bare: number[] = [];
     const helper: number[] = [];
     const nsOnly: number[] = [];
+    // The tests before replaced the binary behind this client's record: reinstall it first.
+    await ensureHelper(h.alias, hopts);
     for (let i = 0; i < n; i++) {
       let t0 = performance.now();
       await run(h.alias, ['true'], o);
