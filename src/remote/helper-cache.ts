@@ -485,10 +485,13 @@ async function withCache(dest: string, helperArgs: readonly string[] | undefined
     if (m.kind === 'tampered' || m.kind === 'unknown') {
       const actual = m.rest[0] ?? '';
       const recorded = m.rest[1] ?? '';
-      const tampered = m.kind === 'tampered' || accepted.length > 0;
+      // Modified beside its checksum, or not the binary this client recorded for this host: said.
+      // Without a record (another client, another config file) it is only replaced.
+      const recordedHere = ctx.store.get(storeKey(dest, opts, sourceSha)) !== undefined;
+      const tampered = m.kind === 'tampered' || recordedHere;
       const what = m.kind === 'tampered'
         ? `the cached ${HELPER_NAME} on ${dest} (${m.dir}) does not match the hash recorded beside it (binary ${actual}, recorded ${recorded})`
-        : accepted.length > 0
+        : recordedHere
           ? `the cached ${HELPER_NAME} on ${dest} (${m.dir}) is not the one this client installed or ships (binary ${actual}, expected ${accepted.join(' or ')})`
           : `the cached ${HELPER_NAME} on ${dest} (${m.dir}) was not installed by this client`;
       opts.log?.(`helper cache: ${what}`);
