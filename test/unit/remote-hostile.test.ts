@@ -233,6 +233,8 @@ afterEach(async () => {
   let clients = sshClients();
   let devpts = remoteDevpts();
   for (let i = 0; i < 100 && (procs.size > 0 || clients.length > 0 || devpts.join() !== 'ptmx'); i++) {
+    // A stalling ForceCommand's sleep may start only after the CLI gave up (a loaded machine).
+    killStalls();
     await sleep(100);
     procs = remoteProcs();
     clients = sshClients();
