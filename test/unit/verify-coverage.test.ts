@@ -15,6 +15,7 @@ import { openImage } from '../../src/parser/image';
 import { buildPlan } from '../../src/parser/plan-from-image';
 import { serializePlan, type VerifyReport } from '../../src/parser/restore-plan';
 import { completeReport, predictedLosses, reportOutcome } from '../../src/parser/verify-coverage';
+import { unframeReport } from '../../src/remote/verify-report';
 
 const isRoot = process.getuid?.() === 0;
 const hasGcc = spawnSync('gcc', ['--version']).status === 0;
@@ -81,7 +82,8 @@ function restore(im: TestImage, devpts: 'private' | 'shared'): VerifyReport {
   const args = ['restore', '--verify', '--devpts', devpts, ...(devpts === 'shared' ? ['--index', 'any'] : [])];
   const r = spawnSync(helper, args, { input: text, encoding: 'latin1', timeout: 30000 });
   assert.equal(r.status, 0, `${im.name} (${devpts}): helper exit ${r.status}: ${r.stderr}`);
-  const full = completeReport(img, JSON.parse(r.stdout) as VerifyReport);
+  // The report comes framed (a marker line with its length: remote login shells may print before it).
+  const full = completeReport(img, JSON.parse(unframeReport(Buffer.from(r.stdout, 'latin1')).payload.toString('utf8')) as VerifyReport);
   // What the CLI prints with --json: every value must survive JSON (no bigint).
   return JSON.parse(JSON.stringify(full)) as VerifyReport;
 }
