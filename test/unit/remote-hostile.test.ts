@@ -28,6 +28,8 @@ const CLI = join(ROOT, 'bin/ckpt-inspect.js');
 const SAMPLE = join(ROOT, 'samples/pair.ckpt');
 const ESC = '\u001b';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The sample restores with documented losses (master termios and n_tty column cannot be set): exit 5. */
+const RESTORED = 5;
 
 let h: SshdHarness;
 let work: string;
@@ -220,7 +222,7 @@ function stagedPlans(): string[] {
 async function helperDir(): Promise<string> {
   mode('normal');
   const r = await cli(['restore', SAMPLE, ...sshArgs(), '--json']);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, RESTORED, r.stderr);
   const dirs = cacheDirs();
   assert.equal(dirs.length, 1, JSON.stringify(dirs));
   return dirs[0] as string;
@@ -286,14 +288,14 @@ describe('a remote login shell that prints (framing)', () => {
     mode('banner');
     for (const round of ['cold install', 'cached']) {
       const r = await cli(['restore', SAMPLE, ...sshArgs()]);
-      assert.equal(r.code, 0, `${round}: ${r.stderr}`);
-      assert.match(r.stdout, /^OK: \d+ restored/m, round);
+      assert.equal(r.code, RESTORED, `${round}: ${r.stderr}`);
+      assert.match(r.stdout, /^RESTORED WITH LOSSES: \d+ restored/m, round);
       assert.match(r.stderr, /the remote shell printed \d+ bytes before the helper started \(a login banner\?\)/, round);
       assert.match(r.stderr, /ssh: motd \\x1b\]52;c;cHduZWQ=\\x07 on stderr/, round);
       assertInert(r.stdout + r.stderr, round);
     }
     const j = await cli(['restore', SAMPLE, ...sshArgs(), '--json']);
-    assert.equal(j.code, 0, j.stderr);
+    assert.equal(j.code, RESTORED, j.stderr);
     assert.equal((JSON.parse(j.stdout) as VerifyReport).ok, true);
   });
 
@@ -301,7 +303,7 @@ describe('a remote login shell that prints (framing)', () => {
     await helperDir();
     mode('banner-nonl');
     const r = await cli(['restore', SAMPLE, ...sshArgs(), '--json']);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, RESTORED, r.stderr);
     assert.match(r.stderr, /printed 24 bytes before the helper started/);
     // The sample's slave holds the partial line "ech": end it first.
     const d = drive(['restore', SAMPLE, ...sshArgs(), '--attach', '--command', 'sh'], 'total 0', 'send:\nexit 3\n');
@@ -318,7 +320,7 @@ describe('a remote login shell that prints (framing)', () => {
 async function realReport(): Promise<VerifyReport> {
   mode('normal');
   const r = await cli(['restore', SAMPLE, ...sshArgs(), '--json']);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, RESTORED, r.stderr);
   const j = JSON.parse(r.stdout) as VerifyReport & { notes?: unknown };
   delete j.notes;
   return j;
@@ -339,12 +341,12 @@ describe('what the helper says is escaped and checked', () => {
     f.reason = `evil ${ESC}]0;title\u0007 ${ESC}[2J\u202e`;
     fakeVerify(JSON.stringify(rep), 0);
     const t = await cli(['restore', SAMPLE, ...sshArgs()]);
-    assert.equal(t.code, 0, t.stderr);
+    assert.equal(t.code, RESTORED, t.stderr);
     assertInert(t.stdout, 'table');
     assert.ok(!t.stdout.includes('\u202e'));
     assert.match(t.stdout, /evil \\x1b\]0;title\\x07 \\x1b\[2J\\u\{202e\}/);
     const j = await cli(['restore', SAMPLE, ...sshArgs(), '--json']);
-    assert.equal(j.code, 0, j.stderr);
+    assert.equal(j.code, RESTORED, j.stderr);
     assertInert(j.stdout, 'json');
     assert.ok(!j.stdout.includes('\u202e'));
     assert.equal((JSON.parse(j.stdout) as VerifyReport).pairs[0]?.fields.find((x) => x.name === f.name)?.reason, f.reason, '--json stays exact');
@@ -379,7 +381,7 @@ describe('what the helper says is escaped and checked', () => {
         assert.match(r.stderr, /gave no report that can be believed/, name);
         assert.match(r.stderr, msg, name);
         assert.doesNotMatch(r.stderr, /^\s+at /m, `${name}: a stack trace`);
-        assert.doesNotMatch(r.stdout, /^OK/m, name);
+        assert.doesNotMatch(r.stdout, /^(OK|RESTORED)/m, name);
         if (json) assert.equal((JSON.parse(r.stdout) as { ok: boolean; exitCode: number }).exitCode, 3, name);
       }
     }
@@ -421,7 +423,7 @@ describe('bounded time, memory and output', () => {
 
     mode('stderr-flood');
     const e = await cli(['restore', SAMPLE, ...sshArgs()], { measure: true });
-    assert.equal(e.code, 0, e.stderr.slice(0, 500));
+    assert.equal(e.code, RESTORED, e.stderr.slice(0, 500));
     assert.ok(e.stderr.length < 16 << 10, `${e.stderr.length} bytes on the local stderr`);
     assert.match(e.stderr, /note: \d+ more bytes of ckpt-remote's stderr were not kept/);
     const dropped = Number(/note: (\d+) more bytes/.exec(e.stderr)?.[1]);
@@ -503,14 +505,14 @@ describe('the remote helper cache', () => {
     writeFileSync(bin, evil(mark), { mode: 0o700 });
     writeFileSync(`${bin}.sha256`, `${sha(evil(mark))}\n`);
     const r = await cli(['restore', SAMPLE, ...sshArgs()]);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, RESTORED, r.stderr);
     assert.ok(!existsSync(mark), 'a binary vouched for only by its .sha256 ran');
     assert.match(r.stderr, /note: the cached ckpt-pty-helper on ckpt-remote \(.*\) is not the one this client installed or ships .*; it was not run and is being replaced/);
     assert.equal(r.stderr.match(/is being replaced/g)?.length, 1);
     // Tampered without updating the checksum.
     writeFileSync(bin, Buffer.concat([readFileSync(bin), Buffer.from([0])]));
     const t = await cli(['restore', SAMPLE, ...sshArgs()]);
-    assert.equal(t.code, 0, t.stderr);
+    assert.equal(t.code, RESTORED, t.stderr);
     assert.match(t.stderr, /does not match the hash recorded beside it .*; it was not run and is being replaced/);
     const quiet = await cli(['restore', SAMPLE, ...sshArgs()]);
     assert.doesNotMatch(quiet.stderr, /replaced/);
@@ -617,7 +619,7 @@ describe('host keys', () => {
     const cfg = join(work, 'ssh_config_nocheck');
     writeFileSync(cfg, base().replace(h.knownHostsFile, kh).replace('StrictHostKeyChecking yes', 'StrictHostKeyChecking no'));
     const r = await cli(['restore', SAMPLE, '--host', h.alias, '--ssh-config', cfg]);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, RESTORED, r.stderr);
     assert.match(r.stderr, /^ssh: .*REMOTE HOST IDENTIFICATION HAS CHANGED/m);
     assertInert(r.stderr, 'stderr');
   });
