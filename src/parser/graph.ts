@@ -12,9 +12,16 @@ function ttyLabel(t: Tty): string {
   return `TTY ${t.role} /dev/pts/${t.index.value}`;
 }
 
-export function buildGraph(img: Image): Graph {
+/**
+ * The objhash graph. With `maxEdges`, edges past that many are counted (`edgeCount`) but not
+ * built, nor the nodes only they would add: the text report lists the first 10,000 edges of an
+ * image that may hold millions.
+ */
+export function buildGraph(img: Image, opts: { maxEdges?: number } = {}): Graph & { edgeCount: number } {
   const nodes = new Map<string, GraphNode>();
   const edges: GraphEdge[] = [];
+  const maxEdges = opts.maxEdges ?? Number.POSITIVE_INFINITY;
+  let extra = 0;
   const ttyByRecord = new Map(img.ttys.map((t) => [t.record, t]));
   for (const o of img.objects.values()) {
     const typeName = enumName(Enums.objType, o.type) ?? `OBJ_${o.type}`;
@@ -66,8 +73,17 @@ export function buildGraph(img: Image): Graph {
     }
   }
   img.fileTables.forEach((ft, ti) => {
+    if (edges.length >= maxEdges) {
+      extra += 2 * ft.fds.length;
+      return;
+    }
     const tableId = nodeOfRecord(ft.objref, ft.record, `FILE_TABLE (record ${ft.record})`, 'file-table');
-    for (const d of ft.fds) {
+    for (let k = 0; k < ft.fds.length; k++) {
+      if (edges.length >= maxEdges) {
+        extra += 2 * (ft.fds.length - k);
+        break;
+      }
+      const d = ft.fds.at(k);
       const id = `fd:${ti}:${d.fd_descriptor.value}:${d.record}`;
       nodes.set(id, { id, kind: 'fd', label: `fd ${d.fd_descriptor.value}`, objref: null, objtype: null, record: d.record });
       edges.push({ from: tableId, to: id, label: 'fd', offset: d.fd_descriptor.offset, dangling: false });
@@ -77,10 +93,14 @@ export function buildGraph(img: Image): Graph {
   });
   for (const s of img.signals) {
     if (s.tty_objref.value === 0) continue;
+    if (edges.length >= maxEdges) {
+      extra++;
+      continue;
+    }
     const id = `sig:${s.record}`;
     nodes.set(id, { id, kind: 'signal', label: `SIGNAL (record ${s.record})`, objref: null, objtype: null, record: s.record });
     const to = target(s.tty_objref.value);
     edges.push({ from: id, to: to.id, label: 'tty_objref', offset: s.tty_objref.offset, dangling: to.dangling });
   }
-  return { nodes: [...nodes.values()], edges };
+  return { nodes: [...nodes.values()], edges, edgeCount: edges.length + extra };
 }

@@ -90,10 +90,15 @@ export function reportJson(img: Image, diagnostics: Diagnostic[], omitted: Recor
     files: img.files.filter((f) => f.f_type.value === FILE_TYPE.TTY).map(fileJson),
     fds: img.fds.map(fdJson),
     objects: [...img.objects.values()].map((o) => objectJson(img, o)),
-    graph: buildGraph(img),
+    graph: graphJson(img),
     diagnosticsOmitted: limited.omitted,
     diagnostics: limited.shown.map(diagnosticJson),
   };
+}
+
+function graphJson(img: Image) {
+  const { nodes, edges } = buildGraph(img);
+  return { nodes, edges };
 }
 
 function fileJson(f: FileRec) {

@@ -61,13 +61,13 @@ export function reportText(img: Image, diags: Diagnostic[], file: string, opts: 
     if (pairs.length > maxTtys) out.push(`  … ${pairs.length - maxTtys} more TTY records (use --json for all)`);
   }
 
-  const g = want('graph') ? buildGraph(img) : { nodes: [], edges: [] };
+  const maxEdges = 10 * maxTtys;
+  const g = want('graph') ? buildGraph(img, { maxEdges }) : { nodes: [], edges: [], edgeCount: 0 };
   if (g.edges.length) {
     out.push('', 'Objhash graph:');
     const label = new Map(g.nodes.map((n) => [n.id, n.label]));
-    const maxEdges = 10 * maxTtys;
     for (const e of g.edges.slice(0, maxEdges)) out.push(`  ${label.get(e.from)} --${e.label}--> ${label.get(e.to)}${e.dangling ? '  (dangling)' : ''}`);
-    if (g.edges.length > maxEdges) out.push(`  … ${g.edges.length - maxEdges} more edges (use --json for all)`);
+    if (g.edgeCount > maxEdges) out.push(`  … ${g.edgeCount - maxEdges} more edges (use --json for all)`);
   }
 
   if (want('diagnostics')) {

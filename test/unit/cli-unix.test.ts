@@ -12,6 +12,8 @@ import { validJson, validNdjson } from '../lib/schemas.js';
 import { openImage } from '../../src/parser/image.js';
 import { validate } from '../../src/parser/validate/index.js';
 import { reportJson, reportJsonChunks, reportNdjsonChunks } from '../../src/parser/report-json.js';
+import { reportText } from '../../src/parser/report-text.js';
+import { buildGraph } from '../../src/parser/graph.js';
 
 const BIN = join(ROOT, 'bin/ckpt-inspect.js');
 const SAMPLE = join(ROOT, 'samples/pair.ckpt');
@@ -206,4 +208,21 @@ test('a reader that closes the pipe early (| head) ends the report quietly', () 
     assert.equal(r.err, '', args);
     assert.equal(r.out.toString('utf8'), 'status 0\n', args);
   }
+});
+
+test('the text report builds only the graph edges it lists, and counts the rest exactly', () => {
+  const gen = generator();
+  assert.ok(gen, 'ckpt-gen');
+  const f = join(dir, 'graph.ckpt');
+  execFileSync(gen, ['bench-small', f, '2M']);
+  const img = openImage(new Uint8Array(readFileSync(f)));
+  const full = buildGraph(img);
+  assert.ok(full.edges.length > 1000);
+  for (const max of [0, 1, 57, 1000]) {
+    const g = buildGraph(img, { maxEdges: max });
+    assert.equal(g.edgeCount, full.edges.length, `max ${max}`);
+    assert.deepEqual(g.edges.slice(0, max), full.edges.slice(0, max), `max ${max}`);
+  }
+  const text = reportText(img, validate(img), f, { maxTtys: 10 });
+  assert.match(text, new RegExp(`… ${full.edges.length - 100} more edges`));
 });
