@@ -3,6 +3,7 @@
 // `init` the host answers, then post `rendered` once the first screen is complete.
 import type { FieldHit, InitData, PanelId, ToWebview, UpdateData } from '../src/shared/protocol.js';
 import { clear, h } from './dom.js';
+import { escapeText } from '../src/shared/escape.js';
 import { onHost, post, save, saved, setPrefetched } from './rpc.js';
 import { select } from './selection.js';
 import { GraphPanel } from './panels/graph.js';
@@ -85,24 +86,36 @@ function fmtSize(n: number): string {
   return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 }
 
+function countText(d: Omit<InitData, 'diagnostics' | 'cause'>, n: number): string {
+  return d.checked === 'full' ? String(n) : d.checked === 'framing' ? `${n} (framing only; full check not computed)` : 'not computed';
+}
+
+/** What happened to the file on disk (InitData.diskNote, or a `disk` message since). */
+let diskNote: string | null = null;
+let lastSummary: Omit<InitData, 'diagnostics' | 'cause'> | null = null;
+
 function renderSummary(d: Omit<InitData, 'diagnostics' | 'cause'>): void {
+  lastSummary = d;
   clear(summary);
   const item = (label: string, value: string, cls = '') => h('span', { class: `sum-item ${cls}` }, h('span', { class: 'sum-label', text: label }), h('span', { class: 'sum-value', text: value }));
   summary.append(
-    h('span', { class: 'sum-file', text: d.fileName }),
+    h('span', { class: 'sum-file', text: escapeText(d.fileName) }),
     item('size', `${fmtSize(d.size)} (${d.size} bytes)`),
-    item('arch', `${d.archName ?? `unknown (${d.archId})`} · ${d.littleEndian ? 'little' : 'big'}-endian`),
+    // arch_id is at offset 16: a file shorter than that has none.
+    item('arch', d.archId < 0 ? '— (no header)' : `${d.archName ?? `unknown (${d.archId})`} · ${d.littleEndian ? 'little' : 'big'}-endian`),
     item('records', String(d.recordCount)),
     item('pty pairs', d.modelBuilt ? String(d.pairCount) : '—'),
-    item('errors', String(d.counts.error), d.counts.error ? 'bad' : ''),
-    item('warnings', String(d.counts.warning), d.counts.warning ? 'warn' : ''),
+    // Above fullModelMaxTtys only the framing is checked: the counts say so rather than pass for a clean bill.
+    item('errors', countText(d, d.counts.error), d.counts.error ? 'bad' : ''),
+    item('warnings', countText(d, d.counts.warning), d.counts.warning ? 'warn' : ''),
   );
   clear(banner);
   banner.hidden = true;
   const msgs: { cls: string; text: string }[] = [];
   if (d.counts.error) msgs.push({ cls: 'bad', text: `Damaged image: ${d.counts.error} error(s). Everything the parser recovered is shown; damaged records are marked in Structure and listed under Problems.` });
-  if (!d.decoded) msgs.push({ cls: 'bad', text: 'Not decoded as v18 (bad header or unknown byte order): records are only framed.' });
+  if (!d.decoded && d.checked !== 'none') msgs.push({ cls: 'bad', text: 'Not decoded as v18 (bad header or unknown byte order): records are only framed.' });
   if (d.modelNote) msgs.push({ cls: 'info', text: d.modelNote });
+  if (diskNote) msgs.push({ cls: 'bad disk-note', text: diskNote });
   for (const m of msgs) banner.append(h('p', { class: m.cls, text: m.text }));
   banner.hidden = msgs.length === 0;
   tabButtons.get('problems')!.textContent = `Problems (${d.diagnosticsTotal})`;
@@ -124,6 +137,7 @@ let summaryData: UpdateData | null = null;
  */
 function beginRender(d: InitData | UpdateData): void {
   generation = d.generation;
+  diskNote = d.diskNote;
   document.body.dataset.generation = String(d.generation);
   document.body.dataset.state = 'loading';
   setPrefetched(d.prefetched, d.generation);
@@ -218,6 +232,10 @@ onHost((msg: ToWebview) => {
     }
     case 'showPanel':
       showPanel(msg.panel);
+      break;
+    case 'disk':
+      diskNote = msg.note;
+      if (lastSummary) renderSummary(lastSummary);
       break;
     case 'diagnostics':
       // The list the init left out (InitData.diagnosticsFollow); a later init or update supersedes it.

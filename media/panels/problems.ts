@@ -4,6 +4,7 @@
 // repair `ckpt-inspect fix` would, as one undoable edit.
 import type { DiagnosticView, InitSummary, Repair } from '../../src/shared/protocol.js';
 import { editStatus } from '../edit.js';
+import { escapeText } from '../../src/shared/escape.js';
 import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { select } from '../selection.js';
@@ -95,7 +96,7 @@ export class ProblemsPanel {
           { class: `problem sev-${d.severity}`, role: 'option', 'data-i': i, id: `problem-${i}`, 'aria-selected': 'false' },
           h('span', { class: `sev-icon sev-${d.severity}`, 'aria-label': d.severity, title: d.severity }),
           h('span', { class: 'code', text: d.code }),
-          h('span', { class: 'msg', text: d.message }),
+          h('span', { class: 'msg', text: escapeText(d.message) }),
           h('span', { class: 'where', text: `${d.field} @ ${d.offset} (${hex(d.offset)})${d.record !== undefined ? ` · record ${d.record}` : ''}` }),
           ...(d.repair ? [repairView(d.repair, i)] : []),
         ),

@@ -32,10 +32,12 @@ function fixText(r: Repair): string {
   return ` ${r.choices.length} possible repairs (click the code to choose); likelier: ${c.field} ${c.oldValue} → ${c.newValue}. ${r.why ?? ''}`;
 }
 
-export function toVsDiagnostics(all: Diagnostic[], uri?: vscode.Uri, repairs: Repair[] = []): vscode.Diagnostic[] {
+/** `shown`: the diagnostic as the editor shows it (image text cut shorter, CkptModel.shown). */
+export function toVsDiagnostics(all: Diagnostic[], uri?: vscode.Uri, repairs: Repair[] = [], shown: (d: Diagnostic) => Diagnostic = (d) => d): vscode.Diagnostic[] {
   const list = all.filter((d) => d.severity !== 'info');
   const byKey = new Map(repairs.map((r) => [`${r.code}@${r.offset}`, r]));
-  const out = list.slice(0, MAX).map((d) => {
+  const out = list.slice(0, MAX).map((x) => {
+    const d = shown(x);
     const range = new vscode.Range(0, d.offset, 0, d.offset + Math.max(1, d.length));
     const where = `byte offset ${d.offset} (0x${d.offset.toString(16)}), field ${d.field}${d.record !== undefined ? `, record ${d.record}` : ''}; binary file: column = byte offset`;
     const r = byKey.get(`${d.code}@${d.offset}`);

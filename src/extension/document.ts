@@ -3,7 +3,7 @@
 // splices, applies them, rebuilds the model and tells the views. Each edit keeps its forward and
 // inverse splices: undo and redo apply them to the CURRENT bytes, so undo after a save simply
 // makes the reverse change (VS Code's edit stack decides the order; the bytes follow it).
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { editForPath, EditError } from '../parser/edit-paths.js';
@@ -125,6 +125,7 @@ export class CkptDocument implements vscode.CustomDocument {
     this.fileName = uri.path.split('/').pop() ?? uri.path;
     this.loadedStore = source instanceof ByteStore ? source : null;
     this.loading = source instanceof ByteStore ? null : source;
+    this.disposables.push(this.diskChanged);
     if (uri.scheme === 'file' || uri.scheme === 'vscode-remote') {
       const dir = vscode.Uri.joinPath(uri, '..');
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, uri.path.split('/').pop() ?? '*'));
@@ -134,6 +135,7 @@ export class CkptDocument implements vscode.CustomDocument {
       };
       watcher.onDidChange(schedule);
       watcher.onDidCreate(schedule);
+      watcher.onDidDelete(schedule);
       this.disposables.push(watcher);
     }
   }
@@ -356,15 +358,41 @@ export class CkptDocument implements vscode.CustomDocument {
     this.replaceStore(store);
   }
 
+  /**
+   * What happened to the file on disk that the content shown does not follow (deleted; changed
+   * under unsaved edits), for the views (InitData.diskNote); null when the content is the file's.
+   */
+  diskNote: string | null = null;
+  private readonly diskChanged = new vscode.EventEmitter<string | null>();
+  readonly onDidChangeDisk = this.diskChanged.event;
+  private setDiskNote(note: string | null): void {
+    if (note === this.diskNote) return;
+    this.diskNote = note;
+    this.diskChanged.fire(note);
+  }
+
   /** Re-read the file after it changed on disk (the file watcher). Never drops unsaved changes. */
   async reload(): Promise<void> {
-    if (this.hasUnsavedChanges) return; // the person's edits win; Save overwrites, Revert reloads
+    if (this.uri.scheme === 'file' && !existsSync(this.uri.fsPath)) {
+      const edits = this.hasUnsavedChanges ? ' with your unsaved edits' : '';
+      this.setDiskNote(`The file was deleted on disk. Shown: its content as last read${edits}; Save writes it back.`);
+      return;
+    }
+    if (this.hasUnsavedChanges) {
+      // The person's edits win; Save overwrites, Revert reloads.
+      if (this.uri.scheme === 'file' && this.diskStamp && !sameStamp(this.diskStamp, this.uri.fsPath) && performance.now() - this.lastSaveAt >= 2000) {
+        this.setDiskNote('The file changed on disk since it was read. Shown: your unsaved edits of the content as read; Save overwrites the file, Revert loads it.');
+      }
+      return;
+    }
     if (performance.now() - this.lastSaveAt < 2000) return; // our own save
     let store: ByteStore;
     try {
       store = await readStore(this.uri);
-    } catch {
-      return; // deleted or unreadable: keep showing what we had
+    } catch (e) {
+      // Unreadable now: keep showing what we had, and say so.
+      this.setDiskNote(`The file can no longer be read (${e instanceof Error ? e.message : String(e)}). Shown: its content as last read.`);
+      return;
     }
     if (this.hasUnsavedChanges) return;
     let same = false;
@@ -375,6 +403,7 @@ export class CkptDocument implements vscode.CustomDocument {
     }
     if (same) {
       store.dispose();
+      this.setDiskNote(null);
       return;
     }
     this.epoch++;
@@ -384,6 +413,7 @@ export class CkptDocument implements vscode.CustomDocument {
   /** New content from disk: rebuild the model and tell the views. */
   private replaceStore(store: ByteStore): void {
     const t0 = performance.now();
+    this.diskNote = null; // goes with the init the reload sends
     this.store = store;
     this.diff = null;
     this.diskStamp = store.stamp;

@@ -6,6 +6,7 @@ import { QUICK_FIX_COMMAND } from './diagnostics.js';
 import { registerRestoreCommands, restoreHooks } from './restore/index.js';
 import { installCliLauncher, OPEN_TERMINAL_COMMAND } from './cli-terminal.js';
 import { requireTrust } from './trust.js';
+import { escapeText } from '../shared/escape.js';
 
 let provider: CkptEditorProvider | undefined;
 
@@ -21,7 +22,9 @@ function command<A extends unknown[], R>(body: (...args: A) => Promise<R> | R): 
     try {
       return await body(...args);
     } catch (err) {
-      void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+      const message = err instanceof Error ? err.message : String(err);
+      provider?.hooks.onError?.(message);
+      void vscode.window.showErrorMessage(message);
       return undefined;
     }
   };
@@ -48,11 +51,14 @@ export function activate(context: vscode.ExtensionContext): Api {
     'ckptInspector.goToOffset',
     command(async (arg?: number | string) => {
       const e = activeEditor();
+      const name = escapeText(e.document.model.fileName);
+      // No offset to offer in an empty file, nor in one that is not shown as an image (only its first bytes were read).
+      if (e.document.model.notImage !== null) throw new Error(`${name} is not shown as a Linux-CR image (${e.document.model.notImage}): there is no offset to go to.`);
       let text = arg === undefined ? undefined : String(arg);
       if (text === undefined) {
         text = await vscode.window.showInputBox({
           title: 'Go to offset',
-          prompt: `Byte offset in ${e.document.model.fileName} (0–${e.document.bytes.length - 1}); decimal, 0x… or …h`,
+          prompt: `Byte offset in ${name} (0–${e.document.bytes.length - 1}); decimal, 0x… or …h`,
           validateInput: (v) => {
             const n = parseOffset(v);
             return n === undefined ? 'Not an offset' : n >= e.document.bytes.length ? `Past the end (${e.document.bytes.length} bytes)` : null;

@@ -15,6 +15,8 @@ import { reportJson } from '../parser/report-json.js';
 import { emptyIndex, indexStream, StreamIndex } from '../parser/stream-index.js';
 import { validateBounded } from '../parser/validate/index.js';
 import { type Repair, repairKey, repairsFor } from '../parser/repair/index.js';
+import { errorRecordMessage } from '../parser/validate/stream.js';
+import { DEFAULT_CUT } from '../shared/escape.js';
 import { LAYOUT, T } from '../parser/layout.js';
 import { requestKey, type ByteRange, type DiagnosticView, type FieldHit, type InitData, type Prefetched, type RequestName, type Requests, type Selection, type UpdateData } from '../shared/protocol.js';
 import { Structure } from './views/structure.js';
@@ -222,7 +224,7 @@ export class CkptModel {
   diagnosticViews(): DiagnosticView[] {
     const reps = new Map(this.repairs().map((r) => [repairKey(r), r]));
     return this.diagnostics.slice(0, MAX_DIAGNOSTICS_SENT).map((d) => {
-      const v: DiagnosticView = diagView(d);
+      const v: DiagnosticView = diagView(this.shown(d));
       const r = reps.get(repairKey(d));
       return r ? { ...v, repair: r } : v;
     });
@@ -246,6 +248,15 @@ export class CkptModel {
     return list;
   }
 
+  /**
+   * A diagnostic as the editor shows it (its Problems tab, VS Code's Problems panel): text from the
+   * image cut to DEFAULT_CUT bytes, as everywhere else the editor shows it (the CLI quotes more).
+   */
+  shown(d: Diagnostic): Diagnostic {
+    if (d.code !== 'ERROR_RECORD' || d.record === undefined || !this.img) return d;
+    return { ...d, message: errorRecordMessage(this.img, d.record, DEFAULT_CUT) };
+  }
+
   private summary(generation: number, timings: Record<string, number>): Omit<InitData, 'diagnostics' | 'cause'> {
     const counts = { error: 0, warning: 0, info: 0 };
     for (const d of this.diagnostics) counts[d.severity]++;
@@ -267,6 +278,8 @@ export class CkptModel {
       graphEdges: this.graph?.edges.length ?? 0,
       diagnosticsTotal: this.diagnostics.length,
       counts,
+      checked: this.notImage !== null ? 'none' : this.img ? 'full' : 'framing',
+      diskNote: null,
       timings: { ...this.timings, ...timings },
       editable: this.img !== null && this.img.decoded,
     };

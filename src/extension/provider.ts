@@ -14,6 +14,7 @@ import { toVsDiagnostics } from './diagnostics.js';
 import { choiceLabel, choiceSplices, findRepair, fixAllSplices } from './repairs.js';
 import type { Splice } from '../parser/encode.js';
 import { ForeignFile, ForeignFiles, foreignFile } from './foreign.js';
+import { escapeText } from '../shared/escape.js';
 
 export const VIEW_TYPE = 'ckptInspector.editor';
 
@@ -40,6 +41,8 @@ export interface ProviderHooks {
   write?: AtomicWriteHooks;
   /** Called with every error message shown to the user. */
   onError?: (message: string) => void;
+  /** Called with every warning shown to the user (a backup that failed). */
+  onWarning?: (message: string) => void;
 }
 
 export const SAVE_ANYWAY = 'Save Anyway';
@@ -99,7 +102,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     }
     const maxTtys = vscode.workspace.getConfiguration('ckptInspector').get<number>('fullModelMaxTtys', DEFAULT_MAX_TTYS);
     const doc = await CkptDocument.create(uri, maxTtys, ctx.backupId);
-    const publish = () => this.diagnostics.set(uri, toVsDiagnostics(doc.model.diagnostics, uri, doc.model.repairs()));
+    const publish = () => this.diagnostics.set(uri, toVsDiagnostics(doc.model.diagnostics, uri, doc.model.repairs(), (d) => doc.model.shown(d)));
     // The Problems panel once the webview has rendered (its messages pass the workbench's thread,
     // which the markers would hold up), or after `ms` without a render.
     const publishSoon = (ms: number) => {
@@ -132,6 +135,9 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
         publishSoon(1000);
       }
     });
+    doc.onDidChangeDisk((note) => {
+      for (const e of this.editorsOf(uri)) if (e.ready) e.post({ type: 'disk', note });
+    });
     // Another editor of the same file may be open; the document outlives none of them.
     return doc;
   }
@@ -154,7 +160,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
         },
         (err: unknown) => {
           if (!this.editors.has(state)) return;
-          this.showError(`Could not read ${document.uri.fsPath || document.uri.toString()}: ${err instanceof Error ? err.message : String(err)}`);
+          this.showError(`Could not read ${escapeText(document.uri.fsPath || document.uri.toString())}: ${escapeText(err instanceof Error ? err.message : String(err))}`);
           panel.dispose();
         },
       );
@@ -248,6 +254,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const timings: Record<string, number> = {};
     for (const k of ['read', 'model', 'resolve']) if (m[k] !== undefined) timings[k] = m[k] - m.open;
     const data = d.model.init(d.generation, timings, d.lastCause);
+    data.diskNote = d.diskNote;
     if (!this.sentDiagnostics.has(d)) this.sentDiagnostics.set(d, { list: d.model.diagnostics, key: diagnosticsKey(d.model.diagnostics) });
     // The first screen's requests, answered now (saves a round trip each through the workbench).
     data.prefetched = [];
@@ -293,6 +300,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     // workbench) follows the render ack.
     const shown = (e.activePanel ?? e.firstPanel) === 'problems';
     const data = d.model.update(d.generation, { update: performance.now() - d.marks.open }, withDiagnostics, records, ranges, shown);
+    data.diskNote = d.diskNote;
     if (withDiagnostics && !shown) {
       e.heldDiagnostics = { generation: d.generation, list: d.model.diagnosticViews() };
       data.diagnosticsFollow = true;
@@ -392,7 +400,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const errors = document.model.diagnostics.filter((d) => d.severity === 'error');
     if (!errors.length || !vscode.workspace.getConfiguration('ckptInspector').get<boolean>('confirmSaveWithErrors', true)) return;
     const first = errors[0];
-    const message = `${target.path.split('/').pop()} has ${errors.length} error(s) that restart would refuse (first: ${first.code} at offset ${first.offset}: ${first.message}). Save anyway?`;
+    const message = `${escapeText(target.path.split('/').pop() ?? '')} has ${errors.length} error(s) that restart would refuse (first: ${first.code} at offset ${first.offset}: ${document.model.shown(first).message}). Save anyway?`;
     const answer = this.hooks.confirmSave ? await this.hooks.confirmSave(message) : await vscode.window.showWarningMessage(message, { modal: true }, SAVE_ANYWAY);
     if (answer !== SAVE_ANYWAY) throw new vscode.CancellationError();
   }
@@ -494,8 +502,25 @@ ${script}
   }
   async backupCustomDocument(document: CkptDocument | ForeignFile, context: vscode.CustomDocumentBackupContext, cancellation?: vscode.CancellationToken): Promise<vscode.CustomDocumentBackup> {
     if (document instanceof ForeignFile) return { id: document.uri.toString(), delete: () => undefined };
-    return document.backup(context.destination, cancellation);
+    try {
+      const b = await document.backup(context.destination, cancellation);
+      this.backupWarned.delete(document);
+      return b;
+    } catch (err) {
+      // VS Code only logs a failed backup: say it once (until a backup succeeds again), as the edits are at risk.
+      if (!(err instanceof vscode.CancellationError) && !cancellation?.isCancellationRequested && !this.backupWarned.has(document)) {
+        this.backupWarned.add(document);
+        const why = err instanceof Error ? err.message : String(err);
+        const message = `Your unsaved edits to ${escapeText(document.uri.path.split('/').pop() ?? '')} are no longer backed up (hot exit): ${escapeText(why)} Use Save As… to keep them.`;
+        this.hooks.onWarning?.(message);
+        void vscode.window.showWarningMessage(message);
+      }
+      throw err;
+    }
   }
+
+  /** Documents whose failed backup the person was told about (until a backup succeeds again). */
+  private readonly backupWarned = new WeakSet<CkptDocument>();
 }
 
 /** Identity of a diagnostics list (what the views show of it): equal keys, nothing to resend. */

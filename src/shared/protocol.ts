@@ -63,6 +63,13 @@ export interface InitData {
   diagnostics: DiagnosticView[];
   diagnosticsTotal: number;
   counts: { error: number; warning: number; info: number };
+  /**
+   * Which checks `counts` come from: the full validation, only the framing checks (above
+   * fullModelMaxTtys), or none (not a Linux-CR image).
+   */
+  checked: 'full' | 'framing' | 'none';
+  /** What happened to the file on disk that the content shown does not reflect (deleted, changed under unsaved edits), or null. */
+  diskNote: string | null;
   /** Host-side timings in ms since the document was opened. */
   timings: Record<string, number>;
   /** Values can be edited (a decoded v18 image with the full model). */
@@ -316,7 +323,9 @@ export type ToWebview =
   | { type: 'reveal'; hit: FieldHit; panel?: PanelId }
   | { type: 'showPanel'; panel: PanelId }
   /** The diagnostics an init of this generation left out (InitData.diagnosticsFollow). */
-  | { type: 'diagnostics'; generation: number; diagnostics: DiagnosticView[] };
+  | { type: 'diagnostics'; generation: number; diagnostics: DiagnosticView[] }
+  /** The file on disk changed in a way the content shown does not follow (InitData.diskNote). */
+  | { type: 'disk'; note: string | null };
 
 export const PANELS = ['terminal', 'ldisc', 'graph', 'problems'] as const;
 
@@ -371,6 +380,8 @@ export function checkToWebview(m: unknown): ToWebview | null {
       return isPanel(m.panel) ? (m as ToWebview) : null;
     case 'diagnostics':
       return isInt(m.generation) && Array.isArray(m.diagnostics) ? (m as ToWebview) : null;
+    case 'disk':
+      return m.note === null || isStr(m.note, 4096) ? (m as ToWebview) : null;
     default:
       return null;
   }

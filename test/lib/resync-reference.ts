@@ -3,18 +3,20 @@
 // baseline of bench/hostile-open.ts.
 import { fixedLenOf, HDR_SIZE, isKnownRecordType } from '../../src/parser/layout.js';
 
+function plausibleAt(v: DataView, p: number, size: number, le: boolean): boolean {
+  if (p + HDR_SIZE > size) return false;
+  const t = v.getUint32(p, le);
+  if (!isKnownRecordType(t)) return false;
+  const len = v.getUint32(p + 4, le);
+  if (len < HDR_SIZE || p + len > size) return false;
+  const f = fixedLenOf(t);
+  return f === undefined || f === len;
+}
+
 /** Every offset where a record starts in the index (what the resync decided), by the byte-by-byte rule. */
 export function referenceOffsets(bytes: Uint8Array, le: boolean): number[] {
   const size = bytes.length;
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const plausible = (p: number) => {
-    if (p + HDR_SIZE > size) return false;
-    const t = v.getUint32(p, le);
-    const len = v.getUint32(p + 4, le);
-    if (!isKnownRecordType(t) || len < HDR_SIZE || p + len > size) return false;
-    const f = fixedLenOf(t);
-    return f === undefined || f === len;
-  };
   const out: number[] = [];
   let p = 0;
   while (p + HDR_SIZE <= size) {
@@ -26,9 +28,9 @@ export function referenceOffsets(bytes: Uint8Array, le: boolean): number[] {
     }
     let r = -1;
     for (let q = p + HDR_SIZE; q + HDR_SIZE <= size; q++) {
-      if (!plausible(q)) continue;
+      if (!plausibleAt(v, q, size, le)) continue;
       const next = q + v.getUint32(q + 4, le);
-      if (next === size || plausible(next)) {
+      if (next === size || plausibleAt(v, next, size, le)) {
         r = q;
         break;
       }
@@ -38,4 +40,3 @@ export function referenceOffsets(bytes: Uint8Array, le: boolean): number[] {
   }
   return out;
 }
-

@@ -127,19 +127,7 @@ export function checkStream(img: Image, sink: Sink): void {
     if (!isKnownRecordType(t)) {
       at(sink, 'warning', 'REC_UNKNOWN_TYPE', hdrField(img, i, 'type'), `Record ${i} has type ${t}, which v18 does not define; it is skipped by its len.`, i);
     } else if (t === ERROR) {
-      const next = i + 1 < index.count && index.types[i + 1] === T.STRING ? i + 1 : -1;
-      let msg = '';
-      if (next >= 0) {
-        const o = index.offsets[next];
-        // ckpt_write_err writes '\0' + message + '\0'. The message is image text of any length and
-        // any bytes: quoted escaped and cut.
-        let from = o + 8;
-        const to = o + index.spans[next];
-        while (from < to && img.bytes[from] === 0) from++;
-        const nul = img.bytes.subarray(from, to).indexOf(0);
-        msg = escapeBytesCut(img.bytes, ERROR_TEXT_MAX, from, nul < 0 ? to : from + nul);
-      }
-      at(sink, 'error', 'ERROR_RECORD', hdrField(img, i, 'type'), `The checkpoint failed and wrote an ERROR record${msg ? `: "${msg}"` : ''}.`, i);
+      at(sink, 'error', 'ERROR_RECORD', hdrField(img, i, 'type'), errorRecordMessage(img, i), i);
     } else if (t === TAIL) {
       tail = i;
       if (index.lens[i] !== LAYOUT.tail.len) {
@@ -157,4 +145,25 @@ export function checkStream(img: Image, sink: Sink): void {
     const last = index.count - 1;
     at(sink, 'error', 'TAIL_MISSING', hdrField(img, last, 'type'), `The stream ends after record ${last} (${recordTypeName(index.types[last])}) without a TAIL: the image is incomplete.`, last);
   }
+}
+
+/**
+ * The ERROR_RECORD diagnostic's message for the ERROR record `i`: the STRING that follows it quoted,
+ * escaped and cut to `max` bytes (the editor shows 40, as everywhere it shows image text).
+ */
+export function errorRecordMessage(img: Image, i: number, max = ERROR_TEXT_MAX): string {
+  const { index } = img;
+  const next = i + 1 < index.count && index.types[i + 1] === T.STRING ? i + 1 : -1;
+  let msg = '';
+  if (next >= 0) {
+    const o = index.offsets[next];
+    // ckpt_write_err writes '\0' + message + '\0'. The message is image text of any length and
+    // any bytes: quoted escaped and cut.
+    let from = o + 8;
+    const to = o + index.spans[next];
+    while (from < to && img.bytes[from] === 0) from++;
+    const nul = img.bytes.subarray(from, to).indexOf(0);
+    msg = escapeBytesCut(img.bytes, max, from, nul < 0 ? to : from + nul);
+  }
+  return `The checkpoint failed and wrote an ERROR record${msg ? `: "${msg}"` : ''}.`;
 }
