@@ -21,6 +21,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Splice } from '../parser/encode.js';
 import { SparseWalker } from '../parser/sparse-walk.js';
 import { looksLikeLinuxCr, SNIFF_BYTES } from '../parser/sniff.js';
+import { LoadCancelled } from './off-thread.js';
 
 /** Spare room kept after the content: enough for any pending-buffer edit (a BUFFER is ≤ 4 KiB + header). */
 const SLACK = 256 * 1024;
@@ -46,6 +47,12 @@ interface Hole {
 }
 
 export class SourceChangedError extends Error {}
+
+/** A read's progress (file offset reached, file size) and its cancellation. */
+export interface ReadWatch {
+  progress?: (done: number, size: number) => void;
+  signal?: AbortSignal;
+}
 export class WriteAborted extends Error {}
 
 /** The file a sparse store reads its holes from, and what it was like when it was read. */
@@ -142,11 +149,16 @@ export class ByteStore {
    * read whole) happen on libuv's thread pool: the extension host stays free meanwhile. The store
    * keeps `fh` open when it left holes (`ownsHandle`); otherwise the caller closes it.
    */
-  static async readHandle(fh: FileHandle, path: string, opts: SparseOptions = {}): Promise<ByteStore> {
+  static async readHandle(fh: FileHandle, path: string, opts: SparseOptions = {}, watch: ReadWatch = {}): Promise<ByteStore> {
     const st = await fh.stat({ bigint: true });
     const steps = loading(Number(st.size), opts);
     let r = steps.next(0);
-    while (!r.done) r = steps.next((await fh.read(r.value.into, r.value.off, r.value.len, r.value.pos)).bytesRead);
+    while (!r.done) {
+      if (watch.signal?.aborted) throw new LoadCancelled();
+      const n = (await fh.read(r.value.into, r.value.off, r.value.len, r.value.pos)).bytesRead;
+      watch.progress?.(r.value.pos + n, Number(st.size));
+      r = steps.next(n);
+    }
     return ByteStore.made(r.value, { size: st.size, mtimeNs: st.mtimeNs }, (stamp) => new FileSource(path, fh.fd, fh, stamp));
   }
 
@@ -396,9 +408,12 @@ export class ByteStore {
   }
 }
 
-/** An array for `size` bytes of content and the spare room; its pages are committed only when written. */
+/**
+ * An array for `size` bytes of content and the spare room; its pages are committed only when written.
+ * Shared memory, so that a worker thread can index the content without a copy (src/extension/off-thread.ts).
+ */
 function allocate(size: number): Uint8Array {
-  return new Uint8Array(Buffer.allocUnsafeSlow(HEAD + size + SLACK).buffer, 0, HEAD + size + SLACK);
+  return new Uint8Array(new SharedArrayBuffer(HEAD + size + SLACK));
 }
 
 interface Loaded {

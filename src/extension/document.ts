@@ -9,7 +9,9 @@ import * as vscode from 'vscode';
 import { editForPath, EditError } from '../parser/edit-paths.js';
 import type { Splice } from '../parser/encode.js';
 import { SaveError, writeFileAtomicAsync, writeFileAtomicWith, type AtomicWriteHooks } from '../io/atomic-write.js';
-import { ByteStore, WriteAborted, type FileStamp } from './byte-store.js';
+import { ByteStore, WriteAborted, type FileStamp, type ReadWatch } from './byte-store.js';
+import { indexOffThread } from './off-thread.js';
+import { byteOrderOf } from '../parser/image.js';
 import { SavedDiff } from './saved-diff.js';
 import { CkptModel, type ModelOptions } from './model.js';
 
@@ -81,10 +83,13 @@ export class CkptDocument implements vscode.CustomDocument {
     const t0 = performance.now();
     const source = backupId ? vscode.Uri.parse(backupId) : uri;
     let doc: CkptDocument;
+    // The read and the index of a large file report their progress here and stop when it aborts.
+    const abort = new AbortController();
+    const watch: ReadWatch = { signal: abort.signal };
     if (source.scheme === 'file') {
       const fh = await openFile(source.fsPath, 'r');
       // A store that left large records on disk keeps the file open to read them (until disposed).
-      const read = ByteStore.readHandle(fh, source.fsPath).then(
+      const read = ByteStore.readHandle(fh, source.fsPath, {}, watch).then(
         (s) => {
           if (!s.ownsHandle) void fh.close();
           return s;
@@ -107,6 +112,8 @@ export class CkptDocument implements vscode.CustomDocument {
       doc.diffValid = false;
     }
     doc.marks.open = t0;
+    doc.abort = abort;
+    watch.progress = (done, size) => doc.progress?.(done / Math.max(1, size), 'reading');
     return doc;
   }
 
@@ -155,8 +162,28 @@ export class CkptDocument implements vscode.CustomDocument {
           this.marks.read = performance.now();
         }
       }
+      const store = this.store;
+      if (!this.loadedModel && !store.headOnly) {
+        // The record index is the one walk over every byte: in a worker, so the event loop stays free.
+        this.progress?.(1, 'indexing');
+        const index = await indexOffThread(store.view, byteOrderOf(store.view) ?? true, this.abort.signal);
+        if (!this.loadedModel && this.loadedStore === store) {
+          this.loadedModel = new CkptModel(store.view, this.fileName, { ...this.modelOptions, index });
+          this.marks.model = performance.now();
+          this.warmSoon();
+        }
+      }
       void this._model;
     })());
+  }
+
+  /** Cancels the read and the index of load() (which then rejects with LoadCancelled). */
+  private abort = new AbortController();
+  /** Told how far load() has come (a fraction of the file read; then the index). */
+  progress: ((fraction: number, step: 'reading' | 'indexing') => void) | undefined;
+  /** Stop loading: the read and the worker stop, load() rejects with LoadCancelled. */
+  cancelLoad(): void {
+    this.abort.abort();
   }
 
   /** The bytes and the model are there (load() has finished, or something needed them earlier). */

@@ -45,6 +45,8 @@ export interface ModelOptions {
   read?: (offset: number, length: number) => Uint8Array;
   /** The file's size, when `bytes` are only its first bytes (a file that does not start like an image). */
   size?: number;
+  /** The record index of `bytes` in the byte order byteOrderOf gives, built elsewhere (a worker thread). */
+  index?: StreamIndex;
 }
 
 export class CkptModel {
@@ -84,7 +86,7 @@ export class CkptModel {
     // A file that does not start like an image (a PyTorch `.ckpt`, a gigabyte of zeros) is not scanned.
     this.notImage = looksLikeLinuxCr(bytes.subarray(0, SNIFF_BYTES)) ? null : notLinuxCrReason(bytes, opts.size ?? bytes.length);
     this.fileSize = opts.size ?? bytes.length;
-    const quick = this.notImage === null ? indexStream(bytes, le) : emptyIndex();
+    const quick = this.notImage !== null ? emptyIndex() : (opts.index ?? indexStream(bytes, le));
     let ttys = 0;
     // TTY records too short for their fields cost the model nothing (Image.shortTtys): not counted.
     const ttyLen = LAYOUT.tty.len;

@@ -15,6 +15,7 @@ import { choiceLabel, choiceSplices, findRepair, fixAllSplices } from './repairs
 import type { Splice } from '../parser/encode.js';
 import { ForeignFile, ForeignFiles, foreignFile } from './foreign.js';
 import { escapeText } from '../shared/escape.js';
+import { LoadCancelled } from './off-thread.js';
 
 export const VIEW_TYPE = 'ckptInspector.editor';
 
@@ -160,11 +161,13 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
         },
         (err: unknown) => {
           if (!this.editors.has(state)) return;
+          if (err instanceof LoadCancelled) return panel.dispose();
           this.showError(`Could not read ${escapeText(document.uri.fsPath || document.uri.toString())}: ${escapeText(err instanceof Error ? err.message : String(err))}`);
           panel.dispose();
         },
       );
     }, 0);
+    this.showLoadProgress(document);
     const state: EditorState = {
       panel,
       document,
@@ -193,6 +196,27 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
       if (msg) this.onMessage(state, msg);
       else this.rejectedMessages++;
     });
+  }
+
+  /** A load that takes more than half a second gets a notification with its progress and Cancel. */
+  private showLoadProgress(document: CkptDocument): void {
+    setTimeout(() => {
+      if (document.loaded) return;
+      const title = `Opening ${escapeText(document.uri.path.split('/').pop() ?? '')}`;
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+        token.onCancellationRequested(() => document.cancelLoad());
+        let shown = 0;
+        document.progress = (fraction, step) => {
+          const pct = Math.floor(fraction * 100);
+          progress.report({ message: step === 'reading' ? `reading, ${pct}%` : 'indexing the records', increment: pct - shown });
+          shown = pct;
+        };
+        return document
+          .load()
+          .catch(() => undefined)
+          .finally(() => (document.progress = undefined));
+      });
+    }, 500);
   }
 
   private onMessage(e: EditorState, msg: FromWebview): void {

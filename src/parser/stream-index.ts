@@ -124,7 +124,7 @@ function wordsOf(bytes: Uint8Array): Words {
 
 /**
  * The first index in [from, to) whose byte is not zero, else `to`. Runs of zeros (the tail of a
- * preallocated or truncated-then-extended file, a sparse file) are passed four words at a time.
+ * preallocated or truncated-then-extended file, a sparse file) are passed a word at a time.
  */
 function nextNonZero(bytes: Uint8Array, words: Words, from: number, to: number): number {
   let i = from;
@@ -136,8 +136,9 @@ function nextNonZero(bytes: Uint8Array, words: Words, from: number, to: number):
     let k = (i - lead + 3) >> 2;
     for (const stop = Math.min(to, lead + 4 * k); i < stop; i++) if (bytes[i] !== 0) return i;
     const kEnd = Math.min(w.length, Math.floor((to - lead) / 4));
-    while (k + 4 <= kEnd && (w[k] | w[k + 1] | w[k + 2] | w[k + 3]) === 0) k += 4;
-    while (k < kEnd && w[k] === 0) k++;
+    // The plainest loop: V8 replaces it on the stack with optimised code at once (an unrolled one
+    // ran interpreted for most of a first call, ~15 ns a word instead of ~1).
+    for (; k < kEnd; k++) if (w[k] !== 0) break;
     if (lead + 4 * k > i) i = lead + 4 * k;
   }
   for (; i < to; i++) if (bytes[i] !== 0) return i;

@@ -2,7 +2,7 @@
 // the webview's first complete render, and write the editor's timings and the host's memory to
 // $CKPT_BENCH_RESULT.
 import { writeFileSync } from 'node:fs';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as vscode from 'vscode';
@@ -121,6 +121,35 @@ async function editLatency(): Promise<Record<string, unknown>[]> {
   return outs;
 }
 
+/**
+ * Issue 18: open a 1 GiB sparse file of zeros named .ckpt ($CKPT_BENCH_ZEROS) and measure this
+ * host's longest event-loop stall (monitorEventLoopDelay, in the extension host itself) from the
+ * open until a second after its render, against the same host idle for as long just before.
+ */
+async function zerosOpen(file: string): Promise<Record<string, number>> {
+  const p = (await vscode.extensions.getExtension<{ provider: Provider }>('ckpt-inspector.ckpt-inspector')!.activate()).provider;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const idle = monitorEventLoopDelay({ resolution: 5 });
+  const open = monitorEventLoopDelay({ resolution: 5 });
+  const t0 = performance.now();
+  open.enable();
+  await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'ckptInspector.editor');
+  for (;;) {
+    const e = p.active;
+    if (e && e.document.uri.fsPath === file && e.rendered.some((r) => r.generation === e.document.generation)) break;
+    if (performance.now() - t0 > 120000) throw new Error('no render of the file of zeros within 120 s');
+    await sleep(10);
+  }
+  const renderMs = performance.now() - t0;
+  await sleep(1000);
+  open.disable();
+  const span = performance.now() - t0;
+  idle.enable();
+  await sleep(span);
+  idle.disable();
+  return { openToRenderMs: +renderMs.toFixed(1), stallMaxMs: +(open.max / 1e6).toFixed(1), idleStallMaxMs: +(idle.max / 1e6).toFixed(1), bytesRead: p.active?.document.bytes.length ?? -1 };
+}
+
 export async function run(): Promise<void> {
   const file = process.env.CKPT_BENCH_FILE!;
   const out = process.env.CKPT_BENCH_RESULT!;
@@ -147,7 +176,8 @@ export async function run(): Promise<void> {
     collect();
     const afterGc = memory();
     const edits = await editLatency();
-    writeFileSync(out, JSON.stringify({ ok: true, openToRenderSeenMs: seen, stats: s, memoryBefore: before, memoryAfter: after.memory, memoryBeforeGc: beforeGc, memoryAfterGc: afterGc, edits }));
+    const zeros = process.env.CKPT_BENCH_ZEROS ? await zerosOpen(process.env.CKPT_BENCH_ZEROS) : undefined;
+    writeFileSync(out, JSON.stringify({ ok: true, openToRenderSeenMs: seen, stats: s, memoryBefore: before, memoryAfter: after.memory, memoryBeforeGc: beforeGc, memoryAfterGc: afterGc, edits, zeros }));
   } catch (e) {
     writeFileSync(out, JSON.stringify({ ok: false, error: String(e) }));
   }

@@ -8,6 +8,7 @@ import { registerTests } from './editor.test.js';
 import { registerEditTests } from './edit.test.js';
 import { registerRepairTests } from './repair.test.js';
 import { registerFirstContactTests } from './first-contact.test.js';
+import { registerHostileTests } from './hostile.test.js';
 
 export async function run(): Promise<void> {
   const resultFile = process.env.EXT_TEST_RESULT;
@@ -17,6 +18,8 @@ export async function run(): Promise<void> {
     registerFirstContactTests();
     registerEditTests();
     registerRepairTests();
+    // Before the editor suite, whose last test leaves the sample open for the DOM checks.
+    registerHostileTests();
     registerTests();
   });
   if (resultFile) writeFileSync(resultFile, JSON.stringify({ passed: passes.length, failed: failures.length, passes, failures }, null, 2));

@@ -1,0 +1,48 @@
+// Long work of opening a document, off the extension host's event loop: every extension shares that
+// loop, and indexing a large damaged file (a framing break followed by hundreds of MiB) would hold
+// them all. The record index is built in a worker thread (src/extension/index-worker.ts) over the
+// store's shared memory; cancelling terminates the worker.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { indexStream, type StreamIndex } from '../parser/stream-index.js';
+
+/** The bundled worker next to the bundled extension (dist/). */
+const WORKER = join(__dirname, 'index-worker.js');
+
+export class LoadCancelled extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
+
+/**
+ * The record index of `bytes`, built in a worker when they live in shared memory and the worker is
+ * there (the bundled extension), else here. Rejects with LoadCancelled when `signal` aborts.
+ */
+export function indexOffThread(bytes: Uint8Array, littleEndian: boolean, signal?: AbortSignal, workerFile = WORKER): Promise<StreamIndex> {
+  if (signal?.aborted) return Promise.reject(new LoadCancelled());
+  if (!(bytes.buffer instanceof SharedArrayBuffer) || !existsSync(workerFile)) return Promise.resolve(indexStream(bytes, littleEndian));
+  const worker = new Worker(workerFile);
+  return new Promise<StreamIndex>((resolve, reject) => {
+    const done = () => {
+      signal?.removeEventListener('abort', abort);
+      void worker.terminate();
+    };
+    const abort = () => {
+      done();
+      reject(new LoadCancelled());
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+    worker.once('message', (m: { ok: true; index: StreamIndex } | { ok: false; error: string }) => {
+      done();
+      if (m.ok) resolve(m.index);
+      else reject(new Error(m.error));
+    });
+    worker.once('error', (e) => {
+      done();
+      reject(e);
+    });
+    worker.postMessage({ buffer: bytes.buffer, byteOffset: bytes.byteOffset, length: bytes.length, littleEndian });
+  });
+}
