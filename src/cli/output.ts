@@ -1,7 +1,7 @@
 // What the CLI reads and writes: FILE or `-` (stdin), `-o OUT` or `-` (stdout), and the stdout
 // stream the reports are written to a chunk at a time (backpressure respected, a closed pipe ends
 // the work quietly).
-import { InputError, readRegularFile, readStandardInput } from '../io/read-input.js';
+import { errnoText, InputError, readRegularFile, readStandardInput } from '../io/read-input.js';
 import { CliError } from './args.js';
 import { pathArg } from './raw-args.js';
 
@@ -14,16 +14,6 @@ export function nameOf(file: string, stream: 'in' | 'out' = 'in'): string {
   // A name that is not UTF-8, shown with its bytes (\xNN) rather than as U+FFFD.
   const raw = pathArg(file);
   return typeof raw === 'string' ? file : escapeBytes(raw);
-}
-
-function errnoText(e: NodeJS.ErrnoException): string {
-  switch (e.code) {
-    case 'ENOENT': return 'no such file';
-    case 'EISDIR': return 'is a directory';
-    case 'EACCES': return 'permission denied';
-    case 'ENOTDIR': return 'a component of the path is not a directory';
-    default: return (e.message ?? String(e)).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
-  }
 }
 
 /** The whole of FILE, or of the standard input for `-`. */

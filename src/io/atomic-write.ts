@@ -10,6 +10,7 @@ import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, openSync, realp
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { fileKind } from './read-input.js';
 
 export interface AtomicWriteHooks {
   /** Called once the temporary file is complete and synced, before the rename (tests inject failures here). */
@@ -30,15 +31,6 @@ export class SaveError extends Error {
 export type PathLike = string | Buffer;
 
 const show = (p: PathLike) => (typeof p === 'string' ? p : p.toString('utf8'));
-
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
 
 /** What a failed save says about its cause, for a person. */
 export function saveErrorText(e: unknown): string {
@@ -80,7 +72,7 @@ export function resolveSaveTarget(target: PathLike): { path: PathLike; mode: num
     }
   }
   if (st && !st.isFile()) {
-    throw new SaveError(`not saving over ${show(target)}: it is ${kindOf(st)}; only a regular file is replaced`, undefined, 'ENOTREG');
+    throw new SaveError(`not saving over ${show(target)}: it is ${fileKind(st)}; only a regular file is replaced`, undefined, 'ENOTREG');
   }
   return { path, mode: st ? st.mode & 0o7777 : 0o644 };
 }

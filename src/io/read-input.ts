@@ -24,7 +24,8 @@ export function fileKind(st: Stats): string {
   return 'not a regular file';
 }
 
-function errnoText(e: NodeJS.ErrnoException): string {
+/** A read or open failure in words, for a message that already names the file. */
+export function errnoText(e: NodeJS.ErrnoException): string {
   switch (e.code) {
     case 'ENOENT': return 'no such file';
     case 'EISDIR': return 'is a directory';
