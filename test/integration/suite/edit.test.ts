@@ -10,30 +10,19 @@ import type { CkptEditorProvider } from '../../../src/extension/provider.js';
 import type { CkptDocument } from '../../../src/extension/document.js';
 import type { Manifest } from '../fixtures.js';
 import { diagCode, waitFor } from './wait.js';
+import { openRendered, provider } from './open.js';
 import { editForPath } from '../../../src/parser/edit-paths.js';
 import { applySplices } from '../../../src/parser/encode.js';
 import { openImage } from '../../../src/parser/image.js';
 import { T } from '../../../src/parser/layout.js';
 
-const EXT_ID = 'ckpt-inspector.ckpt-inspector';
-const VIEW = 'ckptInspector.editor';
 const manifest = () => JSON.parse(readFileSync(process.env.CKPT_TEST_MANIFEST!, 'utf8')) as Manifest;
-
-async function provider(): Promise<CkptEditorProvider> {
-  return (await vscode.extensions.getExtension<{ provider: CkptEditorProvider }>(EXT_ID)!.activate()).provider;
-}
 
 /** A fresh copy of the sample, opened in the checkpoint editor and rendered. */
 async function openCopy(name: string, from = manifest().sample): Promise<{ file: string; doc: CkptDocument; p: CkptEditorProvider }> {
   const file = join(process.env.CKPT_TEST_WORKSPACE!, name);
   copyFileSync(from, file);
-  await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), VIEW);
-  const p = await provider();
-  const e = await waitFor('the editor', () => {
-    const e = p.active;
-    return e && e.document.uri.fsPath === file && e.rendered.some((r) => r.generation === e.document.generation) ? e : null;
-  });
-  return { file, doc: e.document, p };
+  return { file, ...(await openRendered(file)) };
 }
 
 function tabOf(file: string): vscode.Tab | undefined {

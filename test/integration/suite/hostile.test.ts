@@ -6,32 +6,14 @@ import * as assert from 'node:assert/strict';
 import { closeSync, copyFileSync, openSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { CkptDocument } from '../../../src/extension/document.js';
-import type { CkptEditorProvider } from '../../../src/extension/provider.js';
 import { byteOrderOf, openImage } from '../../../src/parser/image.js';
 import { T } from '../../../src/parser/layout.js';
 import type { Manifest } from '../fixtures.js';
 import { waitFor } from './wait.js';
+import { openRendered, provider, VIEW } from './open.js';
 
-const EXT_ID = 'ckpt-inspector.ckpt-inspector';
-const VIEW = 'ckptInspector.editor';
 const manifest = () => JSON.parse(readFileSync(process.env.CKPT_TEST_MANIFEST!, 'utf8')) as Manifest;
 const ws = () => process.env.CKPT_TEST_WORKSPACE!;
-
-async function provider(): Promise<CkptEditorProvider> {
-  return (await vscode.extensions.getExtension<{ provider: CkptEditorProvider }>(EXT_ID)!.activate()).provider;
-}
-
-/** Open `file` in the checkpoint editor; the document once its model is rendered. */
-async function openRendered(file: string): Promise<{ doc: CkptDocument; p: CkptEditorProvider }> {
-  await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), VIEW);
-  const p = await provider();
-  const e = await waitFor(`render of ${file}`, () => {
-    const e = p.active;
-    return e && e.document.uri.fsPath === file && e.document.loaded && e.rendered.some((r) => r.generation === e.document.generation) ? e : null;
-  });
-  return { doc: e.document, p };
-}
 
 function sparse(name: string, head: Uint8Array, size: number): string {
   const file = join(ws(), name);

@@ -11,15 +11,10 @@ import type { Manifest } from '../fixtures.js';
 import { encodeInt } from '../../../src/parser/encode.js';
 import { openImage } from '../../../src/parser/image.js';
 import { waitFor } from './wait.js';
+import { openRendered } from './open.js';
 
-const EXT_ID = 'ckpt-inspector.ckpt-inspector';
-const VIEW = 'ckptInspector.editor';
 const manifest = () => JSON.parse(readFileSync(process.env.CKPT_TEST_MANIFEST!, 'utf8')) as Manifest;
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
-
-async function provider(): Promise<CkptEditorProvider> {
-  return (await vscode.extensions.getExtension<{ provider: CkptEditorProvider }>(EXT_ID)!.activate()).provider;
-}
 
 /** The sample with the canonical slave's datalen (and, with `tail`, the TAIL magic) damaged. */
 function damaged(sample: Uint8Array, tail = false): Uint8Array {
@@ -34,13 +29,7 @@ function damaged(sample: Uint8Array, tail = false): Uint8Array {
 async function open(name: string, bytes: Uint8Array): Promise<{ file: string; doc: CkptDocument; p: CkptEditorProvider }> {
   const file = join(process.env.CKPT_TEST_WORKSPACE!, name);
   writeFileSync(file, bytes);
-  await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), VIEW);
-  const p = await provider();
-  const e = await waitFor('the editor', () => {
-    const e = p.active;
-    return e && e.document.uri.fsPath === file && e.rendered.some((r) => r.generation === e.document.generation) ? e : null;
-  });
-  return { file, doc: e.document, p };
+  return { file, ...(await openRendered(file)) };
 }
 
 function ckptDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
