@@ -205,9 +205,11 @@ export async function writeFileAtomicAsync(target: PathLike, write: (fh: FileHan
   const dir = dirOf(path);
   const temp = tempPathFor(path);
   let fh: FileHandle | null = null;
+  // Listed before the open: the file exists as soon as the thread pool has created it, and a signal
+  // handled before the open's promise settles must still find it. The name is random, so it is ours.
+  live.add(temp);
   try {
     fh = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    live.add(temp);
     await write(fh);
     await fh.chmod(mode);
     await fh.sync();
