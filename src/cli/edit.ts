@@ -1,6 +1,5 @@
 // ckpt-inspect set / encode: change fields by path, or write edited --json back over its image.
 import { createHash } from 'node:crypto';
-import { removeTempFilesOnSignals, SaveError, writeBytesAtomicAsync } from '../io/atomic-write.js';
 import { applySplices, type Splice } from '../parser/encode.js';
 import { freshErrors } from '../parser/fresh-errors.js';
 import { EditError, editForPath, splitAssignment } from '../parser/edit-paths.js';
@@ -9,7 +8,7 @@ import { type ReportIdentity, whyNotBelonging } from '../parser/json-belongs.js'
 import type { Image } from '../parser/model.js';
 import { REPORT_FORMAT, reportJson } from '../parser/report-json.js';
 import { validateBounded } from '../parser/validate/index.js';
-import { pathArg } from './raw-args.js';
+import { saveImage } from './save.js';
 import { CliError, flag, str, UsageError, type Command, type OptionDef, type Parsed } from './args.js';
 import { nameOf, escapeText, readInput, readInputText, refuseTerminal, StdoutWriter } from './output.js';
 
@@ -44,20 +43,8 @@ async function finishWrite(before: Image, edited: { bytes: Uint8Array; splices: 
   if (opts.out === '-') {
     await new StdoutWriter().writeBytes(bytes);
   } else {
-    removeTempFilesOnSignals();
-    try {
-      await writeBytesAtomicAsync(pathArg(opts.out), bytes, {
-        afterTempWritten: () => {
-          // Fault injection for the crash-safety test: die between the temporary file and the rename.
-          if (process.env.CKPT_INSPECT_FAULT === 'kill-after-temp') process.kill(process.pid, 'SIGKILL');
-        },
-      });
-    } catch (e) {
-      // A save that fails is ordinary (full disk, read-only, a FIFO as target): say why, not "internal error".
-      if (e instanceof SaveError) throw new CliError(`not written: ${e.message.replace(/^(could not (save|write)|not saving over) .*?: /, '')}`, { file: opts.out });
-      throw e;
-    }
-    process.stderr.write(`wrote ${escapeText(opts.out)} (${bytes.length} bytes)\n`);
+    await saveImage(opts.out, bytes);
+    process.stderr.write(`wrote ${escapeText(nameOf(opts.out, 'out'))} (${bytes.length} bytes)\n`);
   }
   return v.errors ? 1 : 0;
 }
@@ -98,7 +85,7 @@ export const setCommand: Command = {
 An edit that leaves the image with errors is refused unless --force.
 FILE '-' reads the image from stdin and writes the result to stdout unless -o is given.`,
   options: WRITE_OPTIONS,
-  epilogue: 'Exit status: 0 written, valid; 1 refused or written with errors; 2 usage error or unreadable file.',
+  epilogue: 'Exit status: 0 written, valid; 1 refused or written with errors; 2 usage error, unreadable file, or the save failed (the file is left as it was).',
   async run(p) {
     const [file, ...assigns] = p.positionals;
     if (file === undefined || assigns.length === 0) throw new UsageError('set needs FILE and at least one PATH=VALUE');
@@ -147,7 +134,7 @@ EDITED.json '-' reads stdin; without -o the image goes to stdout (never to a ter
     ...WRITE_OPTIONS,
     output: { ...(WRITE_OPTIONS.output as OptionDef), help: "write the image to OUT (atomically), or to stdout for '-' (the default when stdout is not a terminal)" },
   },
-  epilogue: 'Exit status: 0 written, valid; 1 refused or written with errors; 2 usage error or unreadable file.',
+  epilogue: 'Exit status: 0 written, valid; 1 refused or written with errors; 2 usage error, unreadable file, or the save failed (the file is left as it was).',
   async run(p) {
     const files = p.positionals;
     if (files.length !== 1) throw new UsageError(files.length ? 'encode takes one EDITED.json' : 'encode needs EDITED.json');

@@ -1,12 +1,12 @@
 // ckpt-inspect fix: apply the repairs the diagnostics carry that are unambiguous, list the ones that
 // need a person's choice, re-validate, and write the result atomically (in place or to -o OUT).
-import { lstatSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../io/atomic-write.js';
 import type { Diagnostic } from '../parser/model.js';
 import { type FixPlan, planFix, type Repair, type RepairChoice } from '../parser/repair/index.js';
 import { escapeText } from '../shared/escape.js';
-import { printErr, printJson } from './tty-out.js';
+import { printJson } from './tty-out.js';
 import { UsageError, type Command, type OptionValues } from './args.js';
+import { nameOf, readInput } from './output.js';
+import { saveImage } from './save.js';
 
 export const FIX_FORMAT = 'ckpt-inspect.fix/1';
 
@@ -84,14 +84,6 @@ function report(file: string, plan: FixPlan, written: string | null, o: Options)
   process.stdout.write(lines.map((l) => `${escapeText(l)}\n`).join(''));
 }
 
-function isPlainFileOrAbsent(path: string): boolean {
-  try {
-    return lstatSync(path).isFile();
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT';
-  }
-}
-
 export const fixCommand: Command = {
   name: 'fix',
   synopsis: ['fix FILE [-o OUT] [--dry-run] [--json] [--only CODE[,CODE…]]...'],
@@ -106,31 +98,21 @@ and writes the result atomically: in place, or to OUT.`,
     json: { type: 'boolean', help: 'print the plan as JSON ("format": "ckpt-inspect.fix/1")' },
     only: { type: 'string', multiple: true, arg: 'CODE', help: 'repair only diagnostics of these codes (repeat, or separate with commas)' },
   },
-  epilogue: 'Exit status: 0 the result has no errors, 1 errors remain, 2 usage error or unreadable file.',
+  epilogue: 'Exit status: 0 the result has no errors, 1 errors remain, 2 usage error, unreadable file, or the save failed (the file is left as it was).',
   run: (p) => fixCmd(options(p.values, p.positionals)),
 };
 
-function fixCmd(o: Options): number {
-  let bytes: Uint8Array;
-  try {
-    if (!lstatSync(o.file).isFile()) throw Object.assign(new Error('not a plain file'), { code: 'ENOTFILE' });
-    bytes = new Uint8Array(readFileSync(o.file));
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    printErr(`ckpt-inspect fix: cannot read ${o.file}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'ENOTFILE' ? 'not a plain file' : err.message}`);
-    return 2;
-  }
+async function fixCmd(o: Options): Promise<number> {
+  if (o.out === '-') throw new UsageError('fix prints its report on stdout; give -o FILE');
+  if (o.file === '-' && o.out === null && !o.dryRun) throw new UsageError('fix - (the standard input) needs -o OUT or --dry-run');
+  const bytes = readInput(o.file);
   const plan = planFix(bytes, o.only);
   const target = o.out ?? o.file;
   let written: string | null = null;
   if (!o.dryRun && (plan.applied.length > 0 || o.out)) {
-    if (!isPlainFileOrAbsent(target)) {
-      printErr(`ckpt-inspect fix: ${target} is not a plain file; not replaced`);
-      return 2;
-    }
-    writeFileAtomic(target, plan.bytes);
-    written = target;
+    await saveImage(target, plan.bytes);
+    written = nameOf(target, 'out');
   }
-  report(o.file, plan, written, o);
+  report(nameOf(o.file), plan, written, o);
   return plan.after.some((d) => d.severity === 'error') ? 1 : 0;
 }

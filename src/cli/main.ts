@@ -36,7 +36,8 @@ function mainHelp(): string {
 
 function report(e: CliError, command: string): number {
   const where = e.file !== undefined ? `${escapeText(e.file)}: ` : '';
-  process.stderr.write(`${PROG}: ${where}${e.message}\n`);
+  // Messages escape what they quote; escaping again changes nothing and covers one that forgot.
+  process.stderr.write(`${PROG}: ${where}${escapeText(e.message)}\n`);
   if (e.usage) process.stderr.write(`${tryHelp(command)}\n`);
   return e.exit;
 }

@@ -18,13 +18,17 @@ export interface AtomicWriteHooks {
 }
 
 export class SaveError extends Error {
+  /** What went wrong in plain words, without the file's name (a message names the file its own way). */
+  readonly reason: string;
   constructor(
     message: string,
     override readonly cause?: unknown,
     /** The errno code (ENOSPC, EROFS, …) or ENOTREG for a target that is not a regular file. */
     readonly code?: string,
+    reason?: string,
   ) {
     super(message);
+    this.reason = reason ?? message;
   }
 }
 
@@ -39,8 +43,10 @@ export function saveErrorText(e: unknown): string {
     case 'ENOENT': return 'the folder does not exist';
     case 'ENOTDIR': return 'a component of the path is not a folder';
     case 'EISDIR': return 'it is a directory';
-    case 'EACCES': return 'permission denied';
-    case 'EPERM': return 'operation not permitted';
+    // A save makes its temporary file in the folder, so a writable file in a folder that is not
+    // writable cannot be saved: say so, or the person looks at the file's own permissions.
+    case 'EACCES': return 'permission denied (a save needs write permission on the folder, where it makes a temporary copy)';
+    case 'EPERM': return 'operation not permitted (the file may be immutable or append-only, or in a sticky folder and owned by someone else)';
     case 'EROFS': return 'the file system is read-only';
     case 'ENOSPC': return 'no space left on the device';
     case 'EDQUOT': return 'disk quota exceeded';
@@ -61,18 +67,20 @@ export function resolveSaveTarget(target: PathLike): { path: PathLike; mode: num
   try {
     st = lstatSync(target);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SaveError(`could not save ${show(target)}: ${saveErrorText(e)}`, e, (e as NodeJS.ErrnoException).code);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SaveError(`could not save ${show(target)}: ${saveErrorText(e)}`, e, (e as NodeJS.ErrnoException).code, saveErrorText(e));
   }
   if (st?.isSymbolicLink()) {
     try {
       path = typeof target === 'string' ? realpathSync(target) : realpathSync(target, { encoding: 'buffer' });
       st = statSync(path);
     } catch (e) {
-      throw new SaveError(`could not save ${show(target)}: it is a symbolic link to a file that cannot be reached (${saveErrorText(e)})`, e, (e as NodeJS.ErrnoException).code);
+      const reason = `it is a symbolic link to a file that cannot be reached (${saveErrorText(e)})`;
+      throw new SaveError(`could not save ${show(target)}: ${reason}`, e, (e as NodeJS.ErrnoException).code, reason);
     }
   }
   if (st && !st.isFile()) {
-    throw new SaveError(`not saving over ${show(target)}: it is ${fileKind(st)}; only a regular file is replaced`, undefined, 'ENOTREG');
+    const reason = `it is ${fileKind(st)}; only a regular file is replaced`;
+    throw new SaveError(`not saving over ${show(target)}: ${reason}`, undefined, 'ENOTREG', reason);
   }
   return { path, mode: st ? st.mode & 0o7777 : 0o644 };
 }
@@ -181,7 +189,7 @@ export function writeFileAtomicWith(target: PathLike, write: (fd: number) => voi
       /* it may not exist */
     }
     live.delete(temp);
-    throw new SaveError(`could not save ${show(target)}: ${saveErrorText(e)}; the original file is unchanged`, e, (e as NodeJS.ErrnoException).code);
+    throw new SaveError(`could not save ${show(target)}: ${saveErrorText(e)}; the original file is unchanged`, e, (e as NodeJS.ErrnoException).code, saveErrorText(e));
   }
   try {
     const dfd = openSync(dir, constants.O_RDONLY);
@@ -222,7 +230,7 @@ export async function writeFileAtomicAsync(target: PathLike, write: (fh: FileHan
     await fh?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     live.delete(temp);
-    throw new SaveError(`could not write ${show(target)}: ${saveErrorText(e)}; the original file is unchanged`, e, (e as NodeJS.ErrnoException).code);
+    throw new SaveError(`could not write ${show(target)}: ${saveErrorText(e)}; the original file is unchanged`, e, (e as NodeJS.ErrnoException).code, saveErrorText(e));
   }
   try {
     const d = await open(dir, constants.O_RDONLY);

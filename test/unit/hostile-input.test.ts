@@ -5,9 +5,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, lstatSync, watch, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ROOT } from '../lib/images.js';
-import { errorPair, HDR, record, recordOffsets, sampleWith } from '../lib/splice.js';
+import { errorPair, HDR, record, recordOffsets, SAMPLE, sampleWith } from '../lib/splice.js';
 
 /** Offset of `flags` (__u64) in struct ckpt_hdr_tty, from the format reference §10.2. */
 const TTY_FLAGS_AT = 32;
@@ -71,6 +71,11 @@ test('1 terminal escapes: file names from arguments, -o and source.path are esca
   assert.equal(s.code, 0, s.err);
   assertInert(s.err, 'set');
   assert.match(s.err, /wrote .*o\\x1b\[31m\\u\{2066\}\.ckpt/);
+  // A save that fails quotes the name too.
+  const failed = cli(['set', name, 'ttys[0].winsize.ws_col=100', '-o', join(dir, 'no\x1b[2Jdir\n0 error(s)', 'x.ckpt')]);
+  assert.equal(failed.code, 2);
+  assertInert(failed.err, 'failed save');
+  assert.match(failed.err, /no\\x1b\[2Jdir\\x0a0 error\(s\)\/x\.ckpt: not written: the folder does not exist; no file was created/);
 });
 
 /** tty flags of the sample's TTY records, read from the bytes (u64 little-endian at payload offset 32). */
@@ -286,15 +291,15 @@ test('12 encode --base with another image says the JSON does not belong to it', 
   assert.match(cli(['encode', jf, '--base', b, '-o', join(dir, 'base-out2.ckpt')]).err, /does not describe this image: it lists/);
 });
 
-test('9 a signal during a save removes the temporary file (SIGINT, SIGTERM, SIGHUP to a real child writing a large image)', async () => {
-  const sd = join(dir, 'signals');
-  mkdirSync(sd, { recursive: true });
-  const f = join(sd, 'big.ckpt');
-  // 96 MiB: an unknown record type (a warning, not an error) holds the bulk.
-  writeFileSync(f, sampleWith(record(9000, new Uint8Array(96 << 20).fill(0x5a))));
+/**
+ * SIGINT, SIGTERM and SIGHUP, each sent to a real child running `args` on `f` the moment inotify
+ * shows its temporary file in `sd` (mid-write of a large image): the child dies of the signal, the
+ * folder holds only `f`, and `f` is unchanged.
+ */
+async function signalsDuringSave(sd: string, f: string, args: string[]) {
   const before = readFileSync(f);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const child = spawn(process.execPath, [BIN, 'set', f, 'ttys[0].winsize.ws_col=77'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let sent = false;
     // inotify tells the moment the temporary file is created; the signal goes then, mid-write.
     const w = watch(sd, (_e, name) => {
@@ -307,7 +312,66 @@ test('9 a signal during a save removes the temporary file (SIGINT, SIGTERM, SIGH
     w.close();
     assert.ok(sent, `${sig}: no temporary file was seen`);
     assert.equal(signal, sig, `${sig}: exited ${code}`);
-    assert.deepEqual(readdirSync(sd), ['big.ckpt'], `${sig}: left ${readdirSync(sd).join(', ')}`);
+    assert.deepEqual(readdirSync(sd), [basename(f)], `${sig}: left ${readdirSync(sd).join(', ')}`);
     assert.ok(readFileSync(f).equals(before), `${sig}: the original changed`);
   }
+}
+
+/** 96 MiB: an unknown record type (a warning, not an error) holds the bulk. */
+const bulk = () => record(9000, new Uint8Array(96 << 20).fill(0x5a));
+
+test('9 a signal during a save removes the temporary file (SIGINT, SIGTERM, SIGHUP to a real child writing a large image)', async () => {
+  const sd = join(dir, 'signals');
+  mkdirSync(sd, { recursive: true });
+  const f = join(sd, 'big.ckpt');
+  writeFileSync(f, sampleWith(bulk()));
+  await signalsDuringSave(sd, f, ['set', f, 'ttys[0].winsize.ws_col=77']);
+});
+
+test('9 fix saves as set does: a signal during its in-place save leaves no temporary file and the original unchanged', async () => {
+  const sd = join(dir, 'fix-signals');
+  mkdirSync(sd, { recursive: true });
+  const f = join(sd, 'big.ckpt');
+  const b = sampleWith(bulk());
+  b[b.length - 4] ^= 0xff; // TAIL_MAGIC, which fix repairs unambiguously
+  writeFileSync(f, b);
+  await signalsDuringSave(sd, f, ['fix', f]);
+  // Not stopped, it saves the repair.
+  const r = cli(['fix', f]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /applied 1 repair\(s\):\n {2}TAIL_MAGIC/);
+  assert.equal(readFileSync(f)[b.length - 4], b[b.length - 4] ^ 0xff);
+});
+
+test('7 fix never replaces what is not a regular file: a FIFO, a device and a directory as -o are refused, in place through a symlink saves the target', () => {
+  const f = join(dir, 'fix-target.ckpt');
+  const bad = sampleWith();
+  bad[bad.length - 4] ^= 0xff;
+  writeFileSync(f, bad);
+  const fifo = join(dir, 'fix-out.fifo');
+  spawnSync('mkfifo', [fifo]);
+  const dev = join(dir, 'fix-null-dev');
+  assert.equal(spawnSync('mknod', [dev, 'c', '1', '3']).status, 0, 'mknod (CI runs as root)');
+  const sub = join(dir, 'fix-a-dir');
+  mkdirSync(sub, { recursive: true });
+  for (const [out, kind, is] of [[fifo, 'a FIFO', 'isFIFO'], [dev, 'a character device', 'isCharacterDevice'], [sub, 'a directory', 'isDirectory']] as const) {
+    const r = spawnSync(process.execPath, [BIN, 'fix', f, '-o', out], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.signal, null, `${out}: blocked`);
+    assert.equal(r.status, 2, out);
+    assert.equal(r.stderr, `ckpt-inspect: ${out}: not written: it is ${kind}; only a regular file is replaced; the file is unchanged\n`);
+    assert.doesNotMatch(r.stderr, /internal error/);
+    assert.ok(lstatSync(out)[is](), `${out} was replaced`);
+  }
+  assert.deepEqual(readFileSync(f), Buffer.from(bad));
+  // In place through a symlink: the link stays, its target is repaired, nothing else is left.
+  mkdirSync(join(dir, 'fix-real'), { recursive: true });
+  const real = join(dir, 'fix-real', 'target.ckpt');
+  writeFileSync(real, bad);
+  const link = join(dir, 'fix-link.ckpt');
+  symlinkSync(real, link);
+  const s = cli(['fix', link]);
+  assert.equal(s.code, 0, s.err);
+  assert.ok(lstatSync(link).isSymbolicLink());
+  assert.deepEqual(readFileSync(real), readFileSync(SAMPLE));
+  assert.deepEqual(readdirSync(join(dir, 'fix-real')), ['target.ckpt']);
 });
