@@ -349,7 +349,7 @@ export class CkptDocument implements vscode.CustomDocument {
 
   /** Write the bytes to `target` (default: the document's file). file: URIs atomically; others through workspace.fs. */
   async saveTo(target: vscode.Uri = this.uri, hooks: AtomicWriteHooks = {}): Promise<void> {
-    const seq = this.changeSeq;
+    let seq = this.changeSeq;
     const own = target.toString() === this.uri.toString();
     if (this.savesNothing(target)) {
       // The bytes are the file's and the file has not changed since: there is nothing to write.
@@ -358,8 +358,13 @@ export class CkptDocument implements vscode.CustomDocument {
       return;
     }
     if (target.scheme === 'file') {
-      const store = this.store;
-      writeFileAtomicWith(target.fsPath, (fd) => store.writeTo(fd), hooks);
+      const saving = this.writeState(target.fsPath, hooks);
+      this.saving = saving;
+      try {
+        seq = await saving;
+      } finally {
+        if (this.saving === saving) this.saving = null;
+      }
     } else {
       try {
         await vscode.workspace.fs.writeFile(target, this.store.read(0, this.store.length));
@@ -373,6 +378,36 @@ export class CkptDocument implements vscode.CustomDocument {
       this.diffValid = true;
       this.diff?.reset();
       this.diskStamp = target.scheme === 'file' ? stampOf(target.fsPath) : null;
+    }
+  }
+
+  /** A save to a file under way (the file watcher's event of its rename waits for it). */
+  private saving: Promise<number> | null = null;
+
+  /**
+   * Write the current bytes to `path` off the event loop (a MiB at a time on the thread pool): VS
+   * Code for the web auto-saves a second after each edit, and a synchronous write of a large image
+   * held up every extension for as long. An edit while it is written starts it again with the new
+   * bytes, so the file always ends as one state of the content; when edits keep coming, the third
+   * try writes synchronously. Resolves to the changeSeq of the state written, which is still the
+   * current one (the caller's continuation runs in the same tick).
+   */
+  private async writeState(path: string, hooks: AtomicWriteHooks): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const store = this.store;
+      const seq = this.changeSeq;
+      const unchanged = () => this.loadedStore === store && this.changeSeq === seq;
+      if (attempt >= 2) {
+        writeFileAtomicWith(path, (fd) => store.writeTo(fd), hooks);
+        return seq;
+      }
+      try {
+        await writeFileAtomicAsync(path, (fh) => store.writeToAsync(fh, unchanged), hooks, 'save');
+      } catch (e) {
+        if (e instanceof SaveError && e.cause instanceof WriteAborted) continue;
+        throw e;
+      }
+      if (unchanged()) return seq;
     }
   }
 
@@ -400,6 +435,8 @@ export class CkptDocument implements vscode.CustomDocument {
 
   /** Re-read the file after it changed on disk (the file watcher). Never drops unsaved changes. */
   async reload(): Promise<void> {
+    // Our own save's rename: judged once the save has set the file's new stamp.
+    if (this.saving) await this.saving.catch(() => undefined);
     if (this.uri.scheme === 'file' && !existsSync(this.uri.fsPath)) {
       const edits = this.hasUnsavedChanges ? ' with your unsaved edits' : '';
       this.setDiskNote(`The file was deleted on disk. Shown: its content as last read${edits}; Save writes it back.`);

@@ -208,7 +208,7 @@ export function writeFileAtomicWith(target: PathLike, write: (fd: number) => voi
  * (reads and writes on libuv's thread pool), then the same fsync, mode and rename. For a hot-exit
  * backup of a large image, which VS Code asks for while a person is still editing.
  */
-export async function writeFileAtomicAsync(target: PathLike, write: (fh: FileHandle) => Promise<void>, hooks: AtomicWriteHooks = {}): Promise<void> {
+export async function writeFileAtomicAsync(target: PathLike, write: (fh: FileHandle) => Promise<void>, hooks: AtomicWriteHooks = {}, verb: 'write' | 'save' = 'write'): Promise<void> {
   const { path, mode } = resolveSaveTarget(target);
   const dir = dirOf(path);
   const temp = tempPathFor(path);
@@ -230,7 +230,7 @@ export async function writeFileAtomicAsync(target: PathLike, write: (fh: FileHan
     await fh?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     live.delete(temp);
-    throw new SaveError(`could not write ${show(target)}: ${saveErrorText(e)}; the original file is unchanged`, e, (e as NodeJS.ErrnoException).code, saveErrorText(e));
+    throw new SaveError(`could not ${verb} ${show(target)}: ${saveErrorText(e)}; the original file is unchanged`, e, (e as NodeJS.ErrnoException).code, saveErrorText(e));
   }
   try {
     const d = await open(dir, constants.O_RDONLY);

@@ -238,6 +238,26 @@ export function registerEditTests(): void {
       assert.ok(same(disk(file), doc.bytes));
     });
 
+    it('an edit made while a save writes the file: the save writes again, and the file ends with the edit', async () => {
+      const { file, doc, p } = await openCopy('edit-during-save.ckpt');
+      const { n } = slave(doc);
+      p.edit(doc, `ttys[${n}].termios.c_lflag.ECHO`, '0');
+      let edited = false;
+      // Between the temporary file's last byte and its rename: the latest moment an edit can come in.
+      p.hooks.write = {
+        afterTempWritten: () => {
+          if (edited) return;
+          edited = true;
+          p.edit(doc, `ttys[${n}].winsize.ws_col`, '123');
+        },
+      };
+      await p.saveCustomDocument(doc);
+      assert.ok(edited);
+      assert.equal(slave(doc).t.winsize.ws_col.value, 123);
+      assert.ok(same(disk(file), doc.bytes), 'the file holds the edit made during the save');
+      assert.equal(doc.hasUnsavedChanges, false);
+    });
+
     it('saving an image with errors asks first ("Save Anyway"); declining saves nothing', async () => {
       const { file, doc, p } = await openCopy('edit-errors.ckpt');
       const original = disk(file);
