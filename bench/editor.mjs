@@ -106,11 +106,19 @@ try {
   const MiB = 2 ** 20;
   const mib = (b) => `${(b / MiB).toFixed(1)} MiB`;
   const z = res.zeros;
+  const sv = res.save;
+  out.save = sv;
   out.figures = [
     ...(z
       ? [
-          { name: 'editor: open a 1 GiB file of zeros -> rendered (host\'s longest event-loop stall)', value: z.stallMaxMs, unit: 'ms', baseline: `idle host ${z.idleStallMaxMs} ms over as long; rendered after ${Math.round(z.openToRenderMs)} ms`, target: '< 100 ms', ok: z.stallMaxMs < 100 },
+          { name: 'editor: open a 1 GiB file of zeros -> tab shown (host\'s longest event-loop stall)', value: z.stallMaxMs, unit: 'ms', baseline: `idle host ${z.idleStallMaxMs} ms over as long; tab shown after ${Math.round(z.openToRenderMs)} ms`, target: '< 100 ms', ok: z.stallMaxMs < 100 },
+          // From a CPU profile of the same open: whose code the longest busy stretch ran, and our extension's longest.
+          { name: '  longest busy stretch in its CPU profile', value: z.profile.longestBusyMs, unit: 'ms', baseline: z.profile.longestBusyTop.join('; ') || 'none' },
+          { name: '  of which this extension\'s code (its longest stretch)', value: z.profile.oursLongestMs, unit: 'ms', baseline: z.profile.oursTop.join('; ') || 'none', target: '< 100 ms', ok: z.profile.oursLongestMs < 100 },
         ]
+      : []),
+    ...(sv
+      ? [{ name: 'editor: save the 64 MiB image after an edit (host\'s longest event-loop stall)', value: sv.stallMaxMs, unit: 'ms', baseline: `saved after ${Math.round(sv.editToSavedMs)} ms`, target: '< 100 ms', ok: sv.stallMaxMs < 100 }]
       : []),
     { name: 'editor: open -> first complete render (64 MiB)', value: Math.round(out.firstRenderMs), unit: 'ms', target: '< 1500 ms', ok: out.pass.firstRender },
     { name: 'editor: extension host RSS after opening', value: mib(out.hostRssBytes), baseline: `file ${mib(size)}`, ratio: out.hostRssOverFileSize, target: '< 3x', ok: out.pass.memory },
