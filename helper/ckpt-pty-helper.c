@@ -7,11 +7,13 @@
  *   ckpt-pty-helper check   < plan
  *   ckpt-pty-helper restore --verify [--devpts shared|private] [--index exact|any] [--strict] < plan
  *   ckpt-pty-helper restore --attach [--pair N] [--command CMD] [--devpts ...] [--index ...] < plan
+ *   ckpt-pty-helper capture --pid PID [--fd N]
  *
  * Exit status: 0 success (verify: every restorable field matches), 1 verify found a
  * mismatch, 2 usage error or plan refused, 3 restore failed (kernel refused, or --strict
  * and the plan holds more than the kernel can take back), attach:
- * the command's exit status (128+signal when killed).
+ * the command's exit status (128+signal when killed).  capture: 0 described, 2 usage, 3 the
+ * process or its pty could not be read (no such process, no permission, kernel < 5.6, not a pty).
  *
  * One file, libc only.  Builds with gcc -O2 -Wall -Wextra -Werror, with -static and
  * with -fsanitize=address,undefined.  Linux >= 4.13 (TIOCGPTPEER), x86_64/generic ioctl
@@ -19,6 +21,7 @@
  * limits before anything is opened.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -36,6 +39,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -1849,6 +1853,384 @@ static void probe(const struct opts *o)
             K_VLNEXT);
 }
 
+/* ------------------------------------------------------------------ capture */
+
+/* capture --pid PID [--fd N]: describe the pseudo-terminals a running process holds, through
+ * duplicates of its fds (pidfd_open + pidfd_getfd, Linux >= 5.6) and ioctls that only read.
+ * Nothing is read from a queue, nothing is set: the live session is left as it was.  The
+ * description is JSON (format ckpt-pty-capture/1), framed like the verify report. */
+#define CAPTURE_FORMAT "ckpt-pty-capture/1"
+#define MAX_CAPTURE_FDS 256u
+#define MAX_PROC_FDS 1048576L
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#define K_UNIX98_SLAVE_MAJOR 136u
+#define K_UNIX98_SLAVE_MAJORS 8u
+
+struct capfd {
+    int target_fd, fd; /* the target's number, our duplicate */
+    int master;        /* 1: a ptmx (master) open, 0: a /dev/pts/N (slave) open */
+    unsigned index;
+    unsigned long flags; /* fdinfo flags: (octal in /proc, the file's f_flags) */
+    long long pos;
+};
+
+struct cappair {
+    unsigned index;
+    int m, s; /* indexes into the capfd array, -1 when the target holds no such side */
+};
+
+struct proc_stat {
+    int ok;
+    int ppid, pgrp, session, tty_nr, tpgid;
+    char comm[64];
+};
+
+static int read_proc_stat(long pid, struct proc_stat *ps)
+{
+    char path[64], buf[2048];
+    memset(ps, 0, sizeof *ps);
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    char *l = strchr(buf, '('), *r = strrchr(buf, ')');
+    if (!l || !r || r < l) return -1;
+    size_t cl = (size_t)(r - l - 1);
+    if (cl >= sizeof ps->comm) cl = sizeof ps->comm - 1;
+    memcpy(ps->comm, l + 1, cl);
+    ps->comm[cl] = 0;
+    char state;
+    if (sscanf(r + 1, " %c %d %d %d %d %d", &state, &ps->ppid, &ps->pgrp, &ps->session, &ps->tty_nr, &ps->tpgid) != 6) return -1;
+    ps->ok = 1;
+    return 0;
+}
+
+/* The fdinfo of fd in the target: its open flags and position. */
+static int read_fdinfo(long pid, int fd, unsigned long *flags, long long *pos)
+{
+    char path[96], buf[4096];
+    snprintf(path, sizeof path, "/proc/%ld/fdinfo/%d", pid, fd);
+    int f = open(path, O_RDONLY | O_CLOEXEC);
+    if (f < 0) return -1;
+    ssize_t n = read(f, buf, sizeof buf - 1);
+    close(f);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    char *p = strstr(buf, "flags:");
+    char *q = strstr(buf, "pos:");
+    if (!p || !q) return -1;
+    *flags = strtoul(p + 6, NULL, 8);
+    *pos = strtoll(q + 4, NULL, 10);
+    return 0;
+}
+
+static const char *ptrace_scope_text(void)
+{
+    static char t[160];
+    long v;
+    if (read_sysctl("/proc/sys/kernel/yama/ptrace_scope", &v) != 0)
+        snprintf(t, sizeof t, "no Yama here: the same user may, or CAP_SYS_PTRACE");
+    else
+        snprintf(t, sizeof t, "Yama ptrace_scope is %ld here: 0 the same user may, 1 only an ancestor, 2 only CAP_SYS_PTRACE, 3 nobody", v);
+    return t;
+}
+
+/* Takes a duplicate of the target's fd; -1 with g_err set. */
+static int take_fd(int pidfd, long pid, int tfd)
+{
+    int fd = (int)syscall(SYS_pidfd_getfd, pidfd, tfd, 0);
+    if (fd >= 0) {
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        return fd;
+    }
+    int e = errno;
+    if (e == ENOSYS) {
+        struct utsname u;
+        uname(&u);
+        seterr("pidfd_getfd: not in this kernel (%.64s): capture needs Linux 5.6 or later", u.release);
+    } else if (e == EPERM) {
+        seterr("no permission to take fd %d of pid %ld (pidfd_getfd needs ptrace access to it; %s)", tfd, pid,
+               ptrace_scope_text());
+    } else if (e == ESRCH) {
+        seterr("pid %ld has exited", pid);
+    } else if (e == EBADF) {
+        seterr("pid %ld has no fd %d (any more)", pid, tfd);
+    } else {
+        seterr("pidfd_getfd(pid %ld, fd %d): %s", pid, tfd, strerror(e));
+    }
+    errno = e;
+    return -1;
+}
+
+/* 1: a UNIX98 pty (master or slave) with its index, 0: something else (what says which),
+ * -1: fstat failed. */
+static int classify_fd(int fd, struct capfd *c, const char **what)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) return -1;
+    *what = S_ISREG(st.st_mode) ? "a regular file" : S_ISDIR(st.st_mode) ? "a directory" :
+            S_ISFIFO(st.st_mode) ? "a pipe" : S_ISSOCK(st.st_mode) ? "a socket" :
+            S_ISCHR(st.st_mode) ? "a character device other than a pty" : "not a pty";
+    if (!S_ISCHR(st.st_mode)) return 0;
+    unsigned maj = major(st.st_rdev), mnr = minor(st.st_rdev);
+    if (maj == 5 && mnr == 2) {
+        unsigned n = 0;
+        if (ioctl(fd, TIOCGPTN, &n) != 0) return 0;
+        c->master = 1;
+        c->index = n;
+        return 1;
+    }
+    if (maj >= K_UNIX98_SLAVE_MAJOR && maj < K_UNIX98_SLAVE_MAJOR + K_UNIX98_SLAVE_MAJORS) {
+        c->master = 0;
+        c->index = (maj - K_UNIX98_SLAVE_MAJOR) * 256u + mnr;
+        return 1;
+    }
+    if (maj == 2 || maj == 3) *what = "a legacy BSD pty (only UNIX98 ptys can be captured)";
+    return 0;
+}
+
+static void json_int_or_null(FILE *f, int ok, long long v)
+{
+    if (ok) fprintf(f, "%lld", v);
+    else fputs("null", f);
+}
+
+static void json_ioctl_bool(FILE *f, int fd, unsigned long req)
+{
+    int v = 0;
+    if (fd >= 0 && ioctl(fd, req, &v) == 0) json_bool(f, v != 0);
+    else fputs("null", f);
+}
+
+static void json_ioctl_count(FILE *f, int fd, unsigned long req)
+{
+    int v = 0;
+    if (fd >= 0 && ioctl(fd, req, &v) == 0) fprintf(f, "%d", v);
+    else fputs("null", f);
+}
+
+static void print_capture_pair(FILE *f, const struct cappair *p, const struct capfd *fds, const struct proc_stat *ps)
+{
+    int mfd = p->m >= 0 ? fds[p->m].fd : -1, sfd = p->s >= 0 ? fds[p->s].fd : -1;
+    fprintf(f, "{\"index\":%u,\"master_fd\":", p->index);
+    json_int_or_null(f, mfd >= 0, mfd >= 0 ? fds[p->m].target_fd : 0);
+    fputs(",\"slave_fd\":", f);
+    json_int_or_null(f, sfd >= 0, sfd >= 0 ? fds[p->s].target_fd : 0);
+    /* the slave's termios: on the slave, or through the master (Linux answers with the slave's) */
+    struct ktermios t;
+    int tfd = sfd >= 0 ? sfd : mfd;
+    int have_t = tcgets(tfd, &t) == 0;
+    int hungup = !have_t && errno == EIO && sfd >= 0;
+    if (!have_t && hungup && mfd >= 0) have_t = tcgets(mfd, &t) == 0;
+    fputs(",\"hungup\":", f);
+    json_bool(f, hungup);
+    fputs(",\"termios\":", f);
+    if (have_t) {
+        fprintf(f, "{\"c_iflag\":%u,\"c_oflag\":%u,\"c_cflag\":%u,\"c_lflag\":%u,\"c_line\":%u,\"c_cc\":[", t.c_iflag,
+                t.c_oflag, t.c_cflag, t.c_lflag, t.c_line);
+        for (unsigned k = 0; k < KNCCS; k++) fprintf(f, "%s%u", k ? "," : "", t.c_cc[k]);
+        fputs("]}", f);
+    } else fputs("null", f);
+    struct winsize ws;
+    int wfd = sfd >= 0 && !hungup ? sfd : mfd;
+    fputs(",\"winsize\":", f);
+    if (wfd >= 0 && ioctl(wfd, TIOCGWINSZ, &ws) == 0)
+        fprintf(f, "{\"ws_row\":%u,\"ws_col\":%u,\"ws_xpixel\":%u,\"ws_ypixel\":%u}", ws.ws_row, ws.ws_col,
+                ws.ws_xpixel, ws.ws_ypixel);
+    else fputs("null", f);
+    int ld = 0;
+    fputs(",\"ldisc\":", f);
+    json_int_or_null(f, ioctl(tfd, TIOCGETD, &ld) == 0, ld);
+    fputs(",\"packet\":", f);
+    json_ioctl_bool(f, mfd, TIOCGPKT);
+    fputs(",\"locked\":", f);
+    json_ioctl_bool(f, mfd, TIOCGPTLCK);
+    fputs(",\"exclusive\":", f);
+    json_ioctl_bool(f, hungup ? -1 : sfd, TIOCGEXCL);
+    /* The session and foreground group: from the target's own stat when this pty is its
+     * controlling terminal (TIOCGSID/TIOCGPGRP answer only the terminal's own session), else
+     * through the master, which Linux answers for the slave. */
+    int is_ctty = ps->ok && ps->tty_nr != 0 && (unsigned)major((dev_t)ps->tty_nr) >= K_UNIX98_SLAVE_MAJOR &&
+                  (unsigned)major((dev_t)ps->tty_nr) < K_UNIX98_SLAVE_MAJOR + K_UNIX98_SLAVE_MAJORS &&
+                  ((unsigned)major((dev_t)ps->tty_nr) - K_UNIX98_SLAVE_MAJOR) * 256u + minor((dev_t)ps->tty_nr) == p->index;
+    pid_t sid = 0, pg = 0;
+    int sid_ok = 0, pg_ok = 0;
+    if (mfd >= 0) {
+        sid_ok = ioctl(mfd, TIOCGSID, &sid) == 0;
+        pg_ok = ioctl(mfd, TIOCGPGRP, &pg) == 0;
+    }
+    if (!sid_ok && is_ctty) { sid = ps->session; sid_ok = 1; }
+    if (!pg_ok && is_ctty && ps->tpgid > 0) { pg = ps->tpgid; pg_ok = 1; }
+    fputs(",\"controlling_terminal_of_target\":", f);
+    json_bool(f, is_ctty);
+    fputs(",\"session\":", f);
+    json_int_or_null(f, sid_ok, sid);
+    fputs(",\"pgrp\":", f);
+    json_int_or_null(f, pg_ok, pg);
+    /* queue counts without reading: FIONREAD on the slave (canonical: complete lines only),
+     * FIONREAD on the master (output waiting for the master's reader), TIOCOUTQ on both */
+    fputs(",\"input_count\":", f);
+    json_ioctl_count(f, hungup ? -1 : sfd, FIONREAD);
+    fputs(",\"output_count\":", f);
+    json_ioctl_count(f, mfd, FIONREAD);
+    fputs(",\"slave_outq\":", f);
+    json_ioctl_count(f, hungup ? -1 : sfd, TIOCOUTQ);
+    fputs(",\"master_outq\":", f);
+    json_ioctl_count(f, mfd, TIOCOUTQ);
+    fputc('}', f);
+}
+
+static int capture(long pid, int only_fd)
+{
+    int rc = 3;
+    struct capfd *fds = calloc(MAX_CAPTURE_FDS, sizeof *fds);
+    struct cappair pairs[MAX_PAIRS];
+    unsigned nfds = 0, npairs = 0;
+    char *body = NULL;
+    size_t bodylen = 0;
+    FILE *mf = NULL;
+    int pidfd = -1;
+    if (!fds) { seterr("out of memory"); return 3; }
+    pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+    if (pidfd < 0) {
+        int e = errno;
+        if (e == ENOSYS) {
+            struct utsname u;
+            uname(&u);
+            seterr("pidfd_open: not in this kernel (%.64s): capture needs Linux 5.6 or later", u.release);
+        } else if (e == ESRCH) seterr("no process %ld", pid);
+        else seterr("pidfd_open(%ld): %s", pid, strerror(e));
+        goto out;
+    }
+    fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+    struct proc_stat ps;
+    read_proc_stat(pid, &ps);
+    /* the target's fd numbers: /proc/PID/fd (needs the same ptrace access) */
+    int cand[MAX_CAPTURE_FDS];
+    unsigned ncand = 0;
+    if (only_fd >= 0) {
+        cand[ncand++] = only_fd;
+    } else {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/fd", pid);
+        DIR *d = opendir(path);
+        if (!d) {
+            if (errno == EACCES || errno == EPERM)
+                seterr("no permission to list the fds of pid %ld (%s)", pid, ptrace_scope_text());
+            else if (errno == ENOENT) seterr("no process %ld", pid);
+            else seterr("listing %s: %s", path, strerror(errno));
+            goto out;
+        }
+        struct dirent *de;
+        long seen = 0;
+        while ((de = readdir(d)) != NULL && seen++ < MAX_PROC_FDS) {
+            char lnk[96];
+            uint32_t n;
+            struct stat st;
+            if (de->d_name[0] == '.' || parse_uint(de->d_name, 0x7fffffffu, &n)) continue;
+            snprintf(lnk, sizeof lnk, "%s/%u", path, n);
+            /* stat through the magic link: only pty devices are worth taking */
+            if (stat(lnk, &st) != 0 || !S_ISCHR(st.st_mode)) continue;
+            if (!(major(st.st_rdev) == 5 && minor(st.st_rdev) == 2) &&
+                !(major(st.st_rdev) >= K_UNIX98_SLAVE_MAJOR && major(st.st_rdev) < K_UNIX98_SLAVE_MAJOR + K_UNIX98_SLAVE_MAJORS))
+                continue;
+            if (ncand == MAX_CAPTURE_FDS) {
+                closedir(d);
+                seterr("pid %ld holds more than %u pty fds; name one with --fd N", pid, MAX_CAPTURE_FDS);
+                goto out;
+            }
+            cand[ncand++] = (int)n;
+        }
+        closedir(d);
+    }
+    for (unsigned i = 0; i < ncand; i++) {
+        int fd = take_fd(pidfd, pid, cand[i]);
+        if (fd < 0) {
+            if (errno == EBADF && only_fd < 0) continue; /* closed meanwhile */
+            goto out;
+        }
+        struct capfd c = {.target_fd = cand[i], .fd = fd};
+        const char *what = "not a pty";
+        int k = classify_fd(fd, &c, &what);
+        if (k <= 0) {
+            close(fd);
+            if (only_fd >= 0) { seterr("fd %d of pid %ld is %s, not a pseudo-terminal", only_fd, pid, what); goto out; }
+            continue;
+        }
+        if (read_fdinfo(pid, cand[i], &c.flags, &c.pos)) { c.flags = 0; c.pos = 0; }
+        fds[nfds++] = c;
+    }
+    if (nfds == 0) { seterr("pid %ld holds no pseudo-terminal fd", pid); goto out; }
+    /* pairs by index, in the order of their first fd */
+    for (unsigned i = 0; i < nfds; i++) {
+        unsigned j = 0;
+        while (j < npairs && pairs[j].index != fds[i].index) j++;
+        if (j == npairs) {
+            if (npairs == MAX_PAIRS) { seterr("pid %ld holds more than %u ptys; name one with --fd N", pid, MAX_PAIRS); goto out; }
+            pairs[npairs++] = (struct cappair){.index = fds[i].index, .m = -1, .s = -1};
+        }
+        int *side = fds[i].master ? &pairs[j].m : &pairs[j].s;
+        if (*side < 0) *side = (int)i; /* a second open of the same side: listed under fds */
+    }
+    mf = open_memstream(&body, &bodylen);
+    if (!mf) { seterr("out of memory"); goto out; }
+    struct utsname u;
+    uname(&u);
+    fputs("{\"format\":", mf);
+    json_str(mf, CAPTURE_FORMAT);
+    fputs(",\"helper\":", mf);
+    json_str(mf, HELPER_VERSION);
+    fputs(",\"kernel\":{\"sysname\":", mf);
+    json_str(mf, u.sysname);
+    fputs(",\"release\":", mf);
+    json_str(mf, u.release);
+    fputs(",\"version\":", mf);
+    json_str(mf, u.version);
+    fputs(",\"machine\":", mf);
+    json_str(mf, u.machine);
+    fprintf(mf, "},\"time\":%lld,\"drained\":false,\"target\":{\"pid\":%ld,\"comm\":", (long long)time(NULL), pid);
+    json_str(mf, ps.ok ? ps.comm : "");
+    fputs(",\"ppid\":", mf);
+    json_int_or_null(mf, ps.ok, ps.ppid);
+    fputs(",\"pgrp\":", mf);
+    json_int_or_null(mf, ps.ok, ps.pgrp);
+    fputs(",\"session\":", mf);
+    json_int_or_null(mf, ps.ok, ps.session);
+    fputs(",\"tty_nr\":", mf);
+    json_int_or_null(mf, ps.ok, ps.tty_nr);
+    fputs(",\"tpgid\":", mf);
+    json_int_or_null(mf, ps.ok, ps.tpgid);
+    fputs("},\"fds\":[", mf);
+    for (unsigned i = 0; i < nfds; i++)
+        fprintf(mf, "%s{\"fd\":%d,\"role\":\"%s\",\"index\":%u,\"flags\":%lu,\"pos\":%lld}", i ? "," : "",
+                fds[i].target_fd, fds[i].master ? "master" : "slave", fds[i].index, fds[i].flags, fds[i].pos);
+    fputs("],\"pairs\":[", mf);
+    for (unsigned i = 0; i < npairs; i++) {
+        if (i) fputc(',', mf);
+        print_capture_pair(mf, &pairs[i], fds, &ps);
+    }
+    fputs("]}\n", mf);
+    if (fclose(mf) != 0) { mf = NULL; seterr("out of memory"); goto out; }
+    mf = NULL;
+    rc = emit_framed(stdout, body, bodylen) ? 3 : 0;
+    if (rc) seterr("writing the capture: %s", strerror(errno));
+out:
+    if (mf) fclose(mf);
+    free(body);
+    for (unsigned i = 0; i < nfds; i++) close(fds[i].fd);
+    free(fds);
+    if (pidfd >= 0) close(pidfd);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void usage(void)
@@ -1860,8 +2242,9 @@ static void usage(void)
             "       %s restore --verify [--devpts shared|private] [--index exact|any] [--strict] < PLAN\n"
             "       %s restore --attach [--pair N] [--command CMD] [--devpts shared|private] [--index exact|any] < PLAN\n"
             "       %s restore --exec CMD [--devpts shared|private] [--index exact|any] < PLAN\n"
+            "       %s capture --pid PID [--fd N]\n"
             "       %s --version\n",
-            g_prog, g_prog, g_prog, g_prog, g_prog, g_prog);
+            g_prog, g_prog, g_prog, g_prog, g_prog, g_prog, g_prog);
 }
 
 int main(int argc, char **argv)
@@ -1873,6 +2256,20 @@ int main(int argc, char **argv)
     if (argc < 2) { usage(); return 2; }
     const char *mode = argv[1];
     if (strcmp(mode, "--version") == 0) { printf("ckpt-pty-helper %s (plan version %u)\n", HELPER_VERSION, PLAN_VERSION); return 0; }
+    if (strcmp(mode, "capture") == 0) {
+        uint32_t pid = 0, cfd = 0;
+        int have_pid = 0, have_fd = 0;
+        for (int i = 2; i < argc; i++) {
+            const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+            if (strcmp(argv[i], "--pid") == 0 && v && parse_uint(v, 0x3fffffffu, &pid) == 0 && pid > 0) { have_pid = 1; i++; }
+            else if (strcmp(argv[i], "--fd") == 0 && v && parse_uint(v, 0x7fffffffu, &cfd) == 0) { have_fd = 1; i++; }
+            else { fprintf(stderr, "%s: bad argument '%.64s'\n", g_prog, argv[i]); usage(); return 2; }
+        }
+        if (!have_pid) { fprintf(stderr, "%s: capture needs --pid PID\n", g_prog); return 2; }
+        int crc = capture((long)pid, have_fd ? (int)cfd : -1);
+        if (crc) fprintf(stderr, "%s: capture failed: %s\n", g_prog, g_err);
+        return crc;
+    }
     if (strcmp(mode, "probe") && strcmp(mode, "restore") && strcmp(mode, "check")) { usage(); return 2; }
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
