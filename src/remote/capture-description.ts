@@ -1,0 +1,251 @@
+/**
+ * The helper's capture description (`ckpt-pty-helper capture`, format `ckpt-pty-capture/1`) as it
+ * arrives from a remote host that may be broken or hostile: unframed like the verify report,
+ * bounded in size and depth, and checked field by field (names, types, ranges, the pairs agreeing
+ * with the fds) before anything of it is believed. Pure: no node or vscode imports.
+ */
+import { jsonDepth, ReportError, unframeReport } from './verify-report.js';
+
+export const CAPTURE_FORMAT = 'ckpt-pty-capture/1';
+/** A description of 256 fds and 64 pairs is under 64 KiB; anything far above is not the helper. */
+export const MAX_CAPTURE_BYTES = 1 << 20;
+const MAX_DEPTH = 6;
+export const CAPTURE_LIMITS = { maxFds: 256, maxPairs: 64, maxIndex: 1048575, maxQueueCount: 1 << 20, kernelNccs: 19 } as const;
+
+export interface CaptureTermios {
+  c_iflag: number;
+  c_oflag: number;
+  c_cflag: number;
+  c_lflag: number;
+  c_line: number;
+  /** All NCCS (19) control characters of the kernel's termios. */
+  c_cc: number[];
+}
+
+export interface CaptureWinsize { ws_row: number; ws_col: number; ws_xpixel: number; ws_ypixel: number }
+
+export interface CaptureFd {
+  fd: number;
+  role: 'master' | 'slave';
+  index: number;
+  /** The open file's flags as /proc/PID/fdinfo shows them (O_CLOEXEC included). */
+  flags: number;
+  pos: number;
+}
+
+export interface CapturePair {
+  index: number;
+  master_fd: number | null;
+  slave_fd: number | null;
+  hungup: boolean;
+  termios: CaptureTermios;
+  winsize: CaptureWinsize | null;
+  ldisc: number | null;
+  packet: boolean | null;
+  locked: boolean | null;
+  exclusive: boolean | null;
+  controlling_terminal_of_target: boolean;
+  session: number | null;
+  pgrp: number | null;
+  input_count: number | null;
+  output_count: number | null;
+  slave_outq: number | null;
+  master_outq: number | null;
+}
+
+export interface CaptureDescription {
+  format: typeof CAPTURE_FORMAT;
+  helper: string;
+  kernel: { sysname: string; release: string; version: string; machine: string };
+  /** Seconds since the epoch on the host when the capture ran. */
+  time: number;
+  drained: boolean;
+  target: { pid: number; comm: string; ppid: number | null; pgrp: number | null; session: number | null; tty_nr: number | null; tpgid: number | null };
+  fds: CaptureFd[];
+  pairs: CapturePair[];
+}
+
+type Obj = Record<string, unknown>;
+
+class Checker {
+  constructor(private readonly where: string) {}
+
+  fail(path: string, what: string): never {
+    throw new ReportError(`${this.where}: ${path} ${what}`);
+  }
+
+  obj(v: unknown, path: string, keys: readonly string[]): Obj {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'is not an object');
+    const o = v as Obj;
+    for (const k of Object.keys(o)) if (!keys.includes(k)) this.fail(path, `has an unknown key ${JSON.stringify(k.slice(0, 40))}`);
+    for (const k of keys) if (!Object.hasOwn(o, k)) this.fail(path, `lacks "${k}"`);
+    return o;
+  }
+
+  int(v: unknown, path: string, lo: number, hi: number): number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) this.fail(path, `is not an integer ${lo}..${hi}`);
+    return v;
+  }
+
+  intOrNull(v: unknown, path: string, lo: number, hi: number): number | null {
+    return v === null ? null : this.int(v, path, lo, hi);
+  }
+
+  bool(v: unknown, path: string): boolean {
+    if (typeof v !== 'boolean') this.fail(path, 'is not true or false');
+    return v;
+  }
+
+  boolOrNull(v: unknown, path: string): boolean | null {
+    return v === null ? null : this.bool(v, path);
+  }
+
+  str(v: unknown, path: string, max: number): string {
+    if (typeof v !== 'string' || v.length > max) this.fail(path, `is not a string of at most ${max} characters`);
+    return v;
+  }
+
+  arr(v: unknown, path: string, max: number): unknown[] {
+    if (!Array.isArray(v) || v.length > max) this.fail(path, `is not a list of at most ${max} entries`);
+    return v;
+  }
+}
+
+const U32 = 0xffffffff;
+const PID_MAX = 0x3fffffff;
+const FD_MAX = 0x7fffffff;
+
+function termios(c: Checker, v: unknown, path: string): CaptureTermios {
+  const o = c.obj(v, path, ['c_iflag', 'c_oflag', 'c_cflag', 'c_lflag', 'c_line', 'c_cc']);
+  const cc = c.arr(o.c_cc, `${path}.c_cc`, CAPTURE_LIMITS.kernelNccs);
+  if (cc.length !== CAPTURE_LIMITS.kernelNccs) c.fail(`${path}.c_cc`, `has ${cc.length} entries, not ${CAPTURE_LIMITS.kernelNccs} (NCCS)`);
+  return {
+    c_iflag: c.int(o.c_iflag, `${path}.c_iflag`, 0, U32),
+    c_oflag: c.int(o.c_oflag, `${path}.c_oflag`, 0, U32),
+    c_cflag: c.int(o.c_cflag, `${path}.c_cflag`, 0, U32),
+    c_lflag: c.int(o.c_lflag, `${path}.c_lflag`, 0, U32),
+    c_line: c.int(o.c_line, `${path}.c_line`, 0, 255),
+    c_cc: cc.map((x, i) => c.int(x, `${path}.c_cc[${i}]`, 0, 255)),
+  };
+}
+
+function winsize(c: Checker, v: unknown, path: string): CaptureWinsize | null {
+  if (v === null) return null;
+  const o = c.obj(v, path, ['ws_row', 'ws_col', 'ws_xpixel', 'ws_ypixel']);
+  return {
+    ws_row: c.int(o.ws_row, `${path}.ws_row`, 0, 65535),
+    ws_col: c.int(o.ws_col, `${path}.ws_col`, 0, 65535),
+    ws_xpixel: c.int(o.ws_xpixel, `${path}.ws_xpixel`, 0, 65535),
+    ws_ypixel: c.int(o.ws_ypixel, `${path}.ws_ypixel`, 0, 65535),
+  };
+}
+
+const PAIR_KEYS = [
+  'index', 'master_fd', 'slave_fd', 'hungup', 'termios', 'winsize', 'ldisc', 'packet', 'locked', 'exclusive',
+  'controlling_terminal_of_target', 'session', 'pgrp', 'input_count', 'output_count', 'slave_outq', 'master_outq',
+] as const;
+
+/**
+ * The description from the helper's framed stdout. `where` names the host for messages. Throws
+ * {@link ReportError} saying what is wrong; returns the description and how many bytes the remote
+ * printed around it (a login banner).
+ */
+export function parseCaptureOutput(stdout: Buffer, where: string): { description: CaptureDescription; bannerBytes: number } {
+  const framed = unframeReport(stdout);
+  if (framed.payload.length > MAX_CAPTURE_BYTES) throw new ReportError(`${where}: the capture description is ${framed.payload.length} bytes, more than the ${MAX_CAPTURE_BYTES} a helper writes`);
+  return { description: parseCaptureDescription(framed.payload.toString('utf8'), where), bannerBytes: framed.before + framed.after };
+}
+
+export function parseCaptureDescription(text: string, where: string): CaptureDescription {
+  if (text.length > MAX_CAPTURE_BYTES) throw new ReportError(`${where}: the capture description is longer than ${MAX_CAPTURE_BYTES} bytes`);
+  if (jsonDepth(text, MAX_DEPTH + 1) > MAX_DEPTH) throw new ReportError(`${where}: the capture description is nested deeper than ${MAX_DEPTH} levels`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ReportError(`${where}: the capture description is not JSON (${(e as Error).message.slice(0, 120)})`);
+  }
+  const c = new Checker(where);
+  const o = c.obj(raw, 'the description', ['format', 'helper', 'kernel', 'time', 'drained', 'target', 'fds', 'pairs']);
+  if (o.format !== CAPTURE_FORMAT) c.fail('format', `is not "${CAPTURE_FORMAT}"`);
+  const k = c.obj(o.kernel, 'kernel', ['sysname', 'release', 'version', 'machine']);
+  const t = c.obj(o.target, 'target', ['pid', 'comm', 'ppid', 'pgrp', 'session', 'tty_nr', 'tpgid']);
+  const fds = c.arr(o.fds, 'fds', CAPTURE_LIMITS.maxFds).map((v, i): CaptureFd => {
+    const f = c.obj(v, `fds[${i}]`, ['fd', 'role', 'index', 'flags', 'pos']);
+    const role = f.role === 'master' || f.role === 'slave' ? f.role : c.fail(`fds[${i}].role`, 'is not "master" or "slave"');
+    return {
+      fd: c.int(f.fd, `fds[${i}].fd`, 0, FD_MAX),
+      role,
+      index: c.int(f.index, `fds[${i}].index`, 0, CAPTURE_LIMITS.maxIndex),
+      flags: c.int(f.flags, `fds[${i}].flags`, 0, U32),
+      pos: c.int(f.pos, `fds[${i}].pos`, 0, Number.MAX_SAFE_INTEGER),
+    };
+  });
+  const seenFd = new Set<number>();
+  for (const [i, f] of fds.entries()) {
+    if (seenFd.has(f.fd)) c.fail(`fds[${i}].fd`, `${f.fd} is listed twice`);
+    seenFd.add(f.fd);
+  }
+  const q = (v: unknown, p: string): number | null => c.intOrNull(v, p, 0, CAPTURE_LIMITS.maxQueueCount);
+  const pairs = c.arr(o.pairs, 'pairs', CAPTURE_LIMITS.maxPairs).map((v, i): CapturePair => {
+    const p = `pairs[${i}]`;
+    const x = c.obj(v, p, PAIR_KEYS);
+    if (x.termios === null) c.fail(`${p}.termios`, 'is null: the helper could read no termios of the pair');
+    const pair: CapturePair = {
+      index: c.int(x.index, `${p}.index`, 0, CAPTURE_LIMITS.maxIndex),
+      master_fd: c.intOrNull(x.master_fd, `${p}.master_fd`, 0, FD_MAX),
+      slave_fd: c.intOrNull(x.slave_fd, `${p}.slave_fd`, 0, FD_MAX),
+      hungup: c.bool(x.hungup, `${p}.hungup`),
+      termios: termios(c, x.termios, `${p}.termios`),
+      winsize: winsize(c, x.winsize, `${p}.winsize`),
+      ldisc: c.intOrNull(x.ldisc, `${p}.ldisc`, 0, 255),
+      packet: c.boolOrNull(x.packet, `${p}.packet`),
+      locked: c.boolOrNull(x.locked, `${p}.locked`),
+      exclusive: c.boolOrNull(x.exclusive, `${p}.exclusive`),
+      controlling_terminal_of_target: c.bool(x.controlling_terminal_of_target, `${p}.controlling_terminal_of_target`),
+      session: c.intOrNull(x.session, `${p}.session`, 0, PID_MAX),
+      pgrp: c.intOrNull(x.pgrp, `${p}.pgrp`, 0, PID_MAX),
+      input_count: q(x.input_count, `${p}.input_count`),
+      output_count: q(x.output_count, `${p}.output_count`),
+      slave_outq: q(x.slave_outq, `${p}.slave_outq`),
+      master_outq: q(x.master_outq, `${p}.master_outq`),
+    };
+    if (pair.master_fd === null && pair.slave_fd === null) c.fail(p, 'names neither a master nor a slave fd');
+    for (const [side, fd] of [['master', pair.master_fd], ['slave', pair.slave_fd]] as const) {
+      if (fd === null) continue;
+      const f = fds.find((e) => e.fd === fd);
+      if (!f || f.role !== side || f.index !== pair.index) c.fail(`${p}.${side}_fd`, `${fd} is not a ${side} fd of index ${pair.index} in fds`);
+    }
+    return pair;
+  });
+  if (pairs.length === 0) c.fail('pairs', 'is empty');
+  const indexes = new Set<number>();
+  for (const [i, p] of pairs.entries()) {
+    if (indexes.has(p.index)) c.fail(`pairs[${i}].index`, `${p.index} is listed twice`);
+    indexes.add(p.index);
+  }
+  for (const [i, f] of fds.entries()) if (!indexes.has(f.index)) c.fail(`fds[${i}].index`, `${f.index} belongs to no pair`);
+  return {
+    format: CAPTURE_FORMAT,
+    helper: c.str(o.helper, 'helper', 32),
+    kernel: {
+      sysname: c.str(k.sysname, 'kernel.sysname', 64),
+      release: c.str(k.release, 'kernel.release', 64),
+      version: c.str(k.version, 'kernel.version', 64),
+      machine: c.str(k.machine, 'kernel.machine', 64),
+    },
+    time: c.int(o.time, 'time', 0, 2 ** 40),
+    drained: c.bool(o.drained, 'drained'),
+    target: {
+      pid: c.int(t.pid, 'target.pid', 1, PID_MAX),
+      comm: c.str(t.comm, 'target.comm', 64),
+      ppid: c.intOrNull(t.ppid, 'target.ppid', 0, PID_MAX),
+      pgrp: c.intOrNull(t.pgrp, 'target.pgrp', 0, PID_MAX),
+      session: c.intOrNull(t.session, 'target.session', 0, PID_MAX),
+      tty_nr: c.intOrNull(t.tty_nr, 'target.tty_nr', -(2 ** 31), U32),
+      tpgid: c.intOrNull(t.tpgid, 'target.tpgid', -1, PID_MAX),
+    },
+    fds,
+    pairs,
+  };
+}
