@@ -1,5 +1,6 @@
 // ckpt-inspect: the table of subcommands, dispatch, --help/--version, and how errors are reported.
 import { CliError, commandHelp, parseCommand, PROG, tryHelp, type Command } from './args.js';
+import { captureCommand } from './capture.js';
 import { diffCommand } from './diff.js';
 import { encodeCommand, setCommand } from './edit.js';
 import { fixCommand } from './fix.js';
@@ -11,7 +12,7 @@ import { VERSION } from './version.js';
 export { CliError, UsageError } from './args.js';
 
 /** Every subcommand; the report is the command without a name (`ckpt-inspect FILE`). */
-export const COMMANDS: readonly Command[] = [reportCommand, setCommand, encodeCommand, restoreCommand, fixCommand, diffCommand];
+export const COMMANDS: readonly Command[] = [reportCommand, setCommand, encodeCommand, restoreCommand, captureCommand, fixCommand, diffCommand];
 
 function usage(): string {
   const lines = [`usage: ${PROG} ${reportCommand.synopsis[0]}`];

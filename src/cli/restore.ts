@@ -94,7 +94,7 @@ function restoreArgs(p: Parsed): Args {
  * inside the network namespace of its throwaway sshd. Not documented to users; never read by the
  * extension.
  */
-function testOnlyCommandPrefix(): string[] | undefined {
+export function testOnlyCommandPrefix(): string[] | undefined {
   const raw = process.env.CKPT_INSPECT_TEST_SSH_PREFIX;
   if (raw === undefined || raw === '') return undefined;
   let v: unknown;
@@ -103,7 +103,7 @@ function testOnlyCommandPrefix(): string[] | undefined {
   return v as string[];
 }
 
-function packageRoot(): string {
+export function packageRoot(): string {
   // dist/cli.js (bundled) or src/cli/restore.ts (tsx): the package root is two levels up from
   // src/cli and one from dist.
   const here = __dirname;
@@ -118,7 +118,7 @@ function escapedLines(text: string, maxLines = 40): string[] {
   return shown;
 }
 
-function say(prefix: string, text: string): void {
+export function say(prefix: string, text: string): void {
   for (const l of escapedLines(text)) process.stderr.write(`${prefix}${l}\n`);
 }
 
@@ -158,7 +158,7 @@ function fail(json: boolean, code: number, message: string, extra: Record<string
 }
 
 /** What the remote side printed besides the helper's own answer, said once, escaped. */
-function remoteNotes(host: string, bannerBytes: number, preambleStderr: string, stderrDropped = 0): void {
+export function remoteNotes(host: string, bannerBytes: number, preambleStderr: string, stderrDropped = 0): void {
   // ssh's own warnings (a changed host key accepted under StrictHostKeyChecking no, a key added
   // under accept-new) and the login shell's stderr: passed on as ssh would show them.
   if (preambleStderr.trim() !== '') say('ssh: ', preambleStderr);
@@ -177,7 +177,7 @@ const SIGNO: Record<Sig, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
  * waited for) and the attach session's ssh gets the same signal, so that nothing is orphaned and
  * the remote side hangs up; the caller then cleans up and exits 128+N.
  */
-class SignalGuard {
+export class SignalGuard {
   readonly abort = new AbortController();
   received: Sig | undefined;
   private child: ChildProcess | undefined;

@@ -190,7 +190,7 @@ export function parseCaptureDescription(text: string, where: string): CaptureDes
   const pairs = c.arr(o.pairs, 'pairs', CAPTURE_LIMITS.maxPairs).map((v, i): CapturePair => {
     const p = `pairs[${i}]`;
     const x = c.obj(v, p, PAIR_KEYS);
-    if (x.termios === null) c.fail(`${p}.termios`, 'is null: the helper could read no termios of the pair');
+    if (x.termios === null) c.fail(`${p}.termios`, x.hungup === true ? 'is null: the slave is hung up (its master was closed) and the process holds no master, so nothing of the pair can be read' : 'is null: the helper could read no termios of the pair');
     const pair: CapturePair = {
       index: c.int(x.index, `${p}.index`, 0, CAPTURE_LIMITS.maxIndex),
       master_fd: c.intOrNull(x.master_fd, `${p}.master_fd`, 0, FD_MAX),

@@ -1,0 +1,114 @@
+// The helper's capture description is remote output: every malformed or hostile variant is refused
+// with a message naming the field; every well-formed one becomes an image the validator accepts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCaptureDescription, parseCaptureOutput, type CaptureDescription } from '../../src/remote/capture-description';
+import { imageFromCapture, ldiscModes } from '../../src/parser/capture-image';
+import { ReportError } from '../../src/remote/verify-report';
+import { openImage } from '../../src/parser/image';
+import { validate } from '../../src/parser/validate/index';
+
+const pair = (index: number, m: number | null, s: number | null) => ({
+  index, master_fd: m, slave_fd: s, hungup: false,
+  termios: { c_iflag: 0x4500, c_oflag: 5, c_cflag: 0xbf, c_lflag: 0x8a3b, c_line: 0, c_cc: [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0] },
+  winsize: { ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0 }, ldisc: 0,
+  packet: m === null ? null : false, locked: m === null ? null : false, exclusive: s === null ? null : false,
+  controlling_terminal_of_target: false, session: null, pgrp: 0,
+  input_count: s === null ? null : 0, output_count: m === null ? null : 0, slave_outq: 0, master_outq: 0,
+});
+
+function sample(): Record<string, unknown> {
+  return {
+    format: 'ckpt-pty-capture/1', helper: '1.0.0',
+    kernel: { sysname: 'Linux', release: '6.18.44', version: '#1 SMP', machine: 'x86_64' },
+    time: 1796407479, drained: false,
+    target: { pid: 4242, comm: 'bash', ppid: 1, pgrp: 4242, session: 4242, tty_nr: 34816, tpgid: 4242 },
+    fds: [
+      { fd: 0, role: 'slave', index: 3, flags: 0o2, pos: 0 },
+      { fd: 1, role: 'slave', index: 3, flags: 0o2, pos: 0 },
+      { fd: 7, role: 'master', index: 9, flags: 0o2100002, pos: 0 },
+      { fd: 5, role: 'master', index: 3, flags: 0o2, pos: 0 },
+    ],
+    pairs: [pair(3, 5, 0), pair(9, 7, null)],
+  };
+}
+
+const framed = (text: string, banner = ''): Buffer => Buffer.from(`${banner}\nCKPT-PTY-HELPER-REPORT/1 ${Buffer.byteLength(text)}\n${text}`);
+
+test('a well-formed description (several pairs, fds sharing a pair, a master-only pair) becomes a valid v18 image', () => {
+  const { description, bannerBytes } = parseCaptureOutput(framed(JSON.stringify(sample()), 'welcome!\n'), 'h');
+  assert.equal(bannerBytes, 9);
+  const img = imageFromCapture(description, 'h');
+  const im = openImage(img.bytes);
+  assert.deepEqual(validate(im).filter((d) => d.severity !== 'info').map((d) => d.message), []);
+  // fds in ascending order, one pair written once (at its first fd), two pairs
+  assert.deepEqual(im.fds.map((f) => f.fd_descriptor.value), [0, 1, 5, 7]);
+  assert.equal(im.ttys.length, 4);
+  assert.deepEqual(im.ttys.map((t) => [t.role, t.index.value]), [['master', 3], ['slave', 3], ['master', 9], ['slave', 9]]);
+  // every field of every TTY and LDISC record has a provenance, with a reason
+  for (const f of img.provenance.fields) assert.ok(f.reason.length > 0, f.path);
+  for (const t of [0, 1, 2, 3]) for (const k of ['index', 'flags', 'termios.c_lflag', 'winsize.ws_col', 'ldisc.datalen', 'ldisc.column']) {
+    assert.ok(img.provenance.fields.some((f) => f.path === `ttys[${t}].${k}`), `ttys[${t}].${k}`);
+  }
+});
+
+test('a hung-up slave has no LDISC record and the HUPPED bit, and still validates', () => {
+  const d = sample();
+  const p = (d.pairs as ReturnType<typeof pair>[])[0];
+  assert.ok(p);
+  p.hungup = true;
+  const img = openImage(imageFromCapture(parseCaptureDescription(JSON.stringify(d), 'h')).bytes);
+  assert.deepEqual(validate(img).filter((x) => x.severity === 'error').map((x) => x.message), []);
+  assert.equal(img.ttys[1]?.ldisc, null);
+  assert.notEqual((img.ttys[1]?.flags.value ?? 0n) & (1n << 18n), 0n);
+});
+
+test('raw/real_raw/icanon follow n_tty_set_termios', () => {
+  assert.deepEqual(ldiscModes(0, 0), { raw: 1, real_raw: 1, icanon: 0 });
+  assert.deepEqual(ldiscModes(0o2, 0), { raw: 1, real_raw: 0, icanon: 0 }); // BRKINT
+  assert.deepEqual(ldiscModes(0o400, 0), { raw: 0, real_raw: 0, icanon: 0 }); // ICRNL
+  assert.deepEqual(ldiscModes(0, 0o2), { raw: 0, real_raw: 0, icanon: 1 });
+});
+
+const hostile: [string, (d: Record<string, unknown>) => unknown, RegExp][] = [
+  ['another format', (d) => ({ ...d, format: 'ckpt-pty-capture/2' }), /format is not/],
+  ['an unknown key', (d) => ({ ...d, extra: 1 }), /unknown key "extra"/],
+  ['a missing key', (d) => { const { time: _t, ...rest } = d; return rest; }, /lacks "time"/],
+  ['18 c_cc', (d) => { const p = pair(3, 5, 0); p.termios.c_cc.pop(); return { ...d, pairs: [p, pair(9, 7, null)] }; }, /c_cc has 18 entries/],
+  ['a c_cc of 256', (d) => { const p = pair(3, 5, 0); p.termios.c_cc[2] = 256; return { ...d, pairs: [p, pair(9, 7, null)] }; }, /c_cc\[2\] is not an integer 0\.\.255/],
+  ['an index beyond NR_UNIX98_PTY_MAX', (d) => ({ ...d, pairs: [pair(3, 5, 0), { ...pair(9, 7, null), index: 1 << 20 }] }), /pairs\[1\]\.index/],
+  ['a pair naming an fd that is not in fds', (d) => ({ ...d, pairs: [pair(3, 5, 6), pair(9, 7, null)] }), /slave_fd 6 is not a slave fd of index 3/],
+  ['a pair naming a master fd of another index', (d) => ({ ...d, pairs: [pair(3, 7, 0), pair(9, 5, null)] }), /master_fd 7 is not a master fd of index 3/],
+  ['an fd of no pair', (d) => ({ ...d, pairs: [pair(3, 5, 0)] }), /fds\[2\]\.index 9 belongs to no pair/],
+  ['a pair twice', (d) => ({ ...d, pairs: [pair(3, 5, 0), pair(3, 5, 0)] }), /listed twice/],
+  ['no pairs', (d) => ({ ...d, pairs: [], fds: [] }), /pairs is empty/],
+  ['a fractional count', (d) => ({ ...d, pairs: [{ ...pair(3, 5, 0), input_count: 1.5 }, pair(9, 7, null)] }), /input_count is not an integer/],
+  ['a huge count', (d) => ({ ...d, pairs: [{ ...pair(3, 5, 0), output_count: 2 ** 40 }, pair(9, 7, null)] }), /output_count/],
+  ['a string for a flag', (d) => ({ ...d, pairs: [{ ...pair(3, 5, 0), packet: 'yes' }, pair(9, 7, null)] }), /packet is not true or false/],
+  ['a long comm', (d) => ({ ...d, target: { ...(d.target as object), comm: 'x'.repeat(65) } }), /target\.comm/],
+  ['a __proto__ key', () => JSON.parse('{"__proto__":{"x":1}}'), /unknown key "__proto__"|lacks/],
+  ['an array for the description', () => [], /is not an object/],
+  ['300 fds', (d) => ({ ...d, fds: Array.from({ length: 300 }, (_, i) => ({ fd: i, role: 'slave', index: 3, flags: 2, pos: 0 })) }), /fds is not a list of at most 256/],
+];
+
+for (const [name, mutate, re] of hostile) {
+  test(`refused: ${name}`, () => {
+    const text = JSON.stringify(mutate(sample()));
+    assert.throws(() => parseCaptureDescription(text, 'the capture from h'), (e: unknown) => e instanceof ReportError && re.test(e.message) && e.message.startsWith('the capture from h'));
+  });
+}
+
+test('refused: not JSON, nested too deep, cut short, no frame, larger than 1 MiB', () => {
+  assert.throws(() => parseCaptureDescription('{"format":', 'h'), /not JSON/);
+  assert.throws(() => parseCaptureDescription(`${'['.repeat(100000)}${']'.repeat(100000)}`, 'h'), /nested deeper/);
+  assert.throws(() => parseCaptureOutput(Buffer.from('\nCKPT-PTY-HELPER-REPORT/1 500\n{}'), 'h'), /cut short/);
+  assert.throws(() => parseCaptureOutput(Buffer.from('{"format":"ckpt-pty-capture/1"}'), 'h'), /no report/);
+  const big = `{"helper":"${'a'.repeat(1 << 20)}"}`;
+  assert.throws(() => parseCaptureOutput(framed(big), 'h'), /more than the 1048576/);
+});
+
+test('the description is typed as it was checked', () => {
+  const d: CaptureDescription = parseCaptureDescription(JSON.stringify(sample()), 'h');
+  assert.equal(d.pairs[0]?.termios.c_cc.length, 19);
+  assert.equal(d.fds[2]?.role, 'master');
+});
