@@ -17,6 +17,7 @@ export const SCHEMAS: Record<string, string> = {
   'ckpt-inspect.restore/1': 'restore.schema.json',
   'ckpt-inspect.diff/1': 'diff.schema.json',
   'ckpt-inspect.fix/1': 'fix.schema.json',
+  'ckpt-inspect.provenance/1': 'provenance.schema.json',
 };
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startSshd, type SshdHarness } from '../harness/sshd';
 import { ROOT } from '../lib/images';
+import { validJson } from '../lib/schemas';
 import { openImage } from '../../src/parser/image';
 import { validate } from '../../src/parser/validate/index';
 import { CC_NAMES, TTY } from '../../src/parser/names';
@@ -124,7 +125,7 @@ after(async () => {
 });
 
 function readProvenance(file: string): Provenance {
-  return JSON.parse(readFileSync(`${file}.provenance.json`, 'utf8')) as Provenance;
+  return validJson<Provenance>(readFileSync(`${file}.provenance.json`, 'utf8'), 'ckpt-inspect.provenance/1');
 }
 
 describe('capture over ssh', () => {
@@ -230,8 +231,9 @@ describe('capture over ssh', () => {
     const holder = await startHolder('--slave-only');
     try {
       const out = join(work, 'slave-only.ckpt');
-      const r = await cli(['capture', ...ssh(), '--pid', String(holder.first.pid), '-o', out]);
+      const r = await cli(['capture', ...ssh(), '--pid', String(holder.first.pid), '-o', out, '--json']);
       assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(validJson<Provenance>(r.stdout, 'ckpt-inspect.provenance/1'), readProvenance(out));
       const img = openImage(new Uint8Array(readFileSync(out)));
       assert.equal(validate(img).filter((d) => d.severity === 'error').length, 0);
       const prov = readProvenance(out);
