@@ -8,10 +8,10 @@ import {
   HostKeyError, InvalidDestinationError, InvalidOptionError, SshAbortError, SshConnectError, SshError, SshOutputLimitError,
   SshTimeoutError, validateDestination,
 } from '../remote/ssh.js';
-import { removeTempFilesOnSignals, SaveError, writeBytesAtomicAsync } from '../io/atomic-write.js';
 import { flag, str, UsageError, type Command, type OptionDef, type Parsed } from './args.js';
 import { escapeText } from './output.js';
 import { packageRoot, remoteNotes, say, SignalGuard, testOnlyCommandPrefix } from './restore.js';
+import { saveImage } from './save.js';
 import { printJson } from './tty-out.js';
 
 const OPTIONS: Record<string, OptionDef> = {
@@ -90,7 +90,6 @@ believed, 4 ssh failed or the helper could not be installed, 128+N stopped by si
 
 async function captureCmd(args: Args): Promise<number> {
   const guard = new SignalGuard();
-  removeTempFilesOnSignals();
   try {
     validateDestination(args.host);
     const prefix = testOnlyCommandPrefix();
@@ -113,13 +112,8 @@ async function captureCmd(args: Args): Promise<number> {
     remoteNotes(args.host, r.bannerBytes, r.preambleStderr, r.stderrDropped);
     if (guard.received) return guard.exitCode;
     const side = provenancePathFor(args.out);
-    try {
-      await writeBytesAtomicAsync(args.out, r.image.bytes);
-      await writeBytesAtomicAsync(side, new TextEncoder().encode(`${JSON.stringify(r.image.provenance, null, 1)}\n`));
-    } catch (e) {
-      if (e instanceof SaveError) return fail(2, `not written: ${e.message}`);
-      throw e;
-    }
+    await saveImage(args.out, r.image.bytes);
+    await saveImage(side, new TextEncoder().encode(`${JSON.stringify(r.image.provenance, null, 1)}\n`));
     if (guard.received) return guard.exitCode;
     const c = r.image.provenance.counts;
     const ptys = r.description.pairs.map((p) => `/dev/pts/${p.index}`).join(', ');

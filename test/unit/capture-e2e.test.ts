@@ -11,7 +11,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -261,6 +261,11 @@ describe('capture over ssh', () => {
       const notpty = await cli(['capture', ...ssh(), '--pid', String(holder.first.pid), '--fd', '0', '-o', join(work, 'x.ckpt')]);
       assert.equal(notpty.code, 3, notpty.stderr);
       assert.match(notpty.stderr, /fd 0 of pid \d+ is .*not a pseudo-terminal/);
+      // a target that is not a regular file is never replaced
+      const dirOut = await cli(['capture', ...ssh(), '--pid', String(holder.first.pid), '-o', work]);
+      assert.equal(dirOut.code, 2, dirOut.stderr);
+      assert.match(dirOut.stderr, /not written/);
+      assert.ok(statSync(work).isDirectory());
     } finally {
       await holder.stop();
     }
@@ -271,6 +276,5 @@ describe('capture over ssh', () => {
     }
     const noOut = await cli(['capture', ...ssh(), '--pid', '5']);
     assert.equal(noOut.code, 2);
-    await writeFile(join(work, 'keep'), 'x');
   });
 });
