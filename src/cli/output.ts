@@ -67,6 +67,15 @@ export class StdoutWriter {
     if (this.push(s)) await this.flush();
   }
 
+  /**
+   * Bytes the caller will overwrite as soon as this resolves (a reused buffer): resolves once the
+   * stream has handed them on, not merely queued them, so a slow reader holds the producer back.
+   */
+  async writeChunk(b: Uint8Array): Promise<void> {
+    await this.flush();
+    await new Promise<void>((resolve) => this.stream.write(b, () => resolve()));
+  }
+
   async writeBytes(b: Uint8Array): Promise<void> {
     await this.flush();
     if (!this.stream.write(b)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));

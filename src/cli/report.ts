@@ -1,16 +1,17 @@
 // ckpt-inspect [--json | --ndjson] [--only SECTION] FILE: the report, as text or streamed JSON.
 import { resolve } from 'node:path';
 import { openImage } from '../parser/image.js';
-import { REPORT_SECTIONS, reportJsonChunks, reportNdjsonChunks, type ReportSection } from '../parser/report-json.js';
+import { REPORT_SECTIONS, reportJsonBytes, reportNdjsonBytes, type ReportSection } from '../parser/report-json.js';
 import { reportText } from '../parser/report-text.js';
 import { validateBounded } from '../parser/validate/index.js';
-import { jsonForTerminal } from '../shared/escape.js';
 import { flag, strs, UsageError, type Command } from './args.js';
 import { sha256 } from './edit.js';
 import { nameOf, escapeText, readInput, StdoutWriter } from './output.js';
 import { mib, Progress } from './progress.js';
 
 const SECTIONS = Object.keys(REPORT_SECTIONS) as ReportSection[];
+/** Bytes of JSON written at a time. */
+const CHUNK = 1 << 18;
 
 function sections(list: string[]): ReportSection[] | undefined {
   if (!list.length) return undefined;
@@ -59,17 +60,18 @@ pairs, objhash graph and problems. The text report cuts long lists and says how 
     // Output to the same terminal would be overwritten by the progress line.
     if (process.stdout.isTTY) progress.stop();
     let written = 0;
-    const send = async (chunk: string) => {
+    // Each chunk is a view of the producer's reused buffer: written out before the next is made.
+    const send = async (chunk: Uint8Array) => {
       written += chunk.length;
       progress.step(`writing ${json ? 'JSON' : 'NDJSON'}: ${mib(written)}`);
-      await out.write(jsonForTerminal(chunk));
+      await out.writeChunk(chunk);
     };
     try {
       if (json) {
         const source = file === '-' ? null : { path: resolve(file), sha256: sha256(bytes) };
-        for (const chunk of reportJsonChunks(img, diags, { source, omitted: v.omitted, ...(only ? { only } : {}) })) await send(chunk);
+        for (const chunk of reportJsonBytes(img, diags, { source, omitted: v.omitted, terminal: true, chunk: CHUNK, ...(only ? { only } : {}) })) await send(chunk);
       } else if (ndjson) {
-        for (const chunk of reportNdjsonChunks(img, diags, only?.[0] ?? 'records')) await send(chunk);
+        for (const chunk of reportNdjsonBytes(img, diags, only?.[0] ?? 'records', CHUNK, true)) await send(chunk);
       } else {
         progress.step('writing the report');
         const text = reportText(img, diags, nameOf(file), { counted: v, ...(only ? { only } : {}) });

@@ -37,6 +37,14 @@ export function errnoText(e: NodeJS.ErrnoException): string {
   }
 }
 
+/**
+ * The Buffer's bytes as a plain Uint8Array over the same memory (Buffer's own slice/subarray
+ * differ from Uint8Array's). `new Uint8Array(buffer)` would copy: a second file-sized block.
+ */
+function plainBytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** The whole of a regular file (a string, or a Buffer for a name that is not UTF-8). */
 export function readRegularFile(path: string | Buffer): Uint8Array {
   let fd: number;
@@ -48,7 +56,7 @@ export function readRegularFile(path: string | Buffer): Uint8Array {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new InputError(`cannot read: it is ${fileKind(st)}; only a regular file (or - for the standard input) is read`, 'ENOTREG');
-    return new Uint8Array(readFileSync(fd));
+    return plainBytes(readFileSync(fd));
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);
@@ -69,7 +77,7 @@ export function readStandardInput(): Uint8Array {
     throw new InputError(`cannot read: it is ${process.stdin.isTTY ? 'a terminal' : fileKind(st)}; give a file, or pipe an image in`, 'ENOTREG');
   }
   try {
-    return new Uint8Array(readFileSync(0));
+    return plainBytes(readFileSync(0));
   } catch (e) {
     throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);
   }

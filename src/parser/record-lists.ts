@@ -179,6 +179,10 @@ export class ObjectTable {
   setIndex(ref: number, k: number): void {
     this.table.set(ref, k);
   }
+  /** Each object's index in the ObjrefList, in the order of values(). */
+  indexes(): IterableIterator<number> {
+    return this.table.values();
+  }
   *values(): IterableIterator<ObjrefRec> {
     for (const k of this.table.values()) yield this.list.at(k);
   }

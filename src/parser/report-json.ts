@@ -1,8 +1,10 @@
 // The JSON report (`ckpt-inspect --json`): `ttys[]` and `files[]` use exactly the keys of the
 // golden images' .json files so the two can be compared directly.
 import { recordTypeName } from './image.js';
-import type { Diagnostic, FileDesc, FileRec, Image, ObjrefRec, Tty } from './model.js';
+import type { Diagnostic, FileDesc, FileRec, GraphNodeKind, Image, ObjrefRec, Tty } from './model.js';
 import { buildGraph } from './graph.js';
+import { GraphWalk, NodeTag, type GraphSink } from './graph-walk.js';
+import { ascii, JsonBytes } from './json-bytes.js';
 import { toHex } from './names.js';
 import { FILE_TYPE } from './layout.js';
 import { DIAGNOSTICS_PER_CODE, limitDiagnostics } from './validate/index.js';
@@ -137,104 +139,275 @@ export interface StreamOptions {
   omitted?: Record<string, number>;
 }
 
-/**
- * The JSON report as text, a chunk at a time: the same value as JSON.stringify(reportJson(…))
- * (plus `source`), without building the report object or one string of it. A record is about 60
- * bytes of JSON, so a million-record image is ~60 MB of text that is written once and dropped.
- */
-export function* reportJsonChunks(img: Image, diagnostics: Diagnostic[], opts: StreamOptions = {}): Generator<string> {
-  const { index } = img;
-  const CHUNK = opts.chunk ?? 1 << 16;
-  const want = (s: ReportSection) => !opts.only || opts.only.includes(s);
-  let buf = `{"format":${JSON.stringify(REPORT_FORMAT)},"size":${img.size},"endian":"${img.littleEndian ? 'le' : 'be'}","archId":${img.archId},"rev":${img.header?.rev.value ?? null},"decoded":${img.decoded}`;
-  if (opts.only) buf += `,"only":${JSON.stringify(opts.only)}`;
-  if (want('records')) {
-    buf += ',"records":[';
-    const names = new Map<number, string>();
-    const { offsets, types, lens } = index;
-    for (let i = 0; i < index.count; i++) {
-      const t = types[i] as number;
-      let name = names.get(t);
-      if (name === undefined) names.set(t, (name = img.decoded ? JSON.stringify(recordTypeName(t)) : 'null'));
-      buf += `${i ? ',' : ''}{"offset":${offsets[i]},"type":${t},"typeName":${name},"len":${lens[i]}}`;
-      if (buf.length >= CHUNK) {
-        yield buf;
-        buf = '';
-      }
-    }
-    buf += ']';
+const K = {
+  offset: ascii('{"offset":'),
+  type: ascii(',"type":'),
+  fd: ascii('{"fd":'),
+  fileObjref: ascii(',"fileObjref":'),
+  closeOnExec: ascii(',"closeOnExec":'),
+  offset2: ascii(',"offset":'),
+  objref: ascii('{"objref":'),
+  objtype: ascii(',"objtype":'),
+  record: ascii(',"record":'),
+  id: ascii('{"id":"'),
+  kind: ascii('","kind":'),
+  label: ascii(',"label":'),
+  objref2: ascii(',"objref":'),
+  from: ascii('{"from":"'),
+  to: ascii('","to":"'),
+  label2: ascii('","label":'),
+  dangling: ascii(',"dangling":'),
+  true: ascii('true}'),
+  false: ascii('false}'),
+  null: ascii('null'),
+  obj: ascii('obj:'),
+  rec: ascii('rec:'),
+  fdId: ascii('fd:'),
+  sig: ascii('sig:'),
+};
+
+/** `,"typeName":NAME,"len":` for each record type, made once per type. */
+function typeNameKeys(img: Image): (t: number) => Uint8Array {
+  const names = new Map<number, Uint8Array>();
+  return (t) => {
+    let b = names.get(t);
+    if (b === undefined) names.set(t, (b = ascii(`,"typeName":${img.decoded ? JSON.stringify(recordTypeName(t)) : 'null'},"len":`)));
+    return b;
+  };
+}
+
+/** A record of the `records` list: {"offset","type","typeName","len"}. */
+function recordBytes(w: JsonBytes, img: Image, i: number, keys: (t: number) => Uint8Array): void {
+  const { offsets, types, lens } = img.index;
+  const t = types[i];
+  w.raw(K.offset);
+  w.num(offsets[i]);
+  w.raw(K.type);
+  w.num(t);
+  w.raw(keys(t));
+  w.num(lens[i]);
+  w.byte(0x7d);
+}
+
+/** A graph node id, `obj:1`, `rec:7`, `fd:0:3:12` or `sig:9`, without its quotes. */
+function idBytes(w: JsonBytes, tag: NodeTag, a: number, b: number, c: number): void {
+  if (tag === NodeTag.Obj) w.raw(K.obj);
+  else if (tag === NodeTag.Rec) w.raw(K.rec);
+  else if (tag === NodeTag.Sig) w.raw(K.sig);
+  else {
+    w.raw(K.fdId);
+    w.num(a);
+    w.byte(0x3a);
+    w.num(b);
+    w.byte(0x3a);
+    w.num(c);
+    return;
   }
-  const list = function* (key: string, n: number, at: (i: number) => unknown, lead = ','): Generator<string> {
-    buf += `${lead}"${key}":[`;
+  w.num(a);
+}
+
+/** Writes graph nodes or edges as JSON list items (a comma before each but the first). */
+class GraphJson implements GraphSink {
+  first = true;
+  constructor(
+    private readonly w: JsonBytes,
+    private readonly g: GraphWalk,
+  ) {}
+  private sep(): void {
+    if (this.first) this.first = false;
+    else this.w.byte(0x2c);
+  }
+  node(tag: NodeTag, a: number, b: number, c: number, kind: GraphNodeKind, objref: number | null, objtype: string | null, record: number): void {
+    const w = this.w;
+    this.sep();
+    w.raw(K.id);
+    idBytes(w, tag, a, b, c);
+    w.raw(K.kind);
+    w.str(kind);
+    w.raw(K.label);
+    w.str(this.g.label(tag, a, b));
+    w.raw(K.objref2);
+    w.numOrNull(objref);
+    w.raw(K.objtype);
+    w.strOrNull(objtype);
+    w.raw(K.record);
+    w.num(record);
+    w.byte(0x7d);
+  }
+  edge(ft: NodeTag, fa: number, fb: number, fc: number, tt: NodeTag, ta: number, tb: number, tc: number, label: string, offset: number, dangling: boolean): void {
+    const w = this.w;
+    this.sep();
+    w.raw(K.from);
+    idBytes(w, ft, fa, fb, fc);
+    w.raw(K.to);
+    idBytes(w, tt, ta, tb, tc);
+    w.raw(K.label2);
+    w.str(label);
+    w.raw(K.offset2);
+    w.num(offset);
+    w.raw(K.dangling);
+    w.raw(dangling ? K.true : K.false);
+  }
+}
+
+export interface ByteStreamOptions extends StreamOptions {
+  /** Strings as jsonForTerminal writes them (the CLI's output may reach a terminal). */
+  terminal?: boolean;
+}
+
+/**
+ * The JSON report as UTF-8, a chunk at a time: the same text as JSON.stringify(reportJson(…))
+ * (plus `source`), without building the report object, a string of it, or the graph. A record is
+ * about 60 bytes of JSON, so a million-record image is ~130 MB written once and dropped. Each chunk
+ * is a view of a reused buffer: use it before asking for the next.
+ */
+export function* reportJsonBytes(img: Image, diagnostics: Diagnostic[], opts: ByteStreamOptions = {}): Generator<Uint8Array> {
+  const { index } = img;
+  const w = new JsonBytes(opts.chunk ?? 1 << 16, opts.terminal);
+  const want = (s: ReportSection) => !opts.only || opts.only.includes(s);
+  w.text(`{"format":${JSON.stringify(REPORT_FORMAT)},"size":${img.size},"endian":"${img.littleEndian ? 'le' : 'be'}","archId":${img.archId},"rev":${img.header?.rev.value ?? null},"decoded":${img.decoded}`);
+  if (opts.only) w.text(`,"only":${JSON.stringify(opts.only)}`);
+  if (want('records')) {
+    w.text(',"records":[');
+    const keys = typeNameKeys(img);
+    for (let i = 0; i < index.count; i++) {
+      if (i) w.byte(0x2c);
+      recordBytes(w, img, i, keys);
+      if (w.full) yield w.take();
+    }
+    w.byte(0x5d);
+  }
+  /** `"key":[…]` of the values `item` writes; item returns false for an index it leaves out. */
+  const list = function* (key: string, n: number, item: (i: number) => boolean, lead = ','): Generator<Uint8Array> {
+    w.text(`${lead}"${key}":[`);
     let first = true;
     for (let i = 0; i < n; i++) {
-      const v = at(i);
-      if (v === undefined) continue;
-      buf += (first ? '' : ',') + JSON.stringify(v);
-      first = false;
-      if (buf.length >= CHUNK) {
-        yield buf;
-        buf = '';
-      }
+      const mark = w.p;
+      if (!first) w.byte(0x2c);
+      if (item(i)) first = false;
+      else w.p = mark;
+      if (w.full) yield w.take();
     }
-    buf += ']';
+    w.byte(0x5d);
   };
   if (want('ttys')) {
-    yield* list('ttys', img.ttys.length, (i) => ttyJson(img.ttys[i] as Tty));
-    yield* list('files', img.files.length, (i) => {
-      const f = img.files.at(i);
-      return f.fType === FILE_TYPE.TTY ? fileJson(f) : undefined;
+    yield* list('ttys', img.ttys.length, (i) => {
+      w.json(ttyJson(img.ttys[i] as Tty));
+      return true;
     });
-    yield* list('fds', img.fds.length, (i) => fdJson(img.fds.at(i)));
+    yield* list('files', img.files.length, (i) => {
+      if (img.files.fType(i) !== FILE_TYPE.TTY) return false;
+      w.json(fileJson(img.files.at(i)));
+      return true;
+    });
+    const fds = img.fds;
+    const { fd_descriptor, fd_objref, fd_close_on_exec } = fds.d;
+    yield* list('fds', fds.length, (i) => {
+      // fdJson(fds.at(i)), read from the columns.
+      const o = fds.src.offsetOf(fds.records[i]);
+      w.raw(K.fd);
+      w.num(fds.src.raw(o, fd_descriptor));
+      w.raw(K.fileObjref);
+      w.num(fds.src.raw(o, fd_objref));
+      w.raw(K.closeOnExec);
+      w.num(fds.src.raw(o, fd_close_on_exec));
+      w.raw(K.offset2);
+      w.num(o);
+      w.byte(0x7d);
+      return true;
+    });
   }
   if (want('graph')) {
-    const objs = img.objects.values();
-    yield* list('objects', img.objects.size, () => objectJson(img, objs.next().value as ObjrefRec));
-    const g = buildGraph(img);
-    buf += ',"graph":{';
-    yield* list('nodes', g.nodes.length, (i) => g.nodes[i], '');
-    yield* list('edges', g.edges.length, (i) => g.edges[i]);
-    buf += '}';
+    const { refs, types, targets } = img.objrefs;
+    const ks = img.objects.indexes();
+    yield* list('objects', img.objects.size, () => {
+      // objectJson, read from the columns.
+      const k = ks.next().value as number;
+      const target = targets[k];
+      w.raw(K.objref);
+      w.num(refs[k]);
+      w.raw(K.objtype);
+      w.num(types[k]);
+      w.raw(K.record);
+      w.num(target);
+      w.raw(K.offset2);
+      if (target >= 0) w.num(index.offsets[target]);
+      else w.raw(K.null);
+      w.byte(0x7d);
+      return true;
+    });
+    const g = new GraphWalk(img);
+    const full = () => w.full;
+    const nodes = new GraphJson(w, g);
+    const edges = new GraphJson(w, g);
+    w.text(',"graph":{"nodes":[');
+    for (const _ of g.steps({ node: nodes.node.bind(nodes) }, Number.POSITIVE_INFINITY, full)) yield w.take();
+    w.text('],"edges":[');
+    for (const _ of g.steps({ edge: edges.edge.bind(edges) }, Number.POSITIVE_INFINITY, full)) yield w.take();
+    w.text(']}');
   }
   if (want('diagnostics')) {
     const limited = limitDiagnostics(diagnostics, JSON_DIAGNOSTICS_PER_CODE, opts.omitted);
-    buf += `,"diagnosticsOmitted":${JSON.stringify(limited.omitted)}`;
-    yield* list('diagnostics', limited.shown.length, (i) => diagnosticJson(limited.shown[i] as Diagnostic));
+    w.text(`,"diagnosticsOmitted":${JSON.stringify(limited.omitted)}`);
+    yield* list('diagnostics', limited.shown.length, (i) => {
+      w.json(diagnosticJson(limited.shown[i] as Diagnostic));
+      return true;
+    });
   }
-  if (opts.source !== undefined) buf += `,"source":${JSON.stringify(opts.source)}`;
-  yield `${buf}}\n`;
+  if (opts.source !== undefined) w.text(`,"source":${JSON.stringify(opts.source)}`);
+  w.text('}\n');
+  yield w.take();
 }
 
-/** One line of JSON per element of a section (`--ndjson`): records by default. */
-export function* reportNdjsonChunks(img: Image, diagnostics: Diagnostic[], section: ReportSection, chunk = 1 << 16): Generator<string> {
-  let buf = '';
-  const line = function* (v: unknown): Generator<string> {
-    buf += `${JSON.stringify(v)}\n`;
-    if (buf.length >= chunk) {
-      yield buf;
-      buf = '';
-    }
-  };
+/** The JSON report as text, a chunk at a time (reportJsonBytes, decoded). */
+export function* reportJsonChunks(img: Image, diagnostics: Diagnostic[], opts: StreamOptions = {}): Generator<string> {
+  const dec = new TextDecoder();
+  for (const b of reportJsonBytes(img, diagnostics, opts)) {
+    const s = dec.decode(b, { stream: true });
+    if (s) yield s;
+  }
+  const rest = dec.decode();
+  if (rest) yield rest;
+}
+
+/** One line of JSON per element of a section (`--ndjson`): records by default. Chunks as reportJsonBytes. */
+export function* reportNdjsonBytes(img: Image, diagnostics: Diagnostic[], section: ReportSection, chunk = 1 << 16, terminal = false): Generator<Uint8Array> {
+  const w = new JsonBytes(chunk, terminal);
   const { index } = img;
   if (section === 'records') {
-    const names = new Map<number, string>();
+    const keys = typeNameKeys(img);
     for (let i = 0; i < index.count; i++) {
-      const t = index.types[i] as number;
-      let name = names.get(t);
-      if (name === undefined) names.set(t, (name = img.decoded ? JSON.stringify(recordTypeName(t)) : 'null'));
-      buf += `{"offset":${index.offsets[i]},"type":${t},"typeName":${name},"len":${index.lens[i]}}\n`;
-      if (buf.length >= chunk) {
-        yield buf;
-        buf = '';
-      }
+      recordBytes(w, img, i, keys);
+      w.byte(0x0a);
+      if (w.full) yield w.take();
     }
-  } else if (section === 'ttys') {
-    for (const t of img.ttys) yield* line(ttyJson(t));
   } else if (section === 'graph') {
-    const g = buildGraph(img);
-    for (const e of g.edges) yield* line(e);
+    const g = new GraphWalk(img);
+    const sink = new GraphJson(w, g);
+    const edge: GraphSink['edge'] = (...a) => {
+      sink.first = true;
+      sink.edge(...a);
+      w.byte(0x0a);
+    };
+    for (const _ of g.steps({ edge }, Number.POSITIVE_INFINITY, () => w.full)) yield w.take();
   } else {
-    for (const d of limitDiagnostics(diagnostics, JSON_DIAGNOSTICS_PER_CODE).shown) yield* line(diagnosticJson(d));
+    const items: unknown[] = section === 'ttys' ? img.ttys.map(ttyJson) : limitDiagnostics(diagnostics, JSON_DIAGNOSTICS_PER_CODE).shown.map(diagnosticJson);
+    for (const v of items) {
+      w.json(v);
+      w.byte(0x0a);
+      if (w.full) yield w.take();
+    }
   }
-  if (buf) yield buf;
+  if (w.p) yield w.take();
+}
+
+/** One line of JSON per element of a section (`--ndjson`), as text. */
+export function* reportNdjsonChunks(img: Image, diagnostics: Diagnostic[], section: ReportSection, chunk = 1 << 16): Generator<string> {
+  const dec = new TextDecoder();
+  for (const b of reportNdjsonBytes(img, diagnostics, section, chunk)) {
+    const s = dec.decode(b, { stream: true });
+    if (s) yield s;
+  }
+  const rest = dec.decode();
+  if (rest) yield rest;
 }

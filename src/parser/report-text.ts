@@ -1,7 +1,7 @@
 // The human-readable report of `ckpt-inspect FILE`.
 import { recordTypeName } from './image.js';
 import type { Diagnostic, Image, Tty } from './model.js';
-import { buildGraph } from './graph.js';
+import { GraphWalk } from './graph-walk.js';
 import { caret, CC_IS_COUNT, CC_NAMES, escapeBytes, TERMIOS_FLAGS, termiosFlagNames, ttyFlagNames } from './names.js';
 import { analyseCanon } from './validate/ldisc.js';
 import { limitDiagnostics, type Validation } from './validate/index.js';
@@ -61,13 +61,24 @@ export function reportText(img: Image, diags: Diagnostic[], file: string, opts: 
     if (pairs.length > maxTtys) out.push(`  … ${pairs.length - maxTtys} more TTY records (use --json for all)`);
   }
 
-  const maxEdges = 10 * maxTtys;
-  const g = want('graph') ? buildGraph(img, { maxEdges }) : { nodes: [], edges: [], edgeCount: 0 };
-  if (g.edges.length) {
-    out.push('', 'Objhash graph:');
-    const label = new Map(g.nodes.map((n) => [n.id, n.label]));
-    for (const e of g.edges.slice(0, maxEdges)) out.push(`  ${label.get(e.from)} --${e.label}--> ${label.get(e.to)}${e.dangling ? '  (dangling)' : ''}`);
-    if (g.edgeCount > maxEdges) out.push(`  … ${g.edgeCount - maxEdges} more edges (use --json for all)`);
+  if (want('graph')) {
+    // The edges listed are walked; the rest are only counted (no graph is built).
+    const maxEdges = 10 * maxTtys;
+    const g = new GraphWalk(img);
+    const lines: string[] = [];
+    const edgeCount = g.walk(
+      {
+        edge: (ft, fa, fb, _fc, tt, ta, tb, _tc, label, _offset, dangling) => {
+          lines.push(`  ${g.label(ft, fa, fb)} --${label}--> ${g.label(tt, ta, tb)}${dangling ? '  (dangling)' : ''}`);
+        },
+      },
+      maxEdges,
+    );
+    if (edgeCount) {
+      out.push('', 'Objhash graph:');
+      for (const l of lines) out.push(l);
+      if (edgeCount > maxEdges) out.push(`  … ${edgeCount - maxEdges} more edges (use --json for all)`);
+    }
   }
 
   if (want('diagnostics')) {
