@@ -2,6 +2,7 @@
 // stream the reports are written to a chunk at a time (backpressure respected, a closed pipe ends
 // the work quietly).
 import { errnoText, InputError, readRegularFile, readStandardInput } from '../io/read-input.js';
+import { readRegularFileSparse } from '../io/read-sparse.js';
 import { CliError } from './args.js';
 import { pathArg } from './raw-args.js';
 
@@ -20,6 +21,20 @@ export function nameOf(file: string, stream: 'in' | 'out' = 'in'): string {
 export function readInput(file: string): Uint8Array {
   try {
     return file === '-' ? readStandardInput() : readRegularFile(pathArg(file));
+  } catch (e) {
+    if (e instanceof InputError) throw new CliError(e.message, { file: nameOf(file) });
+    throw new CliError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, { file: nameOf(file) });
+  }
+}
+
+/**
+ * FILE for a report: the bytes the reports read (large payloads nothing decodes are left unread,
+ * zeros here), and with `hash` the sha256 of the whole file; `-` is read whole and not hashed.
+ */
+export function readReportInput(file: string, hash: boolean): { bytes: Uint8Array; sha256?: string } {
+  if (file === '-') return { bytes: readInput(file) };
+  try {
+    return readRegularFileSparse(pathArg(file), { hash });
   } catch (e) {
     if (e instanceof InputError) throw new CliError(e.message, { file: nameOf(file) });
     throw new CliError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, { file: nameOf(file) });

@@ -5,8 +5,7 @@ import { REPORT_SECTIONS, reportJsonBytes, reportNdjsonBytes, type ReportSection
 import { reportText } from '../parser/report-text.js';
 import { validateBounded } from '../parser/validate/index.js';
 import { flag, strs, UsageError, type Command } from './args.js';
-import { sha256 } from './edit.js';
-import { nameOf, escapeText, readInput, StdoutWriter } from './output.js';
+import { nameOf, escapeText, readReportInput, StdoutWriter } from './output.js';
 import { mib, Progress } from './progress.js';
 
 const SECTIONS = Object.keys(REPORT_SECTIONS) as ReportSection[];
@@ -50,7 +49,8 @@ pairs, objhash graph and problems. The text report cuts long lists and says how 
 
     const progress = new Progress(nameOf(file));
     progress.step('reading');
-    const bytes = readInput(file);
+    const input = readReportInput(file, json);
+    const bytes = input.bytes;
     progress.step(`parsing ${mib(bytes.length)}`);
     const img = openImage(bytes);
     progress.step(`validating ${img.index.count} records`);
@@ -68,7 +68,7 @@ pairs, objhash graph and problems. The text report cuts long lists and says how 
     };
     try {
       if (json) {
-        const source = file === '-' ? null : { path: resolve(file), sha256: sha256(bytes) };
+        const source = input.sha256 === undefined ? null : { path: resolve(file), sha256: input.sha256 };
         for (const chunk of reportJsonBytes(img, diags, { source, omitted: v.omitted, terminal: true, chunk: CHUNK, ...(only ? { only } : {}) })) await send(chunk);
       } else if (ndjson) {
         for (const chunk of reportNdjsonBytes(img, diags, only?.[0] ?? 'records', CHUNK, true)) await send(chunk);

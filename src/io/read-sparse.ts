@@ -1,0 +1,82 @@
+// Reading an image for a report: the file's bytes that the parser and the reports look at, and
+// (for --json's source) the sha256 of all of it, in one pass.
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { type FileHole, SparseWalker } from '../parser/sparse-walk.js';
+import { errnoText, fileKind, InputError } from './read-input.js';
+
+/** A payload at least this long that no report reads (page contents) is not read (see sparse-walk.ts). */
+const REPORT_HOLE_MIN = 16 * 1024;
+
+export interface SparseFile {
+  /** The file's size; the bytes of `holes` are zeros here. */
+  bytes: Uint8Array;
+  holes: FileHole[];
+  /** sha256 of every byte of the file as read (holes included), when asked for. */
+  sha256?: string;
+}
+
+/**
+ * A regular file read for a report: only the bytes the parser and the reports look at (record
+ * headers and the payloads they decode) are read into a file-sized array, and the payloads of
+ * large records nothing decodes stay unread. Memory never written is never mapped, so an image
+ * that is mostly page contents costs what its records cost. With `hash`, every byte is hashed in
+ * file order in the same pass, the skipped ones read into a scratch buffer for that alone.
+ */
+export function readRegularFileSparse(path: string | Buffer, opts: { hash?: boolean } = {}): SparseFile {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (e) {
+    throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new InputError(`cannot read: it is ${fileKind(st)}; only a regular file (or - for the standard input) is read`, 'ENOTREG');
+    const size = st.size;
+    const bytes = new Uint8Array(size);
+    const w = new SparseWalker(size, REPORT_HOLE_MIN);
+    const chunk = new Uint8Array(1 << 20);
+    const hash = opts.hash ? createHash('sha256') : null;
+    // Bytes [0, hashed) have gone into the hash. The walker's reads go forward, overlapping only
+    // where a record header was split between two reads.
+    let hashed = 0;
+    const readAt = (into: Uint8Array, off: number, len: number, pos: number): number => {
+      const n = readSync(fd, into, off, len, pos);
+      if (n === 0) throw new InputError(`cannot read: the file ended at offset ${pos} while it was read (${size} bytes when opened)`, 'ECHANGED');
+      return n;
+    };
+    const hashTo = (pos: number): void => {
+      while (hash && hashed < pos) {
+        const n = readAt(chunk, 0, Math.min(chunk.length, pos - hashed), hashed);
+        hash.update(chunk.subarray(0, n));
+        hashed += n;
+      }
+    };
+    for (let r = w.next(); r; r = w.next()) {
+      hashTo(r.pos);
+      if (r.direct) {
+        const n = readAt(bytes, r.pos, r.len, r.pos);
+        if (hash && r.pos + n > hashed) {
+          hash.update(bytes.subarray(hashed, r.pos + n));
+          hashed = r.pos + n;
+        }
+        w.advance(n);
+      } else {
+        const n = readAt(chunk, 0, r.len, r.pos);
+        if (hash && r.pos + n > hashed) {
+          hash.update(chunk.subarray(hashed - r.pos, n));
+          hashed = r.pos + n;
+        }
+        w.take(chunk, n, bytes, 0);
+      }
+    }
+    hashTo(size);
+    return { bytes, holes: w.holes, ...(hash ? { sha256: hash.digest('hex') } : {}) };
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,88 @@
+// The report's read (readRegularFileSparse): large payloads no report decodes are left unread, and
+// every report made from what it read is the one made from the whole file; the sha256 it computes
+// in the same pass is the file's. Images: bench-pairs with page-sized BUFFERs (holes), the same
+// with its framing broken in the middle (read densely from there) and cut short, and every test
+// image (no holes), each written to a file and read back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { allImages, generator, ROOT } from '../lib/images.js';
+import { readRegularFileSparse } from '../../src/io/read-sparse.js';
+import { openImage } from '../../src/parser/image.js';
+import { validateBounded } from '../../src/parser/validate/index.js';
+import { reportJson } from '../../src/parser/report-json.js';
+import { reportText } from '../../src/parser/report-text.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ckpt-read-sparse-'));
+
+function files(): { name: string; path: string }[] {
+  const gen = generator();
+  assert.ok(gen, 'ckpt-gen compiles');
+  const pairs = join(dir, 'pairs.ckpt');
+  execFileSync(gen, ['bench-pairs', pairs, '24M']);
+  const whole = new Uint8Array(readFileSync(pairs));
+  // A record len set past the end half-way: the index resynchronises and the rest is read densely.
+  const broken = whole.slice();
+  const view = new DataView(broken.buffer);
+  let p = 0;
+  while (p < whole.length / 2) p += view.getUint32(p + 4, true);
+  view.setUint32(p + 4, 0x7fffffff, true);
+  writeFileSync(join(dir, 'broken.ckpt'), broken);
+  writeFileSync(join(dir, 'cut.ckpt'), whole.subarray(0, Math.floor(whole.length * 0.7)));
+  const out = [
+    { name: 'bench-pairs', path: pairs },
+    { name: 'broken', path: join(dir, 'broken.ckpt') },
+    { name: 'cut', path: join(dir, 'cut.ckpt') },
+  ];
+  for (const im of allImages()) {
+    const f = join(dir, `${im.name}.ckpt`);
+    writeFileSync(f, im.bytes);
+    out.push({ name: im.name, path: f });
+  }
+  return out;
+}
+
+const FILES = files();
+
+function reports(bytes: Uint8Array, name: string): { text: string; json: string } {
+  const img = openImage(bytes);
+  const v = validateBounded(img);
+  return { text: reportText(img, v.diagnostics, name, { counted: v }), json: JSON.stringify(reportJson(img, v.diagnostics, v.omitted)) };
+}
+
+test('the sparse read leaves page contents unread, and every report from it is the whole file\'s', () => {
+  let holes = 0;
+  for (const f of FILES) {
+    const whole = new Uint8Array(readFileSync(f.path));
+    const r = readRegularFileSparse(f.path, { hash: true });
+    assert.equal(r.sha256, createHash('sha256').update(whole).digest('hex'), f.name);
+    assert.equal(r.bytes.length, whole.length);
+    // Outside the holes, the bytes are the file's; the holes were not read (zeros).
+    const copy = whole.slice();
+    for (const h of r.holes) copy.fill(0, h.at, h.at + h.len);
+    assert.ok(Buffer.from(copy).equals(Buffer.from(r.bytes)), `${f.name}: bytes outside the holes`);
+    holes += r.holes.length;
+    if (f.name === 'bench-pairs') assert.ok(r.holes.reduce((a, h) => a + h.len, 0) > whole.length * 0.9, 'most of bench-pairs is left unread');
+    assert.deepEqual(reports(r.bytes, f.name), reports(whole, f.name), f.name);
+    assert.equal(readRegularFileSparse(f.path).sha256, undefined);
+  }
+  assert.ok(holes >= 1000, `${holes} holes`);
+});
+
+test('ckpt-inspect reports a file with holes as it reports the whole file, and --json names its sha256', () => {
+  const bin = join(ROOT, 'bin/ckpt-inspect.js');
+  for (const f of FILES.slice(0, 3)) {
+    const whole = new Uint8Array(readFileSync(f.path));
+    const img = openImage(whole);
+    const v = validateBounded(img);
+    const text = spawnSync(process.execPath, [bin, f.path], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    assert.equal(text.stdout, reportText(img, v.diagnostics, f.path, { counted: v }), f.name);
+    const json = spawnSync(process.execPath, [bin, '--json', f.path], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const source = { path: f.path, sha256: createHash('sha256').update(whole).digest('hex') };
+    assert.equal(json.stdout, `${JSON.stringify({ ...reportJson(img, v.diagnostics, v.omitted), source })}\n`, f.name);
+  }
+});
