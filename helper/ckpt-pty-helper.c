@@ -7,7 +7,7 @@
  *   ckpt-pty-helper check   < plan
  *   ckpt-pty-helper restore --verify [--devpts shared|private] [--index exact|any] [--strict] < plan
  *   ckpt-pty-helper restore --attach [--pair N] [--command CMD] [--devpts ...] [--index ...] < plan
- *   ckpt-pty-helper capture --pid PID [--fd N]
+ *   ckpt-pty-helper capture --pid PID [--fd N] [--drain]
  *
  * Exit status: 0 success (verify: every restorable field matches), 1 verify found a
  * mismatch, 2 usage error or plan refused, 3 restore failed (kernel refused, or --strict
@@ -1884,6 +1884,17 @@ struct cappair {
     int m, s; /* indexes into the capfd array, -1 when the target holds no such side */
 };
 
+/* capture --drain: the queues of one pair, as read (and put back) */
+struct drained {
+    int done;
+    uint8_t in[2 * MAX_QUEUE + 8];
+    uint8_t in_end[2 * MAX_QUEUE + 8];
+    size_t in_len;
+    uint8_t out[16 * MAX_QUEUE];
+    size_t out_len;
+    int in_before, out_before, in_after, out_after;
+};
+
 struct proc_stat {
     int ok;
     int ppid, pgrp, session, tty_nr, tpgid;
@@ -2017,7 +2028,8 @@ static void json_ioctl_count(FILE *f, int fd, unsigned long req)
     else fputs("null", f);
 }
 
-static void print_capture_pair(FILE *f, const struct cappair *p, const struct capfd *fds, const struct proc_stat *ps)
+static void print_capture_pair(FILE *f, const struct cappair *p, const struct capfd *fds, const struct proc_stat *ps,
+                               const struct drained *dr)
 {
     int mfd = p->m >= 0 ? fds[p->m].fd : -1, sfd = p->s >= 0 ? fds[p->s].fd : -1;
     fprintf(f, "{\"index\":%u,\"master_fd\":", p->index);
@@ -2085,10 +2097,225 @@ static void print_capture_pair(FILE *f, const struct cappair *p, const struct ca
     json_ioctl_count(f, hungup ? -1 : sfd, TIOCOUTQ);
     fputs(",\"master_outq\":", f);
     json_ioctl_count(f, mfd, TIOCOUTQ);
+    /* --drain: the queues' bytes, read and put back (null without --drain) */
+    fputs(",\"input\":", f);
+    if (dr && dr->done) json_hex(f, dr->in, dr->in_len); else fputs("null", f);
+    fputs(",\"input_line_ends\":", f);
+    if (dr && dr->done) print_line_ends(f, dr->in_end, dr->in_len); else fputs("null", f);
+    fputs(",\"output\":", f);
+    if (dr && dr->done) json_hex(f, dr->out, dr->out_len); else fputs("null", f);
     fputc('}', f);
 }
 
-static int capture(long pid, int only_fd)
+/* ---- capture --drain: the queues read and put back exactly, the target stopped meanwhile */
+
+static char proc_state(long pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    char *r = strrchr(buf, ')');
+    return r && r[1] == ' ' ? r[2] : 0;
+}
+
+/* Another process that holds this pty (a slave device of this index, or a ptmx open of it) could
+ * read or write its queues while they are out: the drain refuses then.  Processes whose fds cannot
+ * be listed are counted (they are other users'). */
+static int other_holder(long target, unsigned index, dev_t slave_rdev, long *who, unsigned *unreadable)
+{
+    DIR *proc = opendir("/proc");
+    if (!proc) return 0;
+    struct dirent *pe;
+    long self = (long)getpid();
+    *unreadable = 0;
+    while ((pe = readdir(proc)) != NULL) {
+        uint32_t pid;
+        if (parse_uint(pe->d_name, 0x3fffffffu, &pid) || (long)pid == target || (long)pid == self) continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%u/fd", pid);
+        DIR *d = opendir(path);
+        if (!d) { if (errno == EACCES || errno == EPERM) (*unreadable)++; continue; }
+        struct dirent *de;
+        long seen = 0;
+        while ((de = readdir(d)) != NULL && seen++ < MAX_PROC_FDS) {
+            uint32_t n;
+            struct stat st;
+            char lnk[96];
+            if (parse_uint(de->d_name, 0x7fffffffu, &n)) continue;
+            snprintf(lnk, sizeof lnk, "%s/%u", path, n);
+            if (stat(lnk, &st) != 0 || !S_ISCHR(st.st_mode)) continue;
+            int hit = st.st_rdev == slave_rdev;
+            if (!hit && major(st.st_rdev) == 5 && minor(st.st_rdev) == 2) {
+                char fi[96], buf[1024];
+                snprintf(fi, sizeof fi, "/proc/%u/fdinfo/%u", pid, n);
+                int f = open(fi, O_RDONLY | O_CLOEXEC);
+                if (f >= 0) {
+                    ssize_t k = read(f, buf, sizeof buf - 1);
+                    close(f);
+                    if (k > 0) {
+                        buf[k] = 0;
+                        char *ti = strstr(buf, "tty-index:");
+                        hit = ti && strtoul(ti + 10, NULL, 10) == index;
+                    }
+                }
+            }
+            if (hit) { closedir(d); closedir(proc); *who = pid; return 1; }
+        }
+        closedir(d);
+    }
+    closedir(proc);
+    return 0;
+}
+
+static int settle_count(int fd, int want, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    int q = -1;
+    for (;;) {
+        if (ioctl(fd, FIONREAD, &q) != 0) return -1;
+        if (q == want || now_ms() > deadline) return q;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Reads both queues of a stopped target's pair and puts them back with the restore's own injection.
+ * Returns 0 (dr filled, counts verified), -1 refused before anything was read, -2 failed after. */
+static int drain_pair(long pid, int mfd, int sfd, unsigned index, struct drained *dr)
+{
+    struct ktermios orig;
+    struct stat sst;
+    memset(dr, 0, sizeof *dr);
+    if (tcgets(sfd, &orig) != 0) { seterr("the slave of /dev/pts/%u is hung up (or unreadable): nothing to drain", index); return -1; }
+    if (fstat(sfd, &sst) != 0) { seterr("fstat: %s", strerror(errno)); return -1; }
+    long who = 0;
+    unsigned unreadable = 0;
+    if (other_holder(pid, index, sst.st_rdev, &who, &unreadable)) {
+        struct proc_stat ops;
+        read_proc_stat(who, &ops);
+        seterr("pid %ld (%.32s) also holds /dev/pts/%u and could read or write its queues while they are out: "
+               "--drain refuses (stop it too, or capture without --drain)", who, ops.ok ? ops.comm : "?", index);
+        return -1;
+    }
+    int packet = 0;
+    ioctl(mfd, TIOCGPKT, &packet);
+    if (packet) {
+        struct pollfd pf = {.fd = mfd, .events = POLLPRI};
+        if (poll(&pf, 1, 0) > 0 && (pf.revents & POLLPRI)) {
+            seterr("/dev/pts/%u: a packet-mode status byte is pending for the master; reading it would lose it: --drain refuses", index);
+            return -1;
+        }
+    }
+    if (ioctl(sfd, FIONREAD, &dr->in_before) || ioctl(mfd, FIONREAD, &dr->out_before)) { seterr("FIONREAD: %s", strerror(errno)); return -1; }
+    int mfl = fcntl(mfd, F_GETFL), sfl = fcntl(sfd, F_GETFL);
+    if (mfl < 0 || sfl < 0) { seterr("F_GETFL: %s", strerror(errno)); return -1; }
+    /* from here on the queues are out: every failure is reported as such (-2) */
+    int rc = -2, zero = 0, one = 1;
+    fcntl(mfd, F_SETFL, mfl | O_NONBLOCK);
+    fcntl(sfd, F_SETFL, sfl | O_NONBLOCK);
+    if (packet) ioctl(mfd, TIOCPKT, &zero);
+    /* output: what the master's reader would get */
+    uint8_t buf[8192];
+    for (;;) {
+        if (wait_fd(mfd, POLLIN, 20) <= 0) break;
+        ssize_t r = read(mfd, buf, sizeof buf);
+        if (r <= 0) break;
+        if (dr->out_len + (size_t)r > sizeof dr->out) { seterr("more than %zu bytes of output pending", sizeof dr->out); goto back; }
+        memcpy(dr->out + dr->out_len, buf, (size_t)r);
+        dr->out_len += (size_t)r;
+    }
+    /* input: complete lines one read each (the kernel gives the boundaries), then the tail */
+    size_t lines_bytes = 0;
+    if (orig.c_lflag & K_ICANON) {
+        while (wait_fd(sfd, POLLIN, 0) > 0) {
+            ssize_t r = read(sfd, buf, sizeof buf);
+            if (r <= 0) break;
+            if (dr->in_len + (size_t)r + 1 > MAX_QUEUE) { seterr("more than %u bytes of input pending", MAX_QUEUE); goto back; }
+            memcpy(dr->in + dr->in_len, buf, (size_t)r);
+            dr->in_len += (size_t)r;
+            lines_bytes += (size_t)r;
+            uint8_t last = buf[r - 1];
+            int term = last == '\n' || (orig.c_cc[K_VEOL] && last == orig.c_cc[K_VEOL]) ||
+                       ((orig.c_lflag & K_IEXTEN) && orig.c_cc[16] && last == orig.c_cc[16]);
+            if (term) dr->in_end[dr->in_len - 1] = 1;
+            else { dr->in[dr->in_len] = 0; dr->in_end[dr->in_len] = 1; dr->in_len++; }
+        }
+        struct ktermios raw = orig;
+        raw.c_lflag &= ~K_ICANON;
+        raw.c_cc[K_VMIN] = 0;
+        raw.c_cc[K_VTIME] = 0;
+        if (tcsets(sfd, &raw) != 0) { seterr("TCSETS (reading the partial line): %s", strerror(errno)); goto back; }
+    }
+    for (;;) {
+        ssize_t r = read(sfd, buf, sizeof buf);
+        if (r <= 0) break;
+        if (dr->in_len + (size_t)r > MAX_QUEUE) { seterr("more than %u bytes of input pending", MAX_QUEUE); goto back; }
+        memcpy(dr->in + dr->in_len, buf, (size_t)r);
+        dr->in_len += (size_t)r;
+        if (!(orig.c_lflag & K_ICANON)) lines_bytes += (size_t)r;
+    }
+    rc = 0;
+back:
+    {
+        /* put everything back: input through the restore's injection, output written to the slave */
+        struct pair p;
+        memset(&p, 0, sizeof p);
+        p.master = mfd;
+        p.slave = sfd;
+        p.canonical = (orig.c_lflag & K_ICANON) != 0;
+        p.in = dr->in;
+        p.in_len = dr->in_len;
+        memcpy(p.in_end, dr->in_end, sizeof p.in_end);
+        char saved[sizeof g_err];
+        memcpy(saved, g_err, sizeof saved);
+        int ok = 1;
+        if (p.in_len && inject_input(&p, &orig) != 0) ok = 0;
+        struct ktermios t = orig;
+        t.c_oflag &= ~K_OPOST;
+        t.c_lflag &= ~K_ECHO;
+        if (ok && dr->out_len && (tcsets(sfd, &t) != 0 || write_all_nb(sfd, dr->out, dr->out_len, 5000) != 0)) {
+            seterr("writing the output back: %s", strerror(errno));
+            ok = 0;
+        }
+        if (tcsets(sfd, &orig) != 0 && ok) { seterr("TCSETS (the original termios): %s", strerror(errno)); ok = 0; }
+        if (packet) ioctl(mfd, TIOCPKT, &one);
+        fcntl(mfd, F_SETFL, mfl);
+        fcntl(sfd, F_SETFL, sfl);
+        if (!ok) {
+            char again[sizeof g_err];
+            memcpy(again, g_err, sizeof again);
+            seterr("/dev/pts/%u: the queues could not be put back (%.300s): %zu input and %zu output bytes are lost from the live terminal",
+                   index, again, dr->in_len, dr->out_len);
+            return -2;
+        }
+        if (rc != 0) {
+            memcpy(g_err, saved, sizeof saved);
+            return -2;
+        }
+    }
+    dr->in_after = settle_count(sfd, dr->in_before, 2000);
+    dr->out_after = settle_count(mfd, dr->out_before, 2000);
+    if (lines_bytes != (size_t)dr->in_before || dr->out_len != (size_t)dr->out_before) {
+        seterr("/dev/pts/%u: the queues held %zu input and %zu output bytes where the kernel had counted %d and %d "
+               "(something else used the terminal meanwhile); they were put back as read",
+               index, lines_bytes, dr->out_len, dr->in_before, dr->out_before);
+        return -2;
+    }
+    if (dr->in_after != dr->in_before || dr->out_after != dr->out_before) {
+        seterr("/dev/pts/%u: after putting the queues back the kernel counts input %d (was %d) and output %d (was %d) bytes",
+               index, dr->in_after, dr->in_before, dr->out_after, dr->out_before);
+        return -2;
+    }
+    dr->done = 1;
+    return 0;
+}
+
+static int capture(long pid, int only_fd, int drain)
 {
     int rc = 3;
     struct capfd *fds = calloc(MAX_CAPTURE_FDS, sizeof *fds);
@@ -2098,6 +2325,7 @@ static int capture(long pid, int only_fd)
     size_t bodylen = 0;
     FILE *mf = NULL;
     int pidfd = -1;
+    struct drained *drs = NULL;
     if (!fds) { seterr("out of memory"); return 3; }
     pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
     if (pidfd < 0) {
@@ -2180,6 +2408,44 @@ static int capture(long pid, int only_fd)
         int *side = fds[i].master ? &pairs[j].m : &pairs[j].s;
         if (*side < 0) *side = (int)i; /* a second open of the same side: listed under fds */
     }
+    if (drain) {
+        for (unsigned i = 0; i < npairs; i++)
+            if (pairs[i].m < 0 || pairs[i].s < 0) {
+                seterr("--drain needs both sides of /dev/pts/%u, and pid %ld holds only its %s", pairs[i].index, pid,
+                       pairs[i].m < 0 ? "slave" : "master");
+                goto out;
+            }
+        drs = calloc(npairs, sizeof *drs);
+        if (!drs) { seterr("out of memory"); goto out; }
+        char st0 = proc_state(pid);
+        int we_stopped = 0;
+        if (st0 != 'T' && st0 != 't') {
+            if (kill((pid_t)pid, SIGSTOP) != 0) { seterr("SIGSTOP to pid %ld: %s", pid, strerror(errno)); goto out; }
+            we_stopped = 1;
+            long long deadline = now_ms() + 5000;
+            char st;
+            while ((st = proc_state(pid)) != 'T' && st != 't') {
+                if (now_ms() > deadline || st == 0) {
+                    kill((pid_t)pid, SIGCONT);
+                    seterr("pid %ld did not stop within 5 s (state %c): --drain refuses", pid, st ? st : '?');
+                    goto out;
+                }
+                struct timespec ts = {0, 1000000};
+                nanosleep(&ts, NULL);
+            }
+        }
+        int drc = 0;
+        for (unsigned i = 0; i < npairs && drc == 0; i++)
+            drc = drain_pair(pid, fds[pairs[i].m].fd, fds[pairs[i].s].fd, pairs[i].index, &drs[i]);
+        if (we_stopped) kill((pid_t)pid, SIGCONT);
+        if (drc == -1) {
+            char why[sizeof g_err];
+            memcpy(why, g_err, sizeof why);
+            seterr("--drain refused, nothing was read: %.900s", why);
+            goto out;
+        }
+        if (drc != 0) goto out;
+    }
     mf = open_memstream(&body, &bodylen);
     if (!mf) { seterr("out of memory"); goto out; }
     struct utsname u;
@@ -2196,7 +2462,7 @@ static int capture(long pid, int only_fd)
     json_str(mf, u.version);
     fputs(",\"machine\":", mf);
     json_str(mf, u.machine);
-    fprintf(mf, "},\"time\":%lld,\"drained\":false,\"target\":{\"pid\":%ld,\"comm\":", (long long)time(NULL), pid);
+    fprintf(mf, "},\"time\":%lld,\"drained\":%s,\"target\":{\"pid\":%ld,\"comm\":", (long long)time(NULL), drain ? "true" : "false", pid);
     json_str(mf, ps.ok ? ps.comm : "");
     fputs(",\"ppid\":", mf);
     json_int_or_null(mf, ps.ok, ps.ppid);
@@ -2215,7 +2481,7 @@ static int capture(long pid, int only_fd)
     fputs("],\"pairs\":[", mf);
     for (unsigned i = 0; i < npairs; i++) {
         if (i) fputc(',', mf);
-        print_capture_pair(mf, &pairs[i], fds, &ps);
+        print_capture_pair(mf, &pairs[i], fds, &ps, drs ? &drs[i] : NULL);
     }
     fputs("]}\n", mf);
     if (fclose(mf) != 0) { mf = NULL; seterr("out of memory"); goto out; }
@@ -2227,6 +2493,7 @@ out:
     free(body);
     for (unsigned i = 0; i < nfds; i++) close(fds[i].fd);
     free(fds);
+    free(drs);
     if (pidfd >= 0) close(pidfd);
     return rc;
 }
@@ -2242,7 +2509,7 @@ static void usage(void)
             "       %s restore --verify [--devpts shared|private] [--index exact|any] [--strict] < PLAN\n"
             "       %s restore --attach [--pair N] [--command CMD] [--devpts shared|private] [--index exact|any] < PLAN\n"
             "       %s restore --exec CMD [--devpts shared|private] [--index exact|any] < PLAN\n"
-            "       %s capture --pid PID [--fd N]\n"
+            "       %s capture --pid PID [--fd N] [--drain]\n"
             "       %s --version\n",
             g_prog, g_prog, g_prog, g_prog, g_prog, g_prog, g_prog);
 }
@@ -2258,15 +2525,16 @@ int main(int argc, char **argv)
     if (strcmp(mode, "--version") == 0) { printf("ckpt-pty-helper %s (plan version %u)\n", HELPER_VERSION, PLAN_VERSION); return 0; }
     if (strcmp(mode, "capture") == 0) {
         uint32_t pid = 0, cfd = 0;
-        int have_pid = 0, have_fd = 0;
+        int have_pid = 0, have_fd = 0, cdrain = 0;
         for (int i = 2; i < argc; i++) {
             const char *v = i + 1 < argc ? argv[i + 1] : NULL;
             if (strcmp(argv[i], "--pid") == 0 && v && parse_uint(v, 0x3fffffffu, &pid) == 0 && pid > 0) { have_pid = 1; i++; }
             else if (strcmp(argv[i], "--fd") == 0 && v && parse_uint(v, 0x7fffffffu, &cfd) == 0) { have_fd = 1; i++; }
+            else if (strcmp(argv[i], "--drain") == 0) cdrain = 1;
             else { fprintf(stderr, "%s: bad argument '%.64s'\n", g_prog, argv[i]); usage(); return 2; }
         }
         if (!have_pid) { fprintf(stderr, "%s: capture needs --pid PID\n", g_prog); return 2; }
-        int crc = capture((long)pid, have_fd ? (int)cfd : -1);
+        int crc = capture((long)pid, have_fd ? (int)cfd : -1, cdrain);
         if (crc) fprintf(stderr, "%s: capture failed: %s\n", g_prog, g_err);
         return crc;
     }

@@ -19,6 +19,7 @@ const OPTIONS: Record<string, OptionDef> = {
   'ssh-config': { type: 'string', arg: 'FILE', help: 'the ssh configuration file to use (ssh -F)' },
   pid: { type: 'string', arg: 'PID', help: 'the process whose pseudo-terminal to capture (required)' },
   fd: { type: 'string', arg: 'N', help: 'capture only this fd of the process (default: all its pty fds)' },
+  drain: { type: 'boolean', help: 'stop the process, read both queues into the image, put them back exactly, continue it' },
   output: { type: 'string', short: 'o', arg: 'OUT', help: 'the image to write (required); its provenance goes to OUT.provenance.json' },
   json: { type: 'boolean', help: 'print the provenance (format ckpt-inspect.provenance/1) on stdout as well' },
   timeout: { type: 'string', arg: 'SECONDS', help: 'time limit of each ssh call (default 60)' },
@@ -30,6 +31,7 @@ interface Args {
   sshConfig?: string;
   pid: number;
   fd?: number;
+  drain: boolean;
   out: string;
   json: boolean;
   verbose: boolean;
@@ -59,6 +61,7 @@ function captureArgs(p: Parsed): Args {
     pid: Number(pid),
     ...(fd !== undefined ? { fd: Number(fd) } : {}),
     out,
+    drain: flag(p, 'drain'),
     json: flag(p, 'json'),
     verbose: flag(p, 'verbose'),
     ...(timeout !== undefined ? { timeoutSec: Number(timeout) } : {}),
@@ -74,13 +77,16 @@ function fail(code: number, message: string): number {
 
 export const captureCommand: Command = {
   name: 'capture',
-  synopsis: ['capture --host DEST --pid PID [--fd N] -o OUT [--ssh-config FILE] [--json] [--timeout SECONDS] [-v]'],
+  synopsis: ['capture --host DEST --pid PID [--fd N] [--drain] -o OUT [--ssh-config FILE] [--json] [--timeout SECONDS] [-v]'],
   summary: 'capture the pseudo-terminal of a running process on a remote host into an image',
   description: `Reads the pty state of process PID on DEST through the native helper (pidfd_getfd, read-only
 ioctls; Linux 5.6 or later, and ptrace permission over the process) and writes it as a v18 image
 with the records the kernel would have written for that pair. Every field's provenance (exact,
 derived, assumed or lost, with the reason) goes to OUT.provenance.json. Queues are counted, not
-read: the live terminal is left exactly as it was.`,
+read: the live terminal is left exactly as it was. With --drain the process is stopped (SIGSTOP),
+both queues are read into the image and put back with the restore's exact injection, the kernel's
+counts are checked to be the same, and the process continues (SIGCONT); the drain refuses, before
+reading anything, when another process holds the same pty or a packet status byte is pending.`,
   options: OPTIONS,
   epilogue: `Exit status: 0 captured, 2 usage error or the image could not be written, 3 the host could
 not capture (no such process, no permission, not a pty, kernel too old) or its answer could not be
@@ -108,7 +114,7 @@ async function captureCmd(args: Args): Promise<number> {
         say('note: ', m);
       },
     };
-    const r = await captureRemote(args.host, { pid: args.pid, ...(args.fd !== undefined ? { fd: args.fd } : {}) }, opts);
+    const r = await captureRemote(args.host, { pid: args.pid, drain: args.drain, ...(args.fd !== undefined ? { fd: args.fd } : {}) }, opts);
     remoteNotes(args.host, r.bannerBytes, r.preambleStderr, r.stderrDropped);
     if (guard.received) return guard.exitCode;
     const side = provenancePathFor(args.out);

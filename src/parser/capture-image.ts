@@ -183,7 +183,9 @@ function lowBits(v: number, what: string, path: string, r: Rec, name: string): v
   r.set(name, low, path, 'exact', lost ? `the kernel's 32-bit ${what} is 0x${v.toString(16)}; the v18 field keeps its low 16 bits (bits 0x${(lost << 16).toString(16)} are not in the format)` : `TCGETS on the live slave`, lost ? v : undefined);
 }
 
-function writeTty(w: Writer, p: CapturePair, role: 'master' | 'slave', refs: PairRefs, dataCount: number | null): void {
+interface Queue { count: number | null; data: Uint8Array | null; lineEnds: number[] | null }
+
+function writeTty(w: Writer, p: CapturePair, role: 'master' | 'slave', refs: PairRefs, q: Queue): void {
   const t = w.fixed(T.TTY, LAYOUT.tty);
   const path = `ttys[${role === 'master' ? refs.ttyIndex : refs.ttyIndex + 1}]`;
   const viaMaster = p.master_fd !== null;
@@ -236,10 +238,13 @@ function writeTty(w: Writer, p: CapturePair, role: 'master' | 'slave', refs: Pai
     t.set(`winsize.${k}`, ws[k], `${path}.winsize.${k}`, kind2, reason);
   }
   if (role === 'slave' && p.hungup) return; // a hung-up tty has no LDISC record
-  writeLdisc(w, p, role, `${path}.ldisc`, role === 'master' ? { c_iflag: 0, c_lflag: 0 } : tm, dataCount);
+  writeLdisc(w, p, role, `${path}.ldisc`, role === 'master' ? { c_iflag: 0, c_lflag: 0 } : tm, q);
 }
 
-function writeLdisc(w: Writer, p: CapturePair, role: 'master' | 'slave', path: string, tm: Pick<CaptureTermios, 'c_iflag' | 'c_lflag'>, count: number | null): void {
+const DRAINED = 'read from the live queue with the target stopped, and put back with the restore\'s exact injection; the kernel\'s counts were the same before and after';
+
+function writeLdisc(w: Writer, p: CapturePair, role: 'master' | 'slave', path: string, tm: Pick<CaptureTermios, 'c_iflag' | 'c_lflag'>, q: Queue): void {
+  const count = q.count;
   const l = w.fixed(T.TTY_LDISC, LAYOUT.ldisc);
   const canonical = (tm.c_lflag & ICANON) !== 0;
   const lost = 'not readable from a live pty without reading the queue; assumed as after open';
@@ -261,10 +266,19 @@ function writeLdisc(w: Writer, p: CapturePair, role: 'master' | 'slave', path: s
     kind = 'exact';
     reason = `FIONREAD is 0: no ${role === 'master' ? 'output' : 'input'} pending`;
   }
-  l.set('datalen', 0, `${path}.datalen`, kind, reason, count);
+  const data = q.data;
+  const ends = q.lineEnds ?? [];
+  if (data) l.set('datalen', data.length, `${path}.datalen`, 'exact', DRAINED);
+  else l.set('datalen', 0, `${path}.datalen`, kind, reason, count);
   l.set('canon_column', 0, `${path}.canon_column`, 'lost', 'kernel-private; 0 as after open');
-  l.set('canon_datalen', N_TTY_BUF_SIZE, `${path}.canon_datalen`, 'derived', 'no complete line in the image: canon_head equals read_tail, which the v18 writer stores as 4096');
-  l.set('canon_data', 0, `${path}.canon_data`, 'derived', 'no complete line in the image');
+  const last = ends[ends.length - 1];
+  if (canonical && last !== undefined) {
+    l.set('canon_datalen', last + 1, `${path}.canon_datalen`, 'derived', 'the bytes of the complete lines drained (the ring written from position 0)');
+    l.set('canon_data', ends.length, `${path}.canon_data`, 'exact', `the complete lines drained, one read each (${DRAINED})`);
+  } else {
+    l.set('canon_datalen', N_TTY_BUF_SIZE, `${path}.canon_datalen`, canonical || !data?.length ? 'derived' : 'assumed', canonical || !data?.length ? 'no complete line in the image: canon_head equals read_tail, which the v18 writer stores as 4096' : 'a stale canon_head of raw mode is not readable; 4096 as canon_head at read_tail');
+    l.set('canon_data', 0, `${path}.canon_data`, 'derived', 'no complete line in the image');
+  }
   l.set('minimum_to_wake', 1, `${path}.minimum_to_wake`, 'assumed', `${lost} (1)`);
   l.set('stopped', 0, `${path}.stopped`, 'lost', 'flow-control state (^S) is not readable without writing to the slave; assumed running');
   l.set('hw_stopped', 0, `${path}.hw_stopped`, 'derived', 'a pty has no hardware flow control');
@@ -280,7 +294,15 @@ function writeLdisc(w: Writer, p: CapturePair, role: 'master' | 'slave', path: s
   l.set('real_raw', m.real_raw, `${path}.real_raw`, 'derived', 'from the termios, as n_tty_set_termios computes it (a pty driver is TTY_DRIVER_REAL_RAW)');
   l.set('icanon', m.icanon, `${path}.icanon`, 'derived', 'ICANON of the termios');
   l.set('closing', 0, `${path}.closing`, 'derived', 'the tty is open');
-  w.note({ path: `${path}.read_flags`, offset: l.at + (LAYOUT.ldisc.fields.get('read_flags')?.offset ?? 0), size: 512, value: null, provenance: 'derived', reason: 'no line end in the image: all clear' });
+  const rf = LAYOUT.ldisc.fields.get('read_flags')?.offset ?? 0;
+  // i386 read_flags: 32-bit little-endian longs, so ring position p is byte p/8, bit p%8 (reference §3.2)
+  for (const e of canonical ? ends : []) l.bytes[rf + (e >> 3)] = (l.bytes[rf + (e >> 3)] ?? 0) | (1 << (e & 7));
+  w.note({ path: `${path}.read_flags`, offset: l.at + rf, size: 512, value: null, provenance: ends.length && canonical ? 'exact' : 'derived', reason: ends.length && canonical ? `one bit per line end of the drained input (${DRAINED})` : 'no line end in the image: all clear' });
+  if (data && data.length) {
+    const b = w.record(T.BUFFER, data.length);
+    b.bytes.set(data, 8);
+    w.note({ path: `${path}.data`, offset: b.at + 8, size: data.length, value: Array.from(data, (x) => x.toString(16).padStart(2, '0')).join(''), provenance: 'exact', reason: DRAINED });
+  }
 }
 
 function writeFile(w: Writer, f: CaptureFd, fileRef: number, ttyRef: number, i: number): void {
@@ -367,10 +389,10 @@ export function imageFromCapture(d: CaptureDescription, host: string | null = nu
       objref(w, OBJ.TTY, master, `master /dev/pts/${pair.index}`);
       const reserved = next++;
       refs = { master, slave: 0, reserved, ttyIndex: ttyCount };
-      writeTty(w, pair, 'master', refs, pair.output_count);
+      writeTty(w, pair, 'master', refs, { count: pair.output_count, data: pair.output, lineEnds: null });
       refs.slave = next++;
       objref(w, OBJ.TTY, refs.slave, `slave /dev/pts/${pair.index}`);
-      writeTty(w, pair, 'slave', refs, pair.hungup ? null : pair.input_count);
+      writeTty(w, pair, 'slave', refs, { count: pair.hungup ? null : pair.input_count, data: pair.input, lineEnds: pair.input_line_ends });
       ttyCount += 2;
       written.set(pair.index, refs);
     }

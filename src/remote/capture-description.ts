@@ -51,6 +51,12 @@ export interface CapturePair {
   output_count: number | null;
   slave_outq: number | null;
   master_outq: number | null;
+  /** --drain: the input queue's bytes (EOF line ends as 0x00), read and put back; null without it. */
+  input: Uint8Array | null;
+  /** Positions in `input` of the bytes that end a canonical line. */
+  input_line_ends: number[] | null;
+  /** --drain: the bytes waiting for the master's reader. */
+  output: Uint8Array | null;
 }
 
 export interface CaptureDescription {
@@ -143,7 +149,18 @@ function winsize(c: Checker, v: unknown, path: string): CaptureWinsize | null {
 const PAIR_KEYS = [
   'index', 'master_fd', 'slave_fd', 'hungup', 'termios', 'winsize', 'ldisc', 'packet', 'locked', 'exclusive',
   'controlling_terminal_of_target', 'session', 'pgrp', 'input_count', 'output_count', 'slave_outq', 'master_outq',
+  'input', 'input_line_ends', 'output',
 ] as const;
+
+/** Most bytes a drained queue can hold: the input ring (N_TTY_BUF_SIZE) and the master's buffers. */
+export const MAX_DRAINED_INPUT = 4096;
+export const MAX_DRAINED_OUTPUT = 65536;
+
+function hexOrNull(c: Checker, v: unknown, path: string, max: number): Uint8Array | null {
+  if (v === null) return null;
+  if (typeof v !== 'string' || v.length % 2 !== 0 || v.length > 2 * max || !/^[0-9a-f]*$/.test(v)) c.fail(path, `is not lowercase hex of at most ${max} bytes`);
+  return Uint8Array.from(Buffer.from(v, 'hex'));
+}
 
 /**
  * The description from the helper's framed stdout. `where` names the host for messages. Throws
@@ -209,7 +226,21 @@ export function parseCaptureDescription(text: string, where: string): CaptureDes
       output_count: q(x.output_count, `${p}.output_count`),
       slave_outq: q(x.slave_outq, `${p}.slave_outq`),
       master_outq: q(x.master_outq, `${p}.master_outq`),
+      input: hexOrNull(c, x.input, `${p}.input`, MAX_DRAINED_INPUT),
+      input_line_ends: null,
+      output: hexOrNull(c, x.output, `${p}.output`, MAX_DRAINED_OUTPUT),
     };
+    if (x.input_line_ends !== null) {
+      const ends = c.arr(x.input_line_ends, `${p}.input_line_ends`, MAX_DRAINED_INPUT).map((e, k) => c.int(e, `${p}.input_line_ends[${k}]`, 0, MAX_DRAINED_INPUT - 1));
+      const len = pair.input?.length ?? 0;
+      ends.forEach((e, k) => {
+        if (e >= len || (k > 0 && e <= (ends[k - 1] ?? -1))) c.fail(`${p}.input_line_ends[${k}]`, `${e} is not an increasing position inside the ${len} input bytes`);
+      });
+      pair.input_line_ends = ends;
+    }
+    const has = [pair.input, pair.input_line_ends, pair.output].map((z) => z !== null);
+    if (has.some((z) => z !== has[0])) c.fail(p, 'has some of input, input_line_ends and output but not all');
+    if (pair.input_line_ends?.length && (pair.termios.c_lflag & 0o2) === 0) c.fail(`${p}.input_line_ends`, 'lists line ends, but the terminal is not canonical');
     if (pair.master_fd === null && pair.slave_fd === null) c.fail(p, 'names neither a master nor a slave fd');
     for (const [side, fd] of [['master', pair.master_fd], ['slave', pair.slave_fd]] as const) {
       if (fd === null) continue;
@@ -219,6 +250,8 @@ export function parseCaptureDescription(text: string, where: string): CaptureDes
     return pair;
   });
   if (pairs.length === 0) c.fail('pairs', 'is empty');
+  const drained = c.bool(o.drained, 'drained');
+  for (const [i, p] of pairs.entries()) if ((p.input !== null) !== drained) c.fail(`pairs[${i}]`, drained ? 'has no queue bytes, but the description says drained' : 'has queue bytes, but the description says not drained');
   const indexes = new Set<number>();
   for (const [i, p] of pairs.entries()) {
     if (indexes.has(p.index)) c.fail(`pairs[${i}].index`, `${p.index} is listed twice`);
@@ -235,7 +268,7 @@ export function parseCaptureDescription(text: string, where: string): CaptureDes
       machine: c.str(k.machine, 'kernel.machine', 64),
     },
     time: c.int(o.time, 'time', 0, 2 ** 40),
-    drained: c.bool(o.drained, 'drained'),
+    drained,
     target: {
       pid: c.int(t.pid, 'target.pid', 1, PID_MAX),
       comm: c.str(t.comm, 'target.comm', 64),

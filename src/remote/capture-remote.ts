@@ -16,6 +16,8 @@ export interface CaptureRequest {
   pid: number;
   /** One fd of the process; all its pty fds when absent. */
   fd?: number;
+  /** Stop the process, read the queues into the image and put them back. */
+  drain?: boolean;
 }
 
 export interface CaptureOutcome {
@@ -38,6 +40,7 @@ export function helperCaptureArgs(r: CaptureRequest): string[] {
     if (!Number.isInteger(r.fd) || r.fd < 0 || r.fd > 0x7fffffff) throw new InvalidOptionError(`--fd ${r.fd} is not a file descriptor number`);
     args.push('--fd', String(r.fd));
   }
+  if (r.drain) args.push('--drain');
   return args;
 }
 
@@ -57,6 +60,7 @@ export async function captureRemote(dest: string, req: CaptureRequest, o: Remote
   }
   const d = parsed.description;
   if (d.target.pid !== req.pid) throw new HelperReportError(`the capture from ${dest} describes pid ${d.target.pid}, not ${req.pid}`, r.argv, r.code, r.stderr);
+  if (d.drained !== (req.drain === true)) throw new HelperReportError(`the capture from ${dest} ${d.drained ? 'drained' : 'did not drain'} the queues, which was not asked`, r.argv, r.code, r.stderr);
   if (req.fd !== undefined && !d.fds.every((f) => f.fd === req.fd)) throw new HelperReportError(`the capture from ${dest} describes fds other than ${req.fd}`, r.argv, r.code, r.stderr);
   const image = imageFromCapture(d, dest);
   image.provenance.image.sha256 = createHash('sha256').update(image.bytes).digest('hex');

@@ -2,7 +2,7 @@
 # real ioctls, then reports what the kernel answers (the golden values: TIOCGPTN, TCGETS, TIOCGWINSZ,
 # TIOCGPKT, TIOCGPTLCK, TIOCGEXCL, FIONREAD) as one JSON line, and again for every line "state" on
 # stdin. "drain" reads both queues and reports their bytes (hex); EOF on stdin ends it.
-# Usage: python3 pty-holder.py [--master-only | --slave-only]
+# Usage: python3 pty-holder.py [--master-only | --slave-only | --shared]
 import os, sys, json, fcntl, struct, termios, time, select
 
 TIOCGPTN = 0x80045430; TIOCSPTLCK = 0x40045431; TIOCGPTLCK = 0x80045439; TIOCGPKT = 0x80045438
@@ -79,6 +79,14 @@ def drain():
 mode = sys.argv[1] if len(sys.argv) > 1 else ''
 st = state()
 if mode == '--master-only': os.close(s)
+if mode == '--shared':
+    # a second process holds the pair as well (as a forked child keeps its parent's fds)
+    r, w = os.pipe()
+    if os.fork() == 0:
+        os.close(w)
+        os.read(r, 1)
+        os._exit(0)
+    os.close(r)
 if mode == '--slave-only':
     # the master stays open in a child (closing the last master fd would hang up the slave), as a
     # terminal emulator or sshd holds it for a shell; the child ends when this process does

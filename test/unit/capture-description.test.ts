@@ -7,6 +7,7 @@ import { imageFromCapture, ldiscModes } from '../../src/parser/capture-image';
 import { ReportError } from '../../src/remote/verify-report';
 import { openImage } from '../../src/parser/image';
 import { validate } from '../../src/parser/validate/index';
+import { buildPlan } from '../../src/parser/plan-from-image';
 
 const pair = (index: number, m: number | null, s: number | null) => ({
   index, master_fd: m, slave_fd: s, hungup: false,
@@ -15,6 +16,7 @@ const pair = (index: number, m: number | null, s: number | null) => ({
   packet: m === null ? null : false, locked: m === null ? null : false, exclusive: s === null ? null : false,
   controlling_terminal_of_target: false, session: null, pgrp: 0,
   input_count: s === null ? null : 0, output_count: m === null ? null : 0, slave_outq: 0, master_outq: 0,
+  input: null as string | null, input_line_ends: null as number[] | null, output: null as string | null,
 });
 
 function sample(): Record<string, unknown> {
@@ -63,6 +65,25 @@ test('a hung-up slave has no LDISC record and the HUPPED bit, and still validate
   assert.notEqual((img.ttys[1]?.flags.value ?? 0n) & (1n << 18n), 0n);
 });
 
+test('drained queues: BUFFER records after each LDISC, the line ends in read_flags, canon_data and canon_datalen; the restore plan gets them back', () => {
+  const d = sample();
+  d.drained = true;
+  d.pairs = [
+    { ...pair(3, 5, 0), input: Buffer.from('ls -l\nwho\0ech').toString('hex'), input_line_ends: [5, 9], output: Buffer.from('$ ').toString('hex') },
+    { ...pair(9, 7, null), input: '', input_line_ends: [], output: '' },
+  ];
+  const cap = imageFromCapture(parseCaptureDescription(JSON.stringify(d), 'h'));
+  const img = openImage(cap.bytes);
+  assert.deepEqual(validate(img).filter((x) => x.severity !== 'info').map((x) => x.message), []);
+  const s = img.ttys[1];
+  assert.equal(Buffer.from(s?.ldisc?.buffer?.data ?? []).toString('latin1'), 'ls -l\nwho\0ech');
+  assert.equal(s?.ldisc?.canon_data.value, 2);
+  assert.equal(s?.ldisc?.canon_datalen.value, 10);
+  const { plan } = buildPlan(img);
+  assert.deepEqual(plan.pairs[0]?.input.lineEnds, [5, 9]);
+  assert.equal(Buffer.from(plan.pairs[0]?.output ?? []).toString('latin1'), '$ ');
+});
+
 test('raw/real_raw/icanon follow n_tty_set_termios', () => {
   assert.deepEqual(ldiscModes(0, 0), { raw: 1, real_raw: 1, icanon: 0 });
   assert.deepEqual(ldiscModes(0o2, 0), { raw: 1, real_raw: 0, icanon: 0 }); // BRKINT
@@ -88,6 +109,11 @@ const hostile: [string, (d: Record<string, unknown>) => unknown, RegExp][] = [
   ['a long comm', (d) => ({ ...d, target: { ...(d.target as object), comm: 'x'.repeat(65) } }), /target\.comm/],
   ['a __proto__ key', () => JSON.parse('{"__proto__":{"x":1}}'), /unknown key "__proto__"|lacks/],
   ['an array for the description', () => [], /is not an object/],
+  ['queue bytes in a description that was not drained', (d) => ({ ...d, pairs: [{ ...pair(3, 5, 0), input: '41', input_line_ends: [], output: '' }, pair(9, 7, null)] }), /has queue bytes, but the description says not drained/],
+  ['a drained description without queue bytes', (d) => ({ ...d, drained: true }), /has no queue bytes, but the description says drained/],
+  ['queue bytes that are not hex', (d) => ({ ...d, drained: true, pairs: [{ ...pair(3, 5, 0), input: '4G', input_line_ends: [], output: '' }, { ...pair(9, 7, null), input: '', input_line_ends: [], output: '' }] }), /input is not lowercase hex/],
+  ['a line end outside the input', (d) => ({ ...d, drained: true, pairs: [{ ...pair(3, 5, 0), input: '410a', input_line_ends: [2], output: '' }, { ...pair(9, 7, null), input: '', input_line_ends: [], output: '' }] }), /input_line_ends\[0\] 2 is not an increasing position inside the 2 input bytes/],
+  ['more input than the ring holds', (d) => ({ ...d, drained: true, pairs: [{ ...pair(3, 5, 0), input: '41'.repeat(4097), input_line_ends: [], output: '' }, { ...pair(9, 7, null), input: '', input_line_ends: [], output: '' }] }), /at most 4096 bytes/],
   ['300 fds', (d) => ({ ...d, fds: Array.from({ length: 300 }, (_, i) => ({ fd: i, role: 'slave', index: 3, flags: 2, pos: 0 })) }), /fds is not a list of at most 256/],
 ];
 

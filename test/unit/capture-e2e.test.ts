@@ -249,6 +249,63 @@ describe('capture over ssh', () => {
     }
   });
 
+  test('--drain: both queues are in the image byte for byte and by line, the live terminal reads back the same, and they restore', async () => {
+    const holder = await startHolder();
+    const out = join(work, 'drained.ckpt');
+    try {
+      const g = holder.first;
+      const r = await cli(['capture', ...ssh(), '--pid', String(g.pid), '--drain', '-o', out]);
+      assert.equal(r.code, 0, r.stderr);
+      const img = openImage(new Uint8Array(readFileSync(out)));
+      assert.deepEqual(validate(img).filter((d) => d.severity !== 'info').map((d) => d.message), []);
+      const [m, s] = [img.ttys[0], img.ttys[1]];
+      assert.equal(Buffer.from(s?.ldisc?.buffer?.data ?? []).toString('latin1'), 'hello world\npartial');
+      assert.equal(s?.ldisc?.canon_data.value, 1);
+      assert.equal(s?.ldisc?.canon_datalen.value, 12);
+      assert.equal(Buffer.from(m?.ldisc?.buffer?.data ?? []).toString('latin1'), 'out put\r\n');
+      const prov = readProvenance(out);
+      assert.equal(prov.source.drained, true);
+      for (const path of ['ttys[1].ldisc.datalen', 'ttys[1].ldisc.data', 'ttys[0].ldisc.datalen', 'ttys[0].ldisc.data', 'ttys[1].ldisc.canon_data']) {
+        assert.equal(prov.fields.find((f) => f.path === path)?.provenance, 'exact', path);
+      }
+      // the holder answers, so it runs again (SIGCONT), with the state and the queues it had
+      assert.deepEqual(JSON.parse(await holder.ask('state')), g);
+      const q = JSON.parse(await holder.ask('drain')) as { input: string; output: string };
+      assert.equal(Buffer.from(q.input, 'hex').toString('latin1'), 'hello world\npartial');
+      assert.equal(Buffer.from(q.output, 'hex').toString('latin1'), '\x00out put\r\n');
+    } finally {
+      await holder.stop();
+    }
+    const v = await cli(['restore', out, ...ssh(), '--verify', '--json', '--devpts', 'private']);
+    assert.ok(v.code === 0 || v.code === 5, `exit ${v.code}: ${v.stderr}`);
+    const rep = JSON.parse(v.stdout) as { pairs: { kernel: { input_lines: string[]; input_tail: string; output: string }; fields: { name: string; status: string }[] }[] };
+    const k = rep.pairs[0]?.kernel;
+    assert.deepEqual(rep.pairs[0]?.fields.filter((f) => f.status === 'mismatch'), []);
+    assert.deepEqual(k?.input_lines, [Buffer.from('hello world\n').toString('hex')]);
+    assert.equal(k?.input_tail, Buffer.from('partial').toString('hex'));
+    assert.equal(k?.output, Buffer.from('out put\r\n').toString('hex'));
+  });
+
+  test('--drain refuses, reading nothing, when another process holds the pty or the process holds only one side', async () => {
+    for (const [mode, re] of [['--shared', /pid \d+ \(python3\) also holds \/dev\/pts\/\d+/], ['--slave-only', /--drain needs both sides/]] as const) {
+      const holder = await startHolder(mode);
+      try {
+        const r = await cli(['capture', ...ssh(), '--pid', String(holder.first.pid), '--drain', '-o', join(work, 'refused.ckpt')]);
+        assert.equal(r.code, 3, r.stderr);
+        assert.match(r.stderr, re);
+        assert.equal(existsSync(join(work, 'refused.ckpt')), false);
+        if (mode === '--shared') {
+          assert.deepEqual(JSON.parse(await holder.ask('state')), holder.first);
+          const q = JSON.parse(await holder.ask('drain')) as { input: string; output: string };
+          assert.equal(Buffer.from(q.input, 'hex').toString('latin1'), 'hello world\npartial');
+          assert.equal(Buffer.from(q.output, 'hex').toString('latin1'), '\x00out put\r\n');
+        }
+      } finally {
+        await holder.stop();
+      }
+    }
+  });
+
   test('refusals: no such process, a process without a pty, an fd that is not a pty, bad options (exit 2 before any ssh)', async () => {
     const gone = await cli(['capture', ...ssh(), '--pid', '1073741823', '-o', join(work, 'x.ckpt')]);
     assert.equal(gone.code, 3, gone.stderr);
