@@ -8,6 +8,7 @@
  *   ckpt-pty-helper restore --verify [--devpts shared|private] [--index exact|any] [--strict] < plan
  *   ckpt-pty-helper restore --attach [--pair N] [--command CMD] [--devpts ...] [--index ...] < plan
  *   ckpt-pty-helper capture --pid PID [--fd N] [--drain]
+ *   ckpt-pty-helper list
  *
  * Exit status: 0 success (verify: every restorable field matches), 1 verify found a
  * mismatch, 2 usage error or plan refused, 3 restore failed (kernel refused, or --strict
@@ -2498,6 +2499,90 @@ out:
     return rc;
 }
 
+/* list: the processes whose fds this user can see that hold pty fds, with the ptys (what a
+ * capture can be pointed at).  Framed JSON ckpt-pty-list/1. */
+#define LIST_FORMAT "ckpt-pty-list/1"
+#define MAX_LIST_PROCS 4096u
+#define MAX_LIST_FDS 16u
+
+static int list_ptys(void)
+{
+    DIR *proc = opendir("/proc");
+    if (!proc) { seterr("opendir /proc: %s", strerror(errno)); return 3; }
+    char *body = NULL;
+    size_t bodylen = 0;
+    FILE *mf = open_memstream(&body, &bodylen);
+    if (!mf) { closedir(proc); seterr("out of memory"); return 3; }
+    fputs("{\"format\":", mf);
+    json_str(mf, LIST_FORMAT);
+    fputs(",\"processes\":[", mf);
+    unsigned listed = 0, unreadable = 0, more = 0;
+    long self = (long)getpid();
+    struct dirent *pe;
+    while ((pe = readdir(proc)) != NULL) {
+        uint32_t pid;
+        if (parse_uint(pe->d_name, 0x3fffffffu, &pid) || (long)pid == self) continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%u/fd", pid);
+        DIR *d = opendir(path);
+        if (!d) { if (errno == EACCES || errno == EPERM) unreadable++; continue; }
+        int fdn[MAX_LIST_FDS], master[MAX_LIST_FDS];
+        unsigned idx[MAX_LIST_FDS], n = 0, extra = 0;
+        struct dirent *de;
+        long seen = 0;
+        while ((de = readdir(d)) != NULL && seen++ < MAX_PROC_FDS) {
+            uint32_t fd;
+            struct stat st;
+            char lnk[96];
+            if (parse_uint(de->d_name, 0x7fffffffu, &fd)) continue;
+            snprintf(lnk, sizeof lnk, "%s/%u", path, fd);
+            if (stat(lnk, &st) != 0 || !S_ISCHR(st.st_mode)) continue;
+            unsigned maj = major(st.st_rdev), mnr = minor(st.st_rdev), index;
+            int is_master;
+            if (maj == 5 && mnr == 2) {
+                char fi[96], buf[1024];
+                snprintf(fi, sizeof fi, "/proc/%u/fdinfo/%u", pid, fd);
+                int f = open(fi, O_RDONLY | O_CLOEXEC);
+                if (f < 0) continue;
+                ssize_t k = read(f, buf, sizeof buf - 1);
+                close(f);
+                if (k <= 0) continue;
+                buf[k] = 0;
+                char *ti = strstr(buf, "tty-index:");
+                if (!ti) continue;
+                index = (unsigned)strtoul(ti + 10, NULL, 10);
+                is_master = 1;
+            } else if (maj >= K_UNIX98_SLAVE_MAJOR && maj < K_UNIX98_SLAVE_MAJOR + K_UNIX98_SLAVE_MAJORS) {
+                index = (maj - K_UNIX98_SLAVE_MAJOR) * 256u + mnr;
+                is_master = 0;
+            } else continue;
+            if (n == MAX_LIST_FDS) { extra++; continue; }
+            fdn[n] = (int)fd;
+            master[n] = is_master;
+            idx[n++] = index;
+        }
+        closedir(d);
+        if (n == 0) continue;
+        if (listed == MAX_LIST_PROCS) { more++; continue; }
+        struct proc_stat ps;
+        read_proc_stat(pid, &ps);
+        fprintf(mf, "%s{\"pid\":%u,\"comm\":", listed ? "," : "", pid);
+        json_str(mf, ps.ok ? ps.comm : "");
+        fputs(",\"fds\":[", mf);
+        for (unsigned i = 0; i < n; i++)
+            fprintf(mf, "%s{\"fd\":%d,\"role\":\"%s\",\"index\":%u}", i ? "," : "", fdn[i], master[i] ? "master" : "slave", idx[i]);
+        fprintf(mf, "],\"more_fds\":%u}", extra);
+        listed++;
+    }
+    closedir(proc);
+    fprintf(mf, "],\"more_processes\":%u,\"unreadable_processes\":%u}\n", more, unreadable);
+    if (fclose(mf) != 0) { free(body); seterr("out of memory"); return 3; }
+    int rc = emit_framed(stdout, body, bodylen) ? 3 : 0;
+    if (rc) seterr("writing the list: %s", strerror(errno));
+    free(body);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void usage(void)
@@ -2510,8 +2595,9 @@ static void usage(void)
             "       %s restore --attach [--pair N] [--command CMD] [--devpts shared|private] [--index exact|any] < PLAN\n"
             "       %s restore --exec CMD [--devpts shared|private] [--index exact|any] < PLAN\n"
             "       %s capture --pid PID [--fd N] [--drain]\n"
+            "       %s list\n"
             "       %s --version\n",
-            g_prog, g_prog, g_prog, g_prog, g_prog, g_prog, g_prog);
+            g_prog, g_prog, g_prog, g_prog, g_prog, g_prog, g_prog, g_prog);
 }
 
 int main(int argc, char **argv)
@@ -2523,6 +2609,12 @@ int main(int argc, char **argv)
     if (argc < 2) { usage(); return 2; }
     const char *mode = argv[1];
     if (strcmp(mode, "--version") == 0) { printf("ckpt-pty-helper %s (plan version %u)\n", HELPER_VERSION, PLAN_VERSION); return 0; }
+    if (strcmp(mode, "list") == 0) {
+        if (argc != 2) { usage(); return 2; }
+        int lrc = list_ptys();
+        if (lrc) fprintf(stderr, "%s: list failed: %s\n", g_prog, g_err);
+        return lrc;
+    }
     if (strcmp(mode, "capture") == 0) {
         uint32_t pid = 0, cfd = 0;
         int have_pid = 0, have_fd = 0, cdrain = 0;

@@ -2,7 +2,7 @@
 // provenance of every field beside it (IMAGE.provenance.json), over the user's OpenSSH.
 import { FileHashStore } from '../remote/hash-store.js';
 import { HelperCacheUnsafeError, HelperInstallError, HelperTamperedError, HelperUnavailableError } from '../remote/helper-cache.js';
-import { CaptureFailedError, captureRemote, provenancePathFor } from '../remote/capture-remote.js';
+import { CaptureFailedError, captureRemote, describePtys, listRemote, provenancePathFor } from '../remote/capture-remote.js';
 import { HelperReportError, type RemoteOptions } from '../remote/restore-remote.js';
 import {
   HostKeyError, InvalidDestinationError, InvalidOptionError, SshAbortError, SshConnectError, SshError, SshOutputLimitError,
@@ -19,6 +19,7 @@ const OPTIONS: Record<string, OptionDef> = {
   'ssh-config': { type: 'string', arg: 'FILE', help: 'the ssh configuration file to use (ssh -F)' },
   pid: { type: 'string', arg: 'PID', help: 'the process whose pseudo-terminal to capture (required)' },
   fd: { type: 'string', arg: 'N', help: 'capture only this fd of the process (default: all its pty fds)' },
+  list: { type: 'boolean', help: 'list the processes on DEST that hold pty fds you may capture, and exit' },
   drain: { type: 'boolean', help: 'stop the process, read both queues into the image, put them back exactly, continue it' },
   output: { type: 'string', short: 'o', arg: 'OUT', help: 'the image to write (required); its provenance goes to OUT.provenance.json' },
   json: { type: 'boolean', help: 'print the provenance (format ckpt-inspect.provenance/1) on stdout as well' },
@@ -27,6 +28,7 @@ const OPTIONS: Record<string, OptionDef> = {
 };
 
 interface Args {
+  list: boolean;
   host: string;
   sshConfig?: string;
   pid: number;
@@ -42,6 +44,13 @@ function captureArgs(p: Parsed): Args {
   if (p.positionals.length) throw new UsageError(`unexpected argument '${escapeText(p.positionals[0] ?? '')}'`);
   const host = str(p, 'host');
   if (host === undefined) throw new UsageError('missing --host DEST');
+  const list = flag(p, 'list');
+  if (list) {
+    for (const o of ['pid', 'fd', 'output', 'drain']) if (p.values[o] !== undefined) throw new UsageError(`--list takes no --${o}`);
+    const timeout = str(p, 'timeout');
+    const sshConfig = str(p, 'ssh-config');
+    return { list, host, pid: 0, out: '', drain: false, json: flag(p, 'json'), verbose: flag(p, 'verbose'), ...(sshConfig !== undefined ? { sshConfig } : {}), ...(timeout !== undefined ? { timeoutSec: timeoutArg(timeout) } : {}) };
+  }
   const pid = str(p, 'pid');
   if (pid === undefined) throw new UsageError('missing --pid PID');
   if (!/^[1-9][0-9]{0,9}$/.test(pid) || Number(pid) > 0x3fffffff) throw new UsageError(`--pid '${escapeText(pid)}' is not a process id`);
@@ -51,11 +60,9 @@ function captureArgs(p: Parsed): Args {
   if (out === undefined) throw new UsageError('missing -o OUT');
   if (out === '-') throw new UsageError('-o needs a file: the provenance is written beside it');
   const timeout = str(p, 'timeout');
-  if (timeout !== undefined && (!/^[0-9]{1,5}(\.[0-9]{1,3})?$/.test(timeout) || Number(timeout) <= 0 || Number(timeout) > 86400)) {
-    throw new UsageError(`--timeout '${escapeText(timeout)}' is not a number of seconds (up to 86400)`);
-  }
   const sshConfig = str(p, 'ssh-config');
   return {
+    list,
     host,
     ...(sshConfig !== undefined ? { sshConfig } : {}),
     pid: Number(pid),
@@ -64,8 +71,15 @@ function captureArgs(p: Parsed): Args {
     drain: flag(p, 'drain'),
     json: flag(p, 'json'),
     verbose: flag(p, 'verbose'),
-    ...(timeout !== undefined ? { timeoutSec: Number(timeout) } : {}),
+    ...(timeout !== undefined ? { timeoutSec: timeoutArg(timeout) } : {}),
   };
+}
+
+function timeoutArg(timeout: string): number {
+  if (!/^[0-9]{1,5}(\.[0-9]{1,3})?$/.test(timeout) || Number(timeout) <= 0 || Number(timeout) > 86400) {
+    throw new UsageError(`--timeout '${escapeText(timeout)}' is not a number of seconds (up to 86400)`);
+  }
+  return Number(timeout);
 }
 
 function fail(code: number, message: string): number {
@@ -77,7 +91,10 @@ function fail(code: number, message: string): number {
 
 export const captureCommand: Command = {
   name: 'capture',
-  synopsis: ['capture --host DEST --pid PID [--fd N] [--drain] -o OUT [--ssh-config FILE] [--json] [--timeout SECONDS] [-v]'],
+  synopsis: [
+    'capture --host DEST --pid PID [--fd N] [--drain] -o OUT [--ssh-config FILE] [--json] [--timeout SECONDS] [-v]',
+    'capture --host DEST --list [--json]',
+  ],
   summary: 'capture the pseudo-terminal of a running process on a remote host into an image',
   description: `Reads the pty state of process PID on DEST through the native helper (pidfd_getfd, read-only
 ioctls; Linux 5.6 or later, and ptrace permission over the process) and writes it as a v18 image
@@ -114,6 +131,22 @@ async function captureCmd(args: Args): Promise<number> {
         say('note: ', m);
       },
     };
+    if (args.list) {
+      const l = await listRemote(args.host, opts);
+      remoteNotes(args.host, l.bannerBytes, l.preambleStderr);
+      if (args.json) {
+        const { bannerBytes: _b, preambleStderr: _p, ...rest } = l;
+        printJson(rest);
+        return 0;
+      }
+      const rows = l.processes.map((p) => [String(p.pid), escapeText(p.comm), escapeText(describePtys(p))]);
+      const w = [5, 8].map((min, k) => Math.max(min, ...rows.map((r) => (r[k] ?? '').length)));
+      const lines = [['PID', 'COMMAND', 'PTYS'], ...rows].map((r) => `${(r[0] ?? '').padStart(w[0] ?? 5)}  ${(r[1] ?? '').padEnd(w[1] ?? 8)}  ${r[2] ?? ''}`);
+      if (l.more_processes) lines.push(`(${l.more_processes} more processes not listed)`);
+      if (l.unreadable_processes) lines.push(`(${l.unreadable_processes} processes of other users could not be looked at)`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+      return 0;
+    }
     const r = await captureRemote(args.host, { pid: args.pid, drain: args.drain, ...(args.fd !== undefined ? { fd: args.fd } : {}) }, opts);
     remoteNotes(args.host, r.bannerBytes, r.preambleStderr, r.stderrDropped);
     if (guard.received) return guard.exitCode;

@@ -282,3 +282,66 @@ export function parseCaptureDescription(text: string, where: string): CaptureDes
     pairs,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// The helper's `list` (ckpt-pty-list/1): processes holding pty fds, checked the same way
+// ---------------------------------------------------------------------------------------------
+
+export const LIST_FORMAT = 'ckpt-pty-list/1';
+const MAX_LIST_BYTES = 4 << 20;
+
+export interface PtyProcess {
+  pid: number;
+  comm: string;
+  fds: { fd: number; role: 'master' | 'slave'; index: number }[];
+  /** Pty fds beyond the 16 listed. */
+  more_fds: number;
+}
+
+export interface PtyProcessList {
+  format: typeof LIST_FORMAT;
+  processes: PtyProcess[];
+  /** Processes beyond the 4096 listed. */
+  more_processes: number;
+  /** Processes whose fds this user may not list (other users'). */
+  unreadable_processes: number;
+}
+
+export function parseListOutput(stdout: Buffer, where: string): PtyProcessList {
+  const framed = unframeReport(stdout);
+  if (framed.payload.length > MAX_LIST_BYTES) throw new ReportError(`${where}: the process list is ${framed.payload.length} bytes, more than the ${MAX_LIST_BYTES} a helper writes`);
+  const text = framed.payload.toString('utf8');
+  if (jsonDepth(text, MAX_DEPTH + 1) > MAX_DEPTH) throw new ReportError(`${where}: the process list is nested deeper than ${MAX_DEPTH} levels`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ReportError(`${where}: the process list is not JSON (${(e as Error).message.slice(0, 120)})`);
+  }
+  const c = new Checker(where);
+  const o = c.obj(raw, 'the list', ['format', 'processes', 'more_processes', 'unreadable_processes']);
+  if (o.format !== LIST_FORMAT) c.fail('format', `is not "${LIST_FORMAT}"`);
+  const seen = new Set<number>();
+  const processes = c.arr(o.processes, 'processes', 4096).map((v, i): PtyProcess => {
+    const p = c.obj(v, `processes[${i}]`, ['pid', 'comm', 'fds', 'more_fds']);
+    const pid = c.int(p.pid, `processes[${i}].pid`, 1, PID_MAX);
+    if (seen.has(pid)) c.fail(`processes[${i}].pid`, `${pid} is listed twice`);
+    seen.add(pid);
+    return {
+      pid,
+      comm: c.str(p.comm, `processes[${i}].comm`, 64),
+      fds: c.arr(p.fds, `processes[${i}].fds`, 16).map((f, k) => {
+        const x = c.obj(f, `processes[${i}].fds[${k}]`, ['fd', 'role', 'index']);
+        const role = x.role === 'master' || x.role === 'slave' ? x.role : c.fail(`processes[${i}].fds[${k}].role`, 'is not "master" or "slave"');
+        return { fd: c.int(x.fd, `processes[${i}].fds[${k}].fd`, 0, FD_MAX), role, index: c.int(x.index, `processes[${i}].fds[${k}].index`, 0, CAPTURE_LIMITS.maxIndex) };
+      }),
+      more_fds: c.int(p.more_fds, `processes[${i}].more_fds`, 0, FD_MAX),
+    };
+  });
+  return {
+    format: LIST_FORMAT,
+    processes,
+    more_processes: c.int(o.more_processes, 'more_processes', 0, PID_MAX),
+    unreadable_processes: c.int(o.unreadable_processes, 'unreadable_processes', 0, PID_MAX),
+  };
+}

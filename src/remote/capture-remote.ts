@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { imageFromCapture, type CapturedImage } from '../parser/capture-image.js';
-import { parseCaptureOutput, type CaptureDescription } from './capture-description.js';
+import { parseCaptureOutput, parseListOutput, type CaptureDescription, type PtyProcessList } from './capture-description.js';
 import { runHelper, type HelperCacheReport } from './helper-cache.js';
 import { HelperReportError, helperCacheOptions, type RemoteOptions } from './restore-remote.js';
 import { InvalidOptionError, SshError, validateDestination } from './ssh.js';
@@ -72,6 +72,31 @@ export async function captureRemote(dest: string, req: CaptureRequest, o: Remote
     stderrDropped: r.stderrDropped,
     cache: r.cache,
   };
+}
+
+/** The processes on `dest` that hold pty fds this user can see: what a capture can be pointed at. */
+export async function listRemote(dest: string, o: RemoteOptions): Promise<PtyProcessList & { bannerBytes: number; preambleStderr: string }> {
+  validateDestination(dest);
+  const r = await runHelper(dest, ['list'], Buffer.alloc(0), helperCacheOptions(o));
+  const stderr = r.stderr.split('\n').filter((l) => !l.startsWith('CKPT-HELPER-')).join('\n').trim();
+  if (r.code !== 0) throw new CaptureFailedError(`listing the processes on ${dest} failed (helper exit ${r.code}): ${stderr || 'no message'}`, r.argv, r.code, r.stderr);
+  try {
+    return { ...parseListOutput(r.stdout, `the process list from ${dest}`), bannerBytes: r.cache.bannerBytes, preambleStderr: r.cache.preambleStderr };
+  } catch (e) {
+    if (!(e instanceof ReportError)) throw e;
+    throw new HelperReportError(e.message, r.argv, r.code, r.stderr);
+  }
+}
+
+/** One line per process for a person: `4242  bash  /dev/pts/3 (fd 0,1,2 slave)`. */
+export function describePtys(p: PtyProcessList['processes'][number]): string {
+  const by = new Map<string, number[]>();
+  for (const f of p.fds) {
+    const k = `/dev/pts/${f.index} ${f.role}`;
+    by.set(k, [...(by.get(k) ?? []), f.fd]);
+  }
+  const parts = [...by].map(([k, fds]) => `${k.replace(' ', ` (${fds.length > 1 ? 'fds' : 'fd'} ${fds.join(',')} `)})`);
+  return parts.join(', ') + (p.more_fds ? ` and ${p.more_fds} more` : '');
 }
 
 /** Where the provenance of an image is kept: beside it. */

@@ -2,7 +2,7 @@
 // with a message naming the field; every well-formed one becomes an image the validator accepts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCaptureDescription, parseCaptureOutput, type CaptureDescription } from '../../src/remote/capture-description';
+import { parseCaptureDescription, parseCaptureOutput, parseListOutput, type CaptureDescription } from '../../src/remote/capture-description';
 import { imageFromCapture, ldiscModes } from '../../src/parser/capture-image';
 import { ReportError } from '../../src/remote/verify-report';
 import { openImage } from '../../src/parser/image';
@@ -137,4 +137,16 @@ test('the description is typed as it was checked', () => {
   const d: CaptureDescription = parseCaptureDescription(JSON.stringify(sample()), 'h');
   assert.equal(d.pairs[0]?.termios.c_cc.length, 19);
   assert.equal(d.fds[2]?.role, 'master');
+});
+
+test('the process list: well-formed accepted; a role, a duplicate pid, 17 fds, an unknown key refused', () => {
+  const ok = { format: 'ckpt-pty-list/1', processes: [{ pid: 7, comm: 'sh\u001b]0;x', fds: [{ fd: 0, role: 'slave', index: 2 }], more_fds: 0 }], more_processes: 0, unreadable_processes: 3 };
+  assert.equal(parseListOutput(framed(JSON.stringify(ok)), 'h').processes[0]?.comm, 'sh\u001b]0;x');
+  const bad: [unknown, RegExp][] = [
+    [{ ...ok, processes: [{ ...ok.processes[0], fds: [{ fd: 0, role: 'other', index: 2 }] }] }, /role/],
+    [{ ...ok, processes: [ok.processes[0], ok.processes[0]] }, /listed twice/],
+    [{ ...ok, processes: [{ ...ok.processes[0], fds: Array.from({ length: 17 }, (_, i) => ({ fd: i, role: 'slave', index: 2 })) }] }, /at most 16/],
+    [{ ...ok, extra: true }, /unknown key/],
+  ];
+  for (const [v, re] of bad) assert.throws(() => parseListOutput(framed(JSON.stringify(v)), 'h'), re);
 });

@@ -306,6 +306,29 @@ describe('capture over ssh', () => {
     }
   });
 
+  test('--list: the holder appears with its ptys (text and JSON); nothing is captured', async () => {
+    const holder = await startHolder();
+    try {
+      const g = holder.first;
+      const t = await cli(['capture', ...ssh(), '--list']);
+      assert.equal(t.code, 0, t.stderr);
+      const line = t.stdout.split('\n').find((l) => new RegExp(`^\\s*${g.pid}\\s`).test(l));
+      assert.ok(line, t.stdout);
+      assert.match(line, new RegExp(`python3\\s+/dev/pts/${g.index} \\(fd ${g.master_fd} master\\), /dev/pts/${g.index} \\(fd ${g.slave_fd} slave\\)`));
+      const j = await cli(['capture', ...ssh(), '--list', '--json']);
+      assert.equal(j.code, 0, j.stderr);
+      const list = JSON.parse(j.stdout) as { format: string; processes: { pid: number; fds: { fd: number; role: string; index: number }[] }[] };
+      assert.equal(list.format, 'ckpt-pty-list/1');
+      const me = list.processes.find((p) => p.pid === g.pid);
+      assert.deepEqual(me?.fds.sort((a, b) => a.fd - b.fd), [{ fd: g.master_fd, role: 'master', index: g.index }, { fd: g.slave_fd, role: 'slave', index: g.index }]);
+      assert.deepEqual(JSON.parse(await holder.ask('state')), g);
+      const u = await cli(['capture', ...ssh(), '--list', '--pid', '5']);
+      assert.equal(u.code, 2);
+    } finally {
+      await holder.stop();
+    }
+  });
+
   test('refusals: no such process, a process without a pty, an fd that is not a pty, bad options (exit 2 before any ssh)', async () => {
     const gone = await cli(['capture', ...ssh(), '--pid', '1073741823', '-o', join(work, 'x.ckpt')]);
     assert.equal(gone.code, 3, gone.stderr);
