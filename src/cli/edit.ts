@@ -121,6 +121,12 @@ function flatten(prefix: string, v: unknown, out: Map<string, unknown>, depth = 
   } else out.set(prefix, v);
 }
 
+/** A JSON value where the report has a number, string or boolean, as the text a path edit takes. */
+function scalar(path: string, v: unknown, file: string): string {
+  if (v !== null && typeof v === 'object') throw new CliError(`${escapeText(path)}: ${Array.isArray(v) ? 'an array' : 'an object'} where the report has a single value`, { file: nameOf(file) });
+  return String(v);
+}
+
 export const encodeCommand: Command = {
   name: 'encode',
   synopsis: ['encode EDITED.json [--base IMAGE] [-o OUT] [--force]'],
@@ -163,7 +169,7 @@ EDITED.json '-' reads stdin; without -o the image goes to stdout (never to a ter
     const why = whyNotBelonging(edited as ReportIdentity, img, sha256(img.bytes));
     if (why && !force) {
       const hint = base ? 'give the image it was made from, or --force to write its values anyway' : 'the image has changed since the JSON was made; give --base or --force';
-      throw new CliError(`${why}; ${hint}`, { file: basePath });
+      throw new CliError(`${why}; ${hint}`, { file: nameOf(basePath) });
     }
     const current = reportJson(img, []);
     const want = new Map<string, unknown>();
@@ -181,13 +187,16 @@ EDITED.json '-' reads stdin; without -o the image goes to stdout (never to a ter
       const old = have.get(path);
       if (JSON.stringify(old) === JSON.stringify(v)) continue;
       if (path.endsWith('.ldisc.data')) {
-        assigns.push({ path, value: `hex:${String(v)}` });
+        assigns.push({ path, value: `hex:${scalar(path, v, file)}` });
       } else if (path.endsWith('.termios.c_cc') && Array.isArray(v)) {
-        v.forEach((c, i) => late.push({ path: path.replace(/\.c_cc$/, `.c_cc[${i}]`), value: String(c) }));
+        v.forEach((c, i) => {
+          const at = path.replace(/\.c_cc$/, `.c_cc[${i}]`);
+          late.push({ path: at, value: scalar(at, c, file) });
+        });
       } else if (path.endsWith('.role') || path.endsWith('.objref') || path.endsWith('.offset')) {
         throw new CliError(`${escapeText(path)} is derived from the image and cannot be set`, { file: nameOf(file) });
       } else {
-        late.push({ path, value: String(v) });
+        late.push({ path, value: scalar(path, v, file) });
       }
     }
     const notes: string[] = [];

@@ -226,6 +226,13 @@ test('8 names: a 255-byte name is saved, and a name that is not UTF-8 is opened 
   const s = cliRaw(['set', raw, 'ttys[0].winsize.ws_col=121']);
   assert.equal(s.code, 0, s.err);
   assert.match(cliRaw([raw]).out, /x 121 cols/);
+  // encode --base with such a name that the JSON does not belong to: the name by its bytes.
+  const jf = join(dir, 'other.json');
+  writeFileSync(join(dir, 'other.ckpt'), sampleWith());
+  writeFileSync(jf, cli(['--json', join(dir, 'other.ckpt')]).out);
+  const e = cliRaw(['encode', jf, '--base', raw, '-o', join(dir, 'enc-out.ckpt')]);
+  assert.equal(e.code, 2, e.err);
+  assert.match(e.err, /\\xff\\xfe\.ckpt: the JSON was made from another image/);
 });
 
 test('10 internal error only for bugs: inherited names in paths, non-report JSON, deep JSON and save failures get a clear message', () => {
@@ -244,6 +251,18 @@ test('10 internal error only for bugs: inherited names in paths, non-report JSON
     assert.equal(r.code, 2, name);
     assert.doesNotMatch(r.err, /internal error/, `${name}: ${r.err}`);
   }
+  // A value of the wrong shape where the report has a number: said so (not "[object Object]").
+  const doc = JSON.parse(cli(['--json', f]).out);
+  doc.ttys[1].termios.c_cc[7] = { x: 1 };
+  doc.ttys[0].winsize.ws_col = [1];
+  const shaped = join(dir, 'shaped.json');
+  writeFileSync(shaped, JSON.stringify(doc));
+  const sh = cli(['encode', shaped, '-o', join(dir, 'ie-out.ckpt')]);
+  assert.equal(sh.code, 2);
+  assert.match(sh.err, /ttys\[0\]\.winsize\.ws_col: an array where the report has a single value/);
+  doc.ttys[0].winsize.ws_col = 80;
+  writeFileSync(shaped, JSON.stringify(doc));
+  assert.match(cli(['encode', shaped, '-o', join(dir, 'ie-out.ckpt')]).err, /ttys\[1\]\.termios\.c_cc\[7\]: an object where the report has a single value/);
   const cases: [string, RegExp][] = [
     [join(dir, 'no-such-dir', 'x.ckpt'), /the folder does not exist/],
     [join(dir, 'x'.repeat(300)), /the file name is too long/],
