@@ -1,7 +1,12 @@
 // npm run fuzz -- --seconds N [--jobs J] [--seed S] [--no-cli] [--no-coverage] [--hang-seconds H]
+//                 [--modes images,names,encode]
 //
 // Structure-aware, coverage-guided mutation fuzzer over the parser (openImage), the validator, the
-// JSON and text reports, the encoder round trip and (for a sample of inputs) the built CLI.
+// JSON and text reports, the encoder round trip and (for a sample of inputs) the built CLI: the
+// images mode. Two more modes run the built CLI on hostile operands (issue 11), with the seeds in
+// test/fuzz/seeds/: the names mode (hostile file names for files of every kind, as inputs and -o
+// targets; lib/names-mode.ts) and the encode mode (hostile JSON for encode; lib/encode-mode.ts).
+// The time is shared: half for the images mode, a quarter for each CLI mode.
 // Seeds: ../shared/golden/*.ckpt when present, the C generator's `cases` (test/gen/ckpt-gen.c,
 // compiled into a temp dir), and a few built-in images. Workers run in child processes so that
 // a hang is caught by a watchdog; every finding is saved, minimised, under
@@ -21,6 +26,8 @@ import { memoryProbe, shortRecordSpam } from './lib/memprobe.js';
 import { concat, walk } from './lib/records.js';
 import { T } from '../../src/parser/layout.js';
 import { scalingProbe } from './lib/scaling.js';
+import { CLI } from './lib/cli-run.js';
+import { encodeMode, namesMode } from './lib/cli-modes.js';
 
 interface Opts {
   seconds: number;
@@ -32,7 +39,13 @@ interface Opts {
   out: string;
   worker: boolean;
   workDir: string;
+  modes: Set<Mode>;
 }
+
+const MODES = ['images', 'names', 'encode'] as const;
+type Mode = (typeof MODES)[number];
+/** Shares of --seconds: the images mode is fast in-process work, the CLI modes start node per run. */
+const WEIGHT: Record<Mode, number> = { images: 2, names: 1, encode: 1 };
 
 function parseArgs(argv: string[]): Opts {
   const o: Opts = {
@@ -45,6 +58,7 @@ function parseArgs(argv: string[]): Opts {
     out: join(REPO, 'test-output/fuzz-crashes'),
     worker: false,
     workDir: '',
+    modes: new Set(MODES),
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -62,6 +76,11 @@ function parseArgs(argv: string[]): Opts {
     else if (a === '--out') o.out = val();
     else if (a === '--worker') o.worker = true;
     else if (a === '--work-dir') o.workDir = val();
+    else if (a === '--modes') {
+      const m = val().split(',').filter(Boolean);
+      for (const x of m) if (!(MODES as readonly string[]).includes(x)) usage(`--modes: ${x} is not one of ${MODES.join(', ')}`);
+      o.modes = new Set(m as Mode[]);
+    }
     else if (a === '--') continue;
     else usage(`unknown option ${a}`);
   }
@@ -70,7 +89,7 @@ function parseArgs(argv: string[]): Opts {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- --seconds N [--jobs J] [--seed S] [--no-cli] [--no-coverage] [--hang-seconds H] [--out DIR]\n`);
+  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- --seconds N [--jobs J] [--seed S] [--no-cli] [--no-coverage] [--hang-seconds H] [--out DIR] [--modes images,names,encode]\n`);
   process.exit(2);
 }
 
@@ -248,7 +267,7 @@ async function parent(o: Opts): Promise<number> {
   process.stdout.write(`fuzz: round-trip property ${enc ? 'on (src/parser/encode.ts encodeImage)' : 'skipped: src/parser/encode.ts has no encodeImage'}; CLI ${o.cli && existsSync(join(REPO, 'bin/ckpt-inspect.js')) ? 'sampled' : 'skipped'}\n`);
   mkdirSync(o.out, { recursive: true });
   const saved = new Map<string, Saved>();
-  const save = (f: Finding, input: Uint8Array, minimised: Uint8Array, ops: string[]) => {
+  const save = (f: Finding, input: Uint8Array, minimised: Uint8Array, ops: string[], ext = 'ckpt') => {
     const prev = saved.get(f.key);
     if (prev) {
       prev.count++;
@@ -256,15 +275,17 @@ async function parent(o: Opts): Promise<number> {
     }
     const h = createHash('sha1').update(f.key).digest('hex').slice(0, 10);
     const base = join(o.out, `${f.kind}-${h}`);
-    writeFileSync(`${base}.ckpt`, input);
-    if (minimised.length !== input.length) writeFileSync(`${base}.min.ckpt`, minimised);
+    writeFileSync(`${base}.${ext}`, input);
+    if (minimised.length !== input.length) writeFileSync(`${base}.min.${ext}`, minimised);
     writeFileSync(`${base}.txt`, `${f.key}\n\n${f.detail}\n\nmutations: ${ops.join(' ')}\nsize ${input.length}, minimised ${minimised.length}\n`);
-    saved.set(f.key, { finding: f, file: base, count: 1 });
-    process.stdout.write(`  NEW ${f.kind}: ${f.key}\n    -> ${base}.ckpt (${input.length} bytes, minimised ${minimised.length})\n`);
+    saved.set(f.key, { finding: f, file: `${base}.${ext}`, count: 1 });
+    process.stdout.write(`  NEW ${f.kind}: ${f.key}\n    -> ${base}.${ext} (${input.length} bytes, minimised ${minimised.length})\n`);
   };
 
+  const images = o.modes.has('images');
   // Memory property, measured in a child with a small heap: small files claiming huge lens.
-  const mem = await memoryProbe(work);
+  const mem = images ? await memoryProbe(work) : null;
+  if (mem) {
   process.stdout.write(`fuzz: memory probe: ${mem.inputs} small inputs claiming huge lens/counts; peak RSS ${(mem.peakRss / 2 ** 20).toFixed(0)} MiB vs ${(mem.baselineRss / 2 ** 20).toFixed(0)} MiB baseline${mem.ok ? '' : ' — FAIL'}\n`);
   if (!mem.ok) save({ kind: 'memory', key: 'memory:probe', detail: mem.detail }, mem.worst ?? new Uint8Array(0), mem.worst ?? new Uint8Array(0), ['memprobe']);
 
@@ -272,6 +293,7 @@ async function parent(o: Opts): Promise<number> {
   const sc = scalingProbe();
   for (const r of sc.results) process.stdout.write(`fuzz: scaling: ${r.pattern}: ${r.msPerMiB[0].toFixed(0)} -> ${r.msPerMiB[1].toFixed(0)} ms/MiB (x${r.growth.toFixed(1)} for x4 size)\n`);
   for (const f of sc.findings) save(f, sc.inputs.get(f.key)!, sc.inputs.get(f.key)!, ['scaling-probe']);
+  }
 
   const stats = new Map<number, { execs: number; corpus: number; features: number; cliRuns: number }>();
   let execsDone = 0;
@@ -279,6 +301,24 @@ async function parent(o: Opts): Promise<number> {
   let hangs = 0;
   const started = Date.now();
   const deadline = started + o.seconds * 1000;
+
+  // The CLI modes first, each for its share of the time; the images mode has what is left.
+  const cliBuilt = o.cli && existsSync(CLI);
+  const active = MODES.filter((m) => o.modes.has(m) && (m === 'images' || cliBuilt));
+  for (const m of MODES) if (o.modes.has(m) && !active.includes(m)) process.stdout.write(`fuzz: ${m} mode skipped: ${o.cli ? 'bin/ckpt-inspect.js is not built' : '--no-cli'}\n`);
+  const weights = active.reduce((n, m) => n + WEIGHT[m], 0);
+  const shareMs = (m: Mode) => (o.seconds * 1000 * WEIGHT[m]) / weights;
+  process.stdout.write(`fuzz: modes: ${active.map((m) => `${m} ${(shareMs(m) / 1000).toFixed(0)} s`).join(', ')}\n`);
+  const modeDir = join(work, 'modes');
+  mkdirSync(modeDir);
+  const modeReport = (f: Finding, repro: Uint8Array, ext: string) => save(f, repro, repro, [f.kind], ext);
+  for (const [m, run] of [['names', namesMode], ['encode', encodeMode]] as const) {
+    if (!active.includes(m)) continue;
+    const before = saved.size;
+    const st = run(modeDir, Date.now() + shareMs(m), (o.seed ^ (m === 'names' ? 0x6e616d65 : 0x656e636f)) >>> 0, modeReport);
+    process.stdout.write(`fuzz: ${m} mode: ${st.runs} CLI runs (${st.seedRuns} seed cases) in ${(st.ms / 1000).toFixed(0)} s; ${saved.size - before} new finding(s)${st.note}\n`);
+    cliDone += st.runs;
+  }
 
   const runWorker = (id: number, seed: number): Promise<void> =>
     new Promise((resolve) => {
@@ -323,7 +363,7 @@ async function parent(o: Opts): Promise<number> {
     });
 
   const loops: Promise<void>[] = [];
-  for (let j = 0; j < o.jobs; j++) {
+  for (let j = 0; images && j < o.jobs; j++) {
     loops.push(
       (async () => {
         let k = 0;
@@ -352,7 +392,7 @@ async function parent(o: Opts): Promise<number> {
   const crashes = byKind.get('crash') ?? 0;
   process.stdout.write(`\nfuzz totals: inputs tried ${execsDone}, CLI runs ${cliDone}, unique crashes ${crashes}, hangs ${hangs}, ` +
     `unique findings ${saved.size}${saved.size ? ` (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}\n`);
-  for (const s of saved.values()) process.stdout.write(`  ${s.finding.kind}: ${s.finding.key} (x${s.count}) -> ${s.file}.ckpt\n    ${s.finding.detail.split('\n')[0]}\n`);
+  for (const s of saved.values()) process.stdout.write(`  ${s.finding.kind}: ${s.finding.key} (x${s.count}) -> ${s.file}\n    ${s.finding.detail.split('\n')[0]}\n`);
   return saved.size > 0 ? 1 : 0;
 }
 
