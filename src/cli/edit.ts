@@ -118,6 +118,9 @@ function flatten(prefix: string, v: unknown, out: Map<string, unknown>, depth = 
   if (depth > 4) throw new CliError(`${escapeText(prefix)} is nested deeper than any value of a report`);
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     for (const [k, x] of Object.entries(v)) flatten(`${prefix}.${k}`, x, out, depth + 1);
+  } else if (Array.isArray(v) && v.some((x) => x !== null && typeof x === 'object')) {
+    // A report's lists (c_cc) hold single values; a nested one would be compared by recursion.
+    throw new CliError(`${escapeText(prefix)} is nested deeper than any value of a report`);
   } else out.set(prefix, v);
 }
 

@@ -244,7 +244,11 @@ test('10 internal error only for bugs: inherited names in paths, non-report JSON
     assert.doesNotMatch(r.err, /internal error/, `${p}: ${r.err}`);
   }
   const deep = `{"ttys":[${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}]}`;
-  for (const [name, text] of [['null', 'null'], ['abc', '{"ttys":"abc"}'], ['deep', deep], ['deeper', '['.repeat(200000) + ']'.repeat(200000)]]) {
+  // A list nested deep where the report has one (c_cc), in JSON that belongs to the image.
+  const own = JSON.parse(cli(['--json', f]).out);
+  own.ttys[0].termios.c_cc = '@@deep@@';
+  const deepList = JSON.stringify(own).replace('"@@deep@@"', '['.repeat(100000) + ']'.repeat(100000));
+  for (const [name, text] of [['null', 'null'], ['abc', '{"ttys":"abc"}'], ['deep', deep], ['deeper', '['.repeat(200000) + ']'.repeat(200000)], ['deep-list', deepList]]) {
     const jf = join(dir, `${name}.json`);
     writeFileSync(jf, text);
     const r = cli(['encode', jf, '--base', f, '-o', join(dir, 'ie-out.ckpt')]);
@@ -253,7 +257,6 @@ test('10 internal error only for bugs: inherited names in paths, non-report JSON
   }
   // A value of the wrong shape where the report has a number: said so (not "[object Object]").
   const doc = JSON.parse(cli(['--json', f]).out);
-  doc.ttys[1].termios.c_cc[7] = { x: 1 };
   doc.ttys[0].winsize.ws_col = [1];
   const shaped = join(dir, 'shaped.json');
   writeFileSync(shaped, JSON.stringify(doc));
@@ -261,8 +264,9 @@ test('10 internal error only for bugs: inherited names in paths, non-report JSON
   assert.equal(sh.code, 2);
   assert.match(sh.err, /ttys\[0\]\.winsize\.ws_col: an array where the report has a single value/);
   doc.ttys[0].winsize.ws_col = 80;
+  doc.ttys[1].termios.c_cc[7] = { x: 1 };
   writeFileSync(shaped, JSON.stringify(doc));
-  assert.match(cli(['encode', shaped, '-o', join(dir, 'ie-out.ckpt')]).err, /ttys\[1\]\.termios\.c_cc\[7\]: an object where the report has a single value/);
+  assert.match(cli(['encode', shaped, '-o', join(dir, 'ie-out.ckpt')]).err, /ttys\[1\]\.termios\.c_cc is nested deeper than any value of a report/);
   const cases: [string, RegExp][] = [
     [join(dir, 'no-such-dir', 'x.ckpt'), /the folder does not exist/],
     [join(dir, 'x'.repeat(300)), /the file name is too long/],
