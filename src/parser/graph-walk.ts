@@ -61,6 +61,16 @@ export class GraphWalk {
     return type === OBJ.FILE ? 'file' : type === OBJ.FILE_TABLE ? 'file-table' : 'object';
   }
 
+  /** The label of object k is `OBJTYPE #objref` (not a TTY's own label). */
+  plainObjectLabel(k: number): boolean {
+    const { types, targets } = this.img.objrefs;
+    return types[k] !== OBJ.TTY || !this.ttyByRecord.has(targets[k]);
+  }
+
+  isReserved(ref: number): boolean {
+    return this.reserved.has(ref);
+  }
+
   objectLabel(k: number): string {
     const { types, refs, targets } = this.img.objrefs;
     if (types[k] === OBJ.TTY) {

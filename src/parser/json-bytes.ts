@@ -18,6 +18,7 @@ export class JsonBytes {
   private buf: Uint8Array;
   /** Bytes written since the last take(). */
   p = 0;
+  private readonly cached = new Map<string, Uint8Array>();
 
   /**
    * `chunk`: about how many bytes a take() hands out; `terminal`: strings are written as
@@ -68,22 +69,18 @@ export class JsonBytes {
 
   /** A number as JSON.stringify writes it. */
   num(v: number): void {
-    if (v >= 0 && v < 4294967296 && v === Math.floor(v)) {
-      this.room(10);
+    // Offsets, lengths, objrefs: non-negative 31-bit integers, written digit by digit.
+    if (v >= 0 && v <= 0x7fffffff && (v | 0) === v) {
+      if (this.p + 10 > this.buf.length) this.room(10);
       const buf = this.buf;
-      if (v < 10) {
-        buf[this.p++] = 48 + v;
-        return;
-      }
-      let digits = 1;
-      for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+      const digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
       let q = this.p + digits;
       this.p = q;
       let x = v;
       while (x >= 10) {
-        const d = x % 10;
-        buf[--q] = 48 + d;
-        x = (x - d) / 10;
+        const y = (x / 10) | 0;
+        buf[--q] = 48 + x - y * 10;
+        x = y;
       }
       buf[--q] = 48 + x;
       return;
@@ -116,6 +113,30 @@ export class JsonBytes {
     }
     buf[p++] = QUOTE;
     this.p = p;
+  }
+
+  /** A string written many times (a kind, a type name, a field name): encoded once. */
+  strc(s: string): void {
+    const b = this.cached.get(s);
+    if (b !== undefined) {
+      this.raw(b);
+      return;
+    }
+    const start = this.p;
+    this.str(s);
+    if (this.cached.size < 4096) this.cached.set(s, this.buf.slice(start, this.p));
+  }
+
+  /** JSON text written many times (`"FILE #`, an opening piece of a string): encoded once. */
+  textc(json: string): void {
+    const b = this.cached.get(json);
+    if (b !== undefined) {
+      this.raw(b);
+      return;
+    }
+    const start = this.p;
+    this.text(json);
+    if (this.cached.size < 4096) this.cached.set(json, this.buf.slice(start, this.p));
   }
 
   /** A string, or null. */

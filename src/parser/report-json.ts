@@ -209,13 +209,54 @@ function idBytes(w: JsonBytes, tag: NodeTag, a: number, b: number, c: number): v
 /** Writes graph nodes or edges as JSON list items (a comma before each but the first). */
 class GraphJson implements GraphSink {
   first = true;
+  private readonly objects: Image['objects'];
+  private readonly types: Uint32Array;
+  /** `"OBJTYPE #` by objtype. */
+  private readonly leads = new Map<number, string>();
   constructor(
     private readonly w: JsonBytes,
     private readonly g: GraphWalk,
-  ) {}
+    img: Image,
+  ) {
+    this.objects = img.objects;
+    this.types = img.objrefs.types;
+  }
   private sep(): void {
     if (this.first) this.first = false;
     else this.w.byte(0x2c);
+  }
+  /** GraphWalk.label as a JSON string, the common labels written from cached pieces and the number. */
+  private label(tag: NodeTag, a: number, b: number): void {
+    const w = this.w;
+    const g = this.g;
+    let lead: string;
+    let n = a;
+    let tail = '"';
+    if (tag === NodeTag.Fd) {
+      lead = '"fd ';
+      n = b;
+    } else if (tag === NodeTag.Sig) {
+      lead = '"SIGNAL (record ';
+      tail = ')"';
+    } else if (tag === NodeTag.Obj) {
+      const k = this.objects.indexOf(a);
+      if (k >= 0) {
+        if (!g.plainObjectLabel(k)) {
+          w.str(g.objectLabel(k));
+          return;
+        }
+        const type = this.types[k];
+        let l = this.leads.get(type);
+        if (l === undefined) this.leads.set(type, (l = JSON.stringify(`${g.objtypeName(type)} #`).slice(0, -1)));
+        lead = l;
+      } else lead = g.isReserved(a) ? '"reserved #' : '"missing #';
+    } else {
+      w.str(g.label(tag, a, b));
+      return;
+    }
+    w.textc(lead);
+    w.num(n);
+    w.textc(tail);
   }
   node(tag: NodeTag, a: number, b: number, c: number, kind: GraphNodeKind, objref: number | null, objtype: string | null, record: number): void {
     const w = this.w;
@@ -223,13 +264,14 @@ class GraphJson implements GraphSink {
     w.raw(K.id);
     idBytes(w, tag, a, b, c);
     w.raw(K.kind);
-    w.str(kind);
+    w.strc(kind);
     w.raw(K.label);
-    w.str(this.g.label(tag, a, b));
+    this.label(tag, a, b);
     w.raw(K.objref2);
     w.numOrNull(objref);
     w.raw(K.objtype);
-    w.strOrNull(objtype);
+    if (objtype === null) w.raw(K.null);
+    else w.strc(objtype);
     w.raw(K.record);
     w.num(record);
     w.byte(0x7d);
@@ -242,7 +284,7 @@ class GraphJson implements GraphSink {
     w.raw(K.to);
     idBytes(w, tt, ta, tb, tc);
     w.raw(K.label2);
-    w.str(label);
+    w.strc(label);
     w.raw(K.offset2);
     w.num(offset);
     w.raw(K.dangling);
@@ -338,8 +380,8 @@ export function* reportJsonBytes(img: Image, diagnostics: Diagnostic[], opts: By
     });
     const g = new GraphWalk(img);
     const full = () => w.full;
-    const nodes = new GraphJson(w, g);
-    const edges = new GraphJson(w, g);
+    const nodes = new GraphJson(w, g, img);
+    const edges = new GraphJson(w, g, img);
     w.text(',"graph":{"nodes":[');
     for (const _ of g.steps({ node: nodes.node.bind(nodes) }, Number.POSITIVE_INFINITY, full)) yield w.take();
     w.text('],"edges":[');
@@ -383,7 +425,7 @@ export function* reportNdjsonBytes(img: Image, diagnostics: Diagnostic[], sectio
     }
   } else if (section === 'graph') {
     const g = new GraphWalk(img);
-    const sink = new GraphJson(w, g);
+    const sink = new GraphJson(w, g, img);
     const edge: GraphSink['edge'] = (...a) => {
       sink.first = true;
       sink.edge(...a);
