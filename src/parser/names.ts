@@ -182,13 +182,23 @@ export function ttyFlagBit(flags: bigint, bit: number): boolean {
 /** tty flag names for a flags value; bits 2.6.31 does not name are given together in hex. */
 export function ttyFlagNames(flags: bigint): string[] {
   const out: string[] = [];
-  let rest = flags;
+  // Bits of the low word are tested as a number (bigint operations per bit were a visible share
+  // of a report of a thousand ttys).
+  const low = Number(flags & 0xffffffffn);
+  let restLow = low;
+  let restHigh = flags & ~0xffffffffn;
   for (const b of TTY_FLAG_BITS) {
-    if (ttyFlagBit(flags, b.bit)) {
+    if (b.bit < 32) {
+      if ((low >>> b.bit) & 1) {
+        out.push(b.name);
+        restLow -= 2 ** b.bit;
+      }
+    } else if (ttyFlagBit(flags, b.bit)) {
       out.push(b.name);
-      rest &= ~(1n << BigInt(b.bit));
+      restHigh &= ~(1n << BigInt(b.bit));
     }
   }
+  const rest = restHigh | BigInt(restLow);
   if (rest) out.push(`0x${rest.toString(16)}`);
   return out;
 }

@@ -41,13 +41,21 @@ export function setBit(map: Uint8Array, i: number, l: BitmapLayout, on: boolean)
   else map[byte] &= ~(1 << bit);
 }
 
-/** Ring positions whose bit is set, ascending. */
+/**
+ * Ring positions whose bit is set, ascending: each set bit of each non-zero byte mapped back to its
+ * position (bitPosition inverted), not all 4096 positions tested one by one.
+ */
 export function setPositions(map: Uint8Array, l: BitmapLayout): number[] {
   const out: number[] = [];
-  for (let byte = 0; byte < map.length; byte++) {
-    if (map[byte] === 0) continue;
-    for (let i = 0; i < N_TTY_BUF_SIZE; i++) if (testBit(map, i, l)) out.push(i);
-    return out;
+  const wordBytes = l.wordBits / 8;
+  const end = Math.min(map.length, N_TTY_BUF_SIZE / 8);
+  for (let byte = 0; byte < end; byte++) {
+    const v = map[byte];
+    if (v === 0) continue;
+    // The position of bit 0 of this byte.
+    const base = l.littleEndian ? byte * 8 : Math.floor(byte / wordBytes) * l.wordBits + (wordBytes - 1 - (byte % wordBytes)) * 8;
+    for (let bit = 0; bit < 8; bit++) if ((v >> bit) & 1) out.push(base + bit);
   }
+  if (!l.littleEndian) out.sort((a, b) => a - b);
   return out;
 }
