@@ -6,7 +6,8 @@
 // On the host, PATH starts with a `uname` that sleeps while a flag file says so (every remote call
 // runs `uname -m` first): the progress notification stays up long enough to be seen, and a cancel
 // lands while the remote command runs.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +118,7 @@ export async function restoreSession({ check, assert, log, OUT }) {
       }, 60000);
     };
     await restoreChecks({ page, ws: wb.ws, remote, check, assert, openInEditor, shot: (n) => page.screenshot({ path: join(OUT, `${n}.png`) }) });
+    await captureChecks({ page, ws: wb.ws, remote, check, assert, shot: (n) => page.screenshot({ path: join(OUT, `${n}.png`) }) });
   } catch (e) {
     await wb?.page.screenshot({ path: join(OUT, 'restore-session-failed.png') }).catch(() => {});
     throw e;
@@ -300,5 +302,62 @@ async function restoreChecks({ page, ws, remote, check, assert, openInEditor, sh
     await remote.clean();
     await sleep(1000);
     for (const f of page.frames()) assert(!(await f.$('h2.verdict').catch(() => null)), 'a verify table after cancel');
+  });
+}
+
+/** A process on the remote host (in its mount namespace, so its pty is in the host's devpts) holding a pty pair in a known state. */
+async function startHolder(remote) {
+  const child = spawn('nsenter', ['-t', String(remote.h.sshdPid), '-m', 'python3', join(root, 'test/lib/pty-holder.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => (await lines.next()).value;
+  const first = JSON.parse(await next());
+  const exited = new Promise((r) => child.once('exit', r));
+  return {
+    first,
+    state: async () => { child.stdin.write('state\n'); return JSON.parse(await next()); },
+    stop: async () => { child.stdin.end(); await exited; },
+  };
+}
+
+async function captureChecks({ page, ws, remote, check, assert, shot }) {
+  await check('capture: host pick, then the remote process list with its ptys; the image is written to the workspace with its provenance, opened in the editor with the provenance beside; the live pty is unchanged', async () => {
+    const holder = await startHolder(remote);
+    try {
+      const { pid, index } = holder.first;
+      await runCommand(page, 'View: Close All Editors');
+      for (let i = 0; ; i++) {
+        await runCommand(page, 'Checkpoint: Capture Terminal from Remote Host');
+        const shown = await page.locator('.quick-input-widget .quick-input-title:visible', { hasText: 'Capture Terminal from Remote Host: SSH destination' }).first().waitFor({ timeout: 15000 }).then(() => true, () => false);
+        if (shown) break;
+        if (i === 2) throw new Error('the host pick of Capture Terminal did not show');
+      }
+      await pick(page, 'ckpt-remote');
+      await page.locator('.quick-input-widget .quick-input-title:visible', { hasText: 'Capture Terminal from ckpt-remote: process' }).first().waitFor({ timeout: 60000 });
+      const row = visibleRow(page, `${pid}  python3`);
+      await row.waitFor({ timeout: 15000 });
+      const rowText = await row.textContent();
+      assert(rowText.includes(`/dev/pts/${index}`), `row: ${rowText}`);
+      await shot('capture-process-pick');
+      await row.click();
+      const name = `python3-${pid}.ckpt`;
+      const file = join(ws, name);
+      await waitUntil('the captured image and its provenance', async () => existsSync(file) && existsSync(`${file}.provenance.json`), 60000);
+      await waitUntil(`the editor of ${name}`, async () => {
+        for (const f of page.frames()) if (await f.evaluate((n) => document.body?.dataset.state === 'rendered' && document.querySelector('#app .sum-file')?.textContent === n, name).catch(() => false)) return true;
+        return false;
+      }, 60000);
+      await page.locator('.tab', { hasText: `${name}.provenance.json` }).first().waitFor({ timeout: 15000 });
+      const report = spawnSync(process.execPath, [join(root, 'bin/ckpt-inspect.js'), '--json', file], { encoding: 'utf8' });
+      assert(report.status === 0, `the captured image has errors: ${report.stderr}`);
+      const ttys = JSON.parse(report.stdout).ttys;
+      assert(ttys.length === 2 && ttys[1].index === index && ttys[1].winsize.ws_col === 101, JSON.stringify(ttys[1]));
+      const prov = JSON.parse(readFileSync(`${file}.provenance.json`, 'utf8'));
+      assert(prov.format === 'ckpt-inspect.provenance/1' && prov.source.pid === pid, JSON.stringify(prov.source));
+      assert(JSON.stringify(await holder.state()) === JSON.stringify(holder.first), 'the live pty changed');
+      await sleep(500);
+      await shot('capture-opened');
+    } finally {
+      await holder.stop();
+    }
   });
 }

@@ -13,15 +13,16 @@ import { configHosts, pushRecent } from './hosts.js';
 import { renderVerifyTable } from './table.js';
 import { completeReport, reportOutcome } from '../../parser/verify-coverage.js';
 import { requireTrust } from '../trust.js';
+import { CAPTURE_COMMAND, captureFromRemote } from './capture.js';
 
 export const RESTORE_COMMAND = 'ckptInspector.restoreToRemote';
-const RECENT_KEY = 'ckptInspector.restore.recentHosts';
+export const RECENT_KEY = 'ckptInspector.restore.recentHosts';
 const HASHES_KEY = 'ckptInspector.restore.helperHashes';
 
 type Action = { kind: 'verify' } | { kind: 'attach'; command?: string };
 
 /** Client-side record of helper hashes installed by this extension (checked on every run). */
-function globalHashStore(context: vscode.ExtensionContext): HashStore {
+export function globalHashStore(context: vscode.ExtensionContext): HashStore {
   return {
     get: (k) => context.globalState.get<Record<string, string>>(HASHES_KEY, {})[k],
     set: (k, v) => { void context.globalState.update(HASHES_KEY, { ...context.globalState.get<Record<string, string>>(HASHES_KEY, {}), [k]: v }); },
@@ -60,7 +61,7 @@ async function targetUri(arg: unknown): Promise<vscode.Uri | undefined> {
   return picked?.[0];
 }
 
-async function pickHost(context: vscode.ExtensionContext, cfg: string | undefined): Promise<string | undefined> {
+export async function pickHost(context: vscode.ExtensionContext, cfg: string | undefined, title = 'Restore to Remote Host: SSH destination'): Promise<string | undefined> {
   const recent = context.globalState.get<string[]>(RECENT_KEY, []);
   const hosts = configHosts(cfg);
   type Item = vscode.QuickPickItem & { dest?: string };
@@ -70,7 +71,7 @@ async function pickHost(context: vscode.ExtensionContext, cfg: string | undefine
   if (hosts.length) items.push({ label: 'SSH config', kind: vscode.QuickPickItemKind.Separator });
   for (const h of hosts) if (!recent.includes(h.host)) items.push({ label: h.host, dest: h.host, description: h.file });
   const qp = vscode.window.createQuickPick<Item>();
-  qp.title = 'Restore to Remote Host: SSH destination';
+  qp.title = title;
   qp.placeholder = 'A Host of your ssh config, or [user@]host';
   qp.items = items;
   qp.matchOnDescription = true;
@@ -119,10 +120,10 @@ function showTable(plan: PreparedPlan, file: string, host: string, report: NonNu
   panel.webview.html = renderVerifyTable({ report, file, host, notes: plan.notes, durationMs: ms }, panel.webview.cspSource, randomBytes(16).toString('base64'));
 }
 
-async function reportError(e: unknown, dest: string, cfg: string | undefined, ssh: string | undefined, log: vscode.LogOutputChannel): Promise<void> {
+export async function reportError(e: unknown, dest: string, cfg: string | undefined, ssh: string | undefined, log: vscode.LogOutputChannel, what = 'Restore'): Promise<void> {
   const msg = e instanceof Error ? e.message : String(e);
   log.error(msg + (e instanceof SshError && e.stderr ? `\nstderr: ${e.stderr.trim()}` : ''));
-  if (e instanceof SshAbortError) { void vscode.window.showInformationMessage('Restore cancelled.'); return; }
+  if (e instanceof SshAbortError) { void vscode.window.showInformationMessage(`${what} cancelled.`); return; }
   if (e instanceof HostKeyError) {
     const open = 'Open Terminal to Check the Key';
     const pick = await vscode.window.showErrorMessage(`SSH: the host key of ${dest} is ${e.problem === 'changed' ? 'DIFFERENT from the recorded one' : 'not known'}. Nothing was run on the host.`, { modal: true, detail: e.hint }, open, 'Show Log');
@@ -132,7 +133,7 @@ async function reportError(e: unknown, dest: string, cfg: string | undefined, ss
     } else if (pick === 'Show Log') log.show();
     return;
   }
-  const kind = e instanceof SshConnectError ? 'SSH connection failed' : e instanceof HelperUnavailableError || e instanceof HelperInstallError || e instanceof HelperTamperedError ? 'Helper problem' : e instanceof InvalidDestinationError || e instanceof InvalidOptionError ? 'Refused' : 'Restore failed';
+  const kind = e instanceof SshConnectError ? 'SSH connection failed' : e instanceof HelperUnavailableError || e instanceof HelperInstallError || e instanceof HelperTamperedError ? 'Helper problem' : e instanceof InvalidDestinationError || e instanceof InvalidOptionError ? 'Refused' : `${what} failed`;
   const pick = await vscode.window.showErrorMessage(`${kind}: ${msg}`, 'Show Log');
   if (pick) log.show();
 }
@@ -220,5 +221,6 @@ export function registerRestoreCommands(context: vscode.ExtensionContext): void 
   context.subscriptions.push(
     log,
     vscode.commands.registerCommand(RESTORE_COMMAND, (arg?: unknown) => restoreToRemote(context, log, arg)),
+    vscode.commands.registerCommand(CAPTURE_COMMAND, () => captureFromRemote(context, log)),
   );
 }
