@@ -52,6 +52,8 @@ export class SourceChangedError extends Error {}
 export interface ReadWatch {
   progress?: (done: number, size: number) => void;
   signal?: AbortSignal;
+  /** Awaited before each piece is read (tests: a read still under way when they act). */
+  gate?: (done: number, size: number, signal: AbortSignal | undefined) => Promise<void> | undefined;
 }
 export class WriteAborted extends Error {}
 
@@ -154,6 +156,7 @@ export class ByteStore {
     const steps = loading(Number(st.size), opts);
     let r = steps.next(0);
     while (!r.done) {
+      await watch.gate?.(r.value.pos, Number(st.size), watch.signal);
       if (watch.signal?.aborted) throw new LoadCancelled();
       const n = (await fh.read(r.value.into, r.value.off, r.value.len, r.value.pos)).bytesRead;
       watch.progress?.(r.value.pos + n, Number(st.size));

@@ -79,13 +79,13 @@ export class CkptDocument implements vscode.CustomDocument {
    * once the webview is on its way, so reading and parsing overlap the webview's start. Anything
    * that needs the bytes or the model earlier gets them at once (read synchronously).
    */
-  static async create(uri: vscode.Uri, maxTtys: number, backupId?: string): Promise<CkptDocument> {
+  static async create(uri: vscode.Uri, maxTtys: number, backupId?: string, gate?: ReadWatch['gate']): Promise<CkptDocument> {
     const t0 = performance.now();
     const source = backupId ? vscode.Uri.parse(backupId) : uri;
     let doc: CkptDocument;
     // The read and the index of a large file report their progress here and stop when it aborts.
     const abort = new AbortController();
-    const watch: ReadWatch = { signal: abort.signal };
+    const watch: ReadWatch = { signal: abort.signal, gate };
     if (source.scheme === 'file') {
       const fh = await openFile(source.fsPath, 'r');
       // A store that left large records on disk keeps the file open to read them (until disposed).
@@ -437,6 +437,13 @@ export class CkptDocument implements vscode.CustomDocument {
   async reload(): Promise<void> {
     // Our own save's rename: judged once the save has set the file's new stamp.
     if (this.saving) await this.saving.catch(() => undefined);
+    // Still reading: compared once the read is in (asking for the bytes now would read the whole
+    // file again on the event loop, past the load's Cancel). A load that failed or was cancelled has
+    // nothing to compare.
+    if (!this.loadedStore && this.loading) {
+      const ok = await this.load().then(() => true, () => false);
+      if (!ok) return;
+    }
     if (this.uri.scheme === 'file' && !existsSync(this.uri.fsPath)) {
       const edits = this.hasUnsavedChanges ? ' with your unsaved edits' : '';
       this.setDiskNote(`The file was deleted on disk. Shown: its content as last read${edits}; Save writes it back.`);

@@ -11,6 +11,8 @@ import { indexStream, type StreamIndex } from '../parser/stream-index.js';
 const WORKER = join(__dirname, 'index-worker.js');
 
 export class LoadCancelled extends Error {
+  // Named for whoever sees it outside this bundle (the class's own name is minified).
+  override readonly name = 'LoadCancelled';
   constructor() {
     super('cancelled');
   }

@@ -44,6 +44,8 @@ export interface ProviderHooks {
   onError?: (message: string) => void;
   /** Called with every warning shown to the user (a backup that failed). */
   onWarning?: (message: string) => void;
+  /** Awaited before each piece of a document's read (ReadWatch.gate): a load held under way. */
+  readGate?: (uri: vscode.Uri, done: number, size: number, signal: AbortSignal | undefined) => Promise<void> | undefined;
 }
 
 export const SAVE_ANYWAY = 'Save Anyway';
@@ -102,7 +104,8 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
       if (f) return f;
     }
     const maxTtys = vscode.workspace.getConfiguration('ckptInspector').get<number>('fullModelMaxTtys', DEFAULT_MAX_TTYS);
-    const doc = await CkptDocument.create(uri, maxTtys, ctx.backupId);
+    const gate = this.hooks.readGate;
+    const doc = await CkptDocument.create(uri, maxTtys, ctx.backupId, gate && ((done, size, signal) => gate(uri, done, size, signal)));
     const publish = () => this.diagnostics.set(uri, toVsDiagnostics(doc.model.diagnostics, uri, doc.model.repairs(), (d) => doc.model.shown(d)));
     // The Problems panel once the webview has rendered (its messages pass the workbench's thread,
     // which the markers would hold up), or after `ms` without a render.

@@ -73,6 +73,10 @@ async function main() {
       spawnSync('node', ['bin/ckpt-inspect.js', 'set', manifest.sample, 'ttys[1].ldisc.datalen=12', '-o', join(ws, 'e2e-fix.ckpt'), '--force'], { cwd: root });
       foreignFixtures(ws);
       copyFileSync(join(root, 'samples/pair.ckpt'), join(ws, 'restore-me.ckpt'));
+      if (manifest.large) {
+        copyFileSync(manifest.large, join(ws, 'cancel-me.ckpt'));
+        copyFileSync(manifest.large, join(ws, 'framing-only.ckpt'));
+      }
       resultFile = join(tmp, 'results.json');
       releaseFile = join(tmp, 'release');
       return { EXT_TEST_RESULT: resultFile, EXT_TEST_RELEASE: releaseFile, CKPT_TEST_MANIFEST: manifestPath, CKPT_TEST_WORKSPACE: ws };
@@ -117,6 +121,10 @@ async function main() {
     }
     log('first contact: a zip named .ckpt, Ctrl+G, ckpt-inspect in the terminal (Playwright)');
     await firstContactChecks(page, wb.ws, releaseFile);
+    log('a large image still loading: the progress notification and its Cancel (Playwright)');
+    await loadCancelChecks(page, wb.ws, releaseFile, manifest);
+    log('an image over fullModelMaxTtys: what the summary bar counts (Playwright)');
+    await framingOnlyChecks(page, wb.ws, releaseFile, manifest);
     const csp = consoleLines.filter((l) => /Content Security Policy|Refused to/.test(l));
     await check('no Content-Security-Policy violations in the console', async () => assert(csp.length === 0, csp.join('\n')));
     writeFileSync(releaseFile, '');
@@ -292,6 +300,74 @@ async function domChecks(page, m) {
   });
   await tab(f, 'terminal');
   await f.click('.cell[data-role="slave"][data-name="c_lflag"]');
+}
+
+/** Ask the extension host (suite/index.ts, while it waits) for one of suite/asks.ts; its answer. */
+async function askHost(releaseFile, name, args = {}) {
+  const answerFile = `${releaseFile}.answer`;
+  rmSync(answerFile, { force: true });
+  writeFileSync(`${releaseFile}.ask`, JSON.stringify({ name, args }));
+  const a = await waitUntil(`the host's answer to ${name}`, async () => existsSync(answerFile) && JSON.parse(readFileSync(answerFile, 'utf8')), 30000);
+  rmSync(answerFile, { force: true });
+  if (!a.ok) throw new Error(`${name}: ${a.error}`);
+  return a.value;
+}
+
+async function loadCancelChecks(page, ws, releaseFile, manifest) {
+  await check('a large image still loading: a notification with its progress and Cancel; Cancel stops the read, closes the editor, shows no error and holds nothing open; it opens again', async () => {
+    assert(manifest.large, 'the large fixture (test/gen/ckpt-gen.c)');
+    const file = join(ws, 'cancel-me.ckpt'); // copied before the workbench started: no file event meets the load
+    try {
+      await askHost(releaseFile, 'holdRead', { file });
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Opening cancel-me.ckpt' });
+      await toast.waitFor({ timeout: 20000 });
+      const held = await waitUntil('the read held', async () => {
+        const s = await askHost(releaseFile, 'heldState');
+        return s.heldAt !== null ? s : null;
+      }, 20000);
+      assert(held.editors === 1 && held.loadEnded === null, JSON.stringify(held));
+      await waitUntil('the read\'s percentage', async () => /Opening cancel-me\.ckpt: reading, \d+%/.test(await toast.textContent()), 10000);
+      await page.screenshot({ path: join(OUT, 'load-progress.png') });
+      await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+      const s = await waitUntil('the load cancelled and its editor closed', async () => {
+        const x = await askHost(releaseFile, 'heldState');
+        return x.aborted && x.loadEnded !== null && x.editors === 0 && x.tabs === 0 ? x : null;
+      }, 20000);
+      assert(s.loadEnded === 'LoadCancelled', `load() ended with ${s.loadEnded}`);
+      assert(s.errors.length === 0, `errors shown: ${s.errors.join('; ')}`);
+      assert(s.diagnostics === 0, `${s.diagnostics} problem(s) published`);
+      await waitUntil('the file closed by the host', async () => (await askHost(releaseFile, 'heldState')).fds === 0, 10000);
+      await toast.waitFor({ state: 'detached', timeout: 10000 });
+      const errorToasts = await page.locator('.notifications-toasts .notification-toast .codicon-error').count();
+      assert(errorToasts === 0, `${errorToasts} error notification(s)`);
+    } finally {
+      await askHost(releaseFile, 'releaseHold');
+    }
+    // Nothing of the cancelled load is left in the way: the same file opens and renders.
+    await openInEditor(releaseFile, file);
+    await frameOf(page, 'cancel-me.ckpt');
+  });
+}
+
+async function framingOnlyChecks(page, ws, releaseFile, manifest) {
+  await check('an image over ckptInspector.fullModelMaxTtys: the summary bar says its errors and warnings are the framing checks\' (not "errors 0")', async () => {
+    assert(manifest.large, 'the large fixture (test/gen/ckpt-gen.c)');
+    // 1000 pty pairs, 2000 TTY records: over a limit of 100, only the framing is checked.
+    await askHost(releaseFile, 'setting', { key: 'fullModelMaxTtys', value: '100' });
+    try {
+      await openInEditor(releaseFile, join(ws, 'framing-only.ckpt'));
+      const f = await frameOf(page, 'framing-only.ckpt');
+      const items = await f.$$eval('#app .sum-item', (els) => els.map((e) => [e.querySelector('.sum-label')?.textContent, e.querySelector('.sum-value')?.textContent]));
+      const value = (label) => items.find(([l]) => l === label)?.[1];
+      for (const label of ['errors', 'warnings']) {
+        assert(/^\d+ \(framing only; full check not computed\)$/.test(value(label) ?? ''), `${label}: ${value(label)} (summary: ${JSON.stringify(items)})`);
+      }
+      assert(value('pty pairs') === '—', `pty pairs: ${value('pty pairs')}`);
+      await page.screenshot({ path: join(OUT, 'framing-only-summary.png') });
+    } finally {
+      await askHost(releaseFile, 'setting', { key: 'fullModelMaxTtys' });
+    }
+  });
 }
 
 /** Ask the extension host (suite/index.ts, while it waits) to open a file in the checkpoint editor. */

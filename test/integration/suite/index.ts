@@ -1,7 +1,7 @@
 // Runs inside the real VS Code extension host (code-server): mocha over the *.test.ts bundled next to
 // this file, results written to $EXT_TEST_RESULT as JSON. Then waits for the harness to release it
 // ($EXT_TEST_RELEASE appears), so the workbench stays as the tests left it for the DOM checks.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { runMocha } from './mocha.js';
 import { registerTests } from './editor.test.js';
@@ -9,6 +9,7 @@ import { registerEditTests } from './edit.test.js';
 import { registerRepairTests } from './repair.test.js';
 import { registerFirstContactTests } from './first-contact.test.js';
 import { registerHostileTests } from './hostile.test.js';
+import { answer } from './asks.js';
 
 export async function run(): Promise<void> {
   const resultFile = process.env.EXT_TEST_RESULT;
@@ -41,6 +42,18 @@ export async function run(): Promise<void> {
         rmSync(openFile, { force: true });
         await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'ckptInspector.editor');
         writeFileSync(`${release}.open-done`, file);
+      }
+      // … or anything of suite/asks.ts ($release.ask holds {name, args}; the answer: $release.answer).
+      const askFile = `${release}.ask`;
+      if (existsSync(askFile)) {
+        const ask = JSON.parse(readFileSync(askFile, 'utf8')) as { name: string; args?: Record<string, string> };
+        rmSync(askFile, { force: true });
+        const a = await answer(ask).then(
+          (value) => ({ ok: true, value }),
+          (e: unknown) => ({ ok: false, error: e instanceof Error ? e.message : String(e) }),
+        );
+        writeFileSync(`${release}.answer.tmp`, JSON.stringify(a));
+        renameSync(`${release}.answer.tmp`, `${release}.answer`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
