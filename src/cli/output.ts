@@ -3,6 +3,7 @@
 // the work quietly).
 import { errnoText, InputError, readRegularFile, readStandardInput } from '../io/read-input.js';
 import { readRegularFileSparse } from '../io/read-sparse.js';
+import type { StreamIndex } from '../parser/stream-index.js';
 import { CliError } from './args.js';
 import { pathArg } from './raw-args.js';
 
@@ -29,9 +30,10 @@ export function readInput(file: string): Uint8Array {
 
 /**
  * FILE for a report: the bytes the reports read (large payloads nothing decodes are left unread,
- * zeros here), and with `hash` the sha256 of the whole file; `-` is read whole and not hashed.
+ * zeros here), with `hash` the sha256 of the whole file, and the record index when its framing is
+ * sound; `-` is read whole and not hashed.
  */
-export function readReportInput(file: string, hash: boolean): { bytes: Uint8Array; sha256?: string } {
+export function readReportInput(file: string, hash: boolean): { bytes: Uint8Array; sha256?: string; index?: StreamIndex } {
   if (file === '-') return { bytes: readInput(file) };
   try {
     return readRegularFileSparse(pathArg(file), { hash });

@@ -2,11 +2,49 @@
 // (for --json's source) the sha256 of all of it, in one pass.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { type FileHole, SparseWalker } from '../parser/sparse-walk.js';
+import { type FileHole, type FramedRecords, SparseWalker } from '../parser/sparse-walk.js';
+import type { StreamIndex } from '../parser/stream-index.js';
 import { errnoText, fileKind, InputError } from './read-input.js';
 
 /** A payload at least this long that no report reads (page contents) is not read (see sparse-walk.ts). */
 const REPORT_HOLE_MIN = 16 * 1024;
+
+/** Past this many possible records (a file of 256 MiB) the index is left to indexStream. */
+const INDEX_MAX = 32 << 20;
+
+/**
+ * The record index built from the headers the walker reads, as indexStream builds it for a file
+ * whose framing is sound (no second walk over the bytes). The arrays have room for a record every
+ * 8 bytes; only the pages the records fill are ever touched.
+ */
+class FramedIndex implements FramedRecords {
+  private readonly offsets: Uint32Array | Float64Array;
+  private readonly types: Uint32Array;
+  private readonly lens: Uint32Array;
+  private count = 0;
+  private sound = true;
+  constructor(size: number) {
+    const cap = Math.floor(size / 8) + 1;
+    this.offsets = size >= 2 ** 32 ? new Float64Array(cap) : new Uint32Array(cap);
+    this.types = new Uint32Array(cap);
+    this.lens = new Uint32Array(cap);
+  }
+  push(offset: number, type: number, len: number): void {
+    const i = this.count++;
+    this.offsets[i] = offset;
+    this.types[i] = type;
+    this.lens[i] = len;
+  }
+  broken(): void {
+    this.sound = false;
+  }
+  /** The index, when every record was framed soundly up to the end of the file. */
+  index(): StreamIndex | undefined {
+    if (!this.sound) return undefined;
+    const n = this.count;
+    return { count: n, offsets: this.offsets.subarray(0, n), types: this.types.subarray(0, n), lens: this.lens.subarray(0, n), spans: this.lens.subarray(0, n), problems: [] };
+  }
+}
 
 export interface SparseFile {
   /** The file's size; the bytes of `holes` are zeros here. */
@@ -14,6 +52,8 @@ export interface SparseFile {
   holes: FileHole[];
   /** sha256 of every byte of the file as read (holes included), when asked for. */
   sha256?: string;
+  /** The record index (indexStream's) when the framing is sound throughout. */
+  index?: StreamIndex;
 }
 
 /**
@@ -35,7 +75,8 @@ export function readRegularFileSparse(path: string | Buffer, opts: { hash?: bool
     if (!st.isFile()) throw new InputError(`cannot read: it is ${fileKind(st)}; only a regular file (or - for the standard input) is read`, 'ENOTREG');
     const size = st.size;
     const bytes = new Uint8Array(size);
-    const w = new SparseWalker(size, REPORT_HOLE_MIN);
+    const framed = size / 8 <= INDEX_MAX ? new FramedIndex(size) : undefined;
+    const w = new SparseWalker(size, REPORT_HOLE_MIN, framed);
     const chunk = new Uint8Array(1 << 20);
     const hash = opts.hash ? createHash('sha256') : null;
     // Bytes [0, hashed) have gone into the hash. The walker's reads go forward, overlapping only
@@ -72,7 +113,8 @@ export function readRegularFileSparse(path: string | Buffer, opts: { hash?: bool
       }
     }
     hashTo(size);
-    return { bytes, holes: w.holes, ...(hash ? { sha256: hash.digest('hex') } : {}) };
+    const index = framed?.index();
+    return { bytes, holes: w.holes, ...(hash ? { sha256: hash.digest('hex') } : {}), ...(index ? { index } : {}) };
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);

@@ -43,6 +43,12 @@ export interface ReadRequest {
   direct: boolean;
 }
 
+/** Told of each record the walker frames while the framing is sound; `broken` once it is not. */
+export interface FramedRecords {
+  push(offset: number, type: number, len: number): void;
+  broken(): void;
+}
+
 export class SparseWalker {
   readonly holes: FileHole[] = [];
   /** Next file offset wanted. */
@@ -62,6 +68,8 @@ export class SparseWalker {
     private readonly size: number,
     /** Smallest payload left on disk (tests lower it to make holes of small images). */
     private readonly holeMin = HOLE_MIN,
+    /** Given every record header read, so that a caller can index the records in the same pass. */
+    private readonly framed?: FramedRecords,
   ) {}
 
   /** What to read next; null when the whole file has been seen. */
@@ -87,8 +95,10 @@ export class SparseWalker {
     if (!this.started) {
       this.started = true;
       const order = byteOrderOf(chunk.subarray(0, n));
-      if (order === undefined) this.denseFrom = 0;
-      else this.le = order;
+      if (order === undefined) {
+        this.denseFrom = 0;
+        this.framed?.broken();
+      } else this.le = order;
     }
     const view = new DataView(chunk.buffer, chunk.byteOffset, n);
     let p = pos;
@@ -117,6 +127,7 @@ export class SparseWalker {
       // A record header at p.
       if (p + HDR_SIZE > this.size) {
         this.denseFrom = p;
+        this.framed?.broken();
         continue;
       }
       if (p + HDR_SIZE > end) break; // split across reads: read again from here
@@ -125,8 +136,10 @@ export class SparseWalker {
       if (len < HDR_SIZE || p + len > this.size) {
         // A framing break: the index resynchronises by scanning the bytes after it, so all of them stay.
         this.denseFrom = p;
+        this.framed?.broken();
         continue;
       }
+      this.framed?.push(p, type, len);
       if (len - HDR_SIZE >= Math.max(this.holeMin, HOLE_KEEP + 1) && payloadOnlyViewed(type, this.prevType)) {
         const at = p + HDR_SIZE + HOLE_KEEP;
         this.holes.push({ at, len: p + len - at });

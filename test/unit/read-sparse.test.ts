@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allImages, generator, ROOT } from '../lib/images.js';
 import { readRegularFileSparse } from '../../src/io/read-sparse.js';
-import { openImage } from '../../src/parser/image.js';
+import { byteOrderOf, openImage } from '../../src/parser/image.js';
+import { indexStream } from '../../src/parser/stream-index.js';
 import { validateBounded } from '../../src/parser/validate/index.js';
 import { reportJson } from '../../src/parser/report-json.js';
 import { reportText } from '../../src/parser/report-text.js';
@@ -71,6 +72,27 @@ test('the sparse read leaves page contents unread, and every report from it is t
     assert.equal(readRegularFileSparse(f.path).sha256, undefined);
   }
   assert.ok(holes >= 1000, `${holes} holes`);
+});
+
+test('the index built from the headers the read walked is indexStream\'s, and is not given when the framing breaks', () => {
+  let given = 0;
+  for (const f of FILES) {
+    const r = readRegularFileSparse(f.path);
+    const want = indexStream(r.bytes, byteOrderOf(r.bytes) ?? true);
+    const sound = want.problems.length === 0 && byteOrderOf(r.bytes) !== undefined;
+    if (!sound) {
+      assert.equal(r.index, undefined, f.name);
+      continue;
+    }
+    given++;
+    assert.ok(r.index, f.name);
+    assert.equal(r.index.count, want.count, f.name);
+    for (const k of ['offsets', 'types', 'lens', 'spans'] as const) assert.deepEqual(Array.from(r.index[k]), Array.from(want[k]), `${f.name} ${k}`);
+    assert.deepEqual(r.index.problems, []);
+  }
+  assert.ok(given > 10, `${given} indexes`);
+  assert.equal(readRegularFileSparse(join(dir, 'broken.ckpt')).index, undefined);
+  assert.equal(readRegularFileSparse(join(dir, 'cut.ckpt')).index, undefined);
 });
 
 test('ckpt-inspect reports a file with holes as it reports the whole file, and --json names its sha256', () => {
