@@ -8,6 +8,7 @@ import { ReportError } from '../../src/remote/verify-report';
 import { openImage } from '../../src/parser/image';
 import { validate } from '../../src/parser/validate/index';
 import { buildPlan } from '../../src/parser/plan-from-image';
+import { rng } from '../lib/images';
 
 const pair = (index: number, m: number | null, s: number | null) => ({
   index, master_fd: m, slave_fd: s, hungup: false,
@@ -149,4 +150,47 @@ test('the process list: well-formed accepted; a role, a duplicate pid, 17 fds, a
     [{ ...ok, extra: true }, /unknown key/],
   ];
   for (const [v, re] of bad) assert.throws(() => parseListOutput(framed(JSON.stringify(v)), 'h'), re);
+});
+
+test('random mutations of a description (seeded): refused with a ReportError, or accepted and written as an image without errors', () => {
+  const rand = rng(16);
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)] as T;
+  const values: unknown[] = [0, 1, -1, 255, 256, 65535, 65536, 0xffffffff, 2 ** 32, 2 ** 53, 1.5, '', 'x', null, true, [], {}, 1048575, 1048576];
+  let accepted = 0;
+  for (let n = 0; n < 1500; n++) {
+    const d = sample() as Record<string, unknown>;
+    if (rand() < 0.5) {
+      d.drained = true;
+      d.pairs = [
+        { ...pair(3, 5, 0), input: '6c730a6563', input_line_ends: [2], output: '2420' },
+        { ...pair(9, 7, null), input: '', input_line_ends: [], output: '' },
+      ];
+    }
+    // change 1..3 leaves to odd values
+    for (let k = 1 + Math.floor(rand() * 3); k > 0; k--) {
+      let node: unknown = d;
+      let parent: Record<string, unknown> | unknown[] | null = null;
+      let key: string | number = '';
+      for (let depth = 0; depth < 5 && node !== null && typeof node === 'object'; depth++) {
+        const keys = Array.isArray(node) ? node.map((_, i) => i) : Object.keys(node);
+        if (!keys.length) break;
+        parent = node as Record<string, unknown>;
+        key = pick(keys as (string | number)[]);
+        node = (node as Record<string | number, unknown>)[key];
+      }
+      if (parent) (parent as Record<string | number, unknown>)[key] = pick(values);
+    }
+    let desc: CaptureDescription;
+    try {
+      desc = parseCaptureDescription(JSON.stringify(d), 'h');
+    } catch (e) {
+      assert.ok(e instanceof ReportError, `not a ReportError: ${String(e)}`);
+      continue;
+    }
+    accepted++;
+    const img = openImage(imageFromCapture(desc).bytes);
+    const errors = validate(img).filter((x) => x.severity === 'error');
+    assert.deepEqual(errors.map((x) => `${x.code} ${x.message}`), [], JSON.stringify(d).slice(0, 400));
+  }
+  assert.ok(accepted > 50, `only ${accepted} mutations were accepted: the property says little`);
 });
