@@ -1878,6 +1878,7 @@ struct capfd {
     unsigned index;
     unsigned long flags; /* fdinfo flags: (octal in /proc, the file's f_flags) */
     long long pos;
+    int file; /* the target fd of the first listed fd on the same open file (kcmp KCMP_FILE) */
 };
 
 struct cappair {
@@ -2398,6 +2399,19 @@ static int capture(long pid, int only_fd, int drain)
         fds[nfds++] = c;
     }
     if (nfds == 0) { seterr("pid %ld holds no pseudo-terminal fd", pid); goto out; }
+    /* fds on one open file (0, 1 and 2 of a shell): the checkpoint has one FILE object for them.  Our
+     * duplicates share the target's open files, so kcmp on our own fds tells. */
+    for (unsigned i = 0; i < nfds; i++) {
+        fds[i].file = fds[i].target_fd;
+#ifdef SYS_kcmp
+        for (unsigned j = 0; j < i; j++)
+            if (fds[j].master == fds[i].master && fds[j].index == fds[i].index &&
+                syscall(SYS_kcmp, (pid_t)getpid(), (pid_t)getpid(), 0 /* KCMP_FILE */, fds[j].fd, fds[i].fd) == 0) {
+                fds[i].file = fds[j].file;
+                break;
+            }
+#endif
+    }
     /* pairs by index, in the order of their first fd */
     for (unsigned i = 0; i < nfds; i++) {
         unsigned j = 0;
@@ -2477,8 +2491,8 @@ static int capture(long pid, int only_fd, int drain)
     json_int_or_null(mf, ps.ok, ps.tpgid);
     fputs("},\"fds\":[", mf);
     for (unsigned i = 0; i < nfds; i++)
-        fprintf(mf, "%s{\"fd\":%d,\"role\":\"%s\",\"index\":%u,\"flags\":%lu,\"pos\":%lld}", i ? "," : "",
-                fds[i].target_fd, fds[i].master ? "master" : "slave", fds[i].index, fds[i].flags, fds[i].pos);
+        fprintf(mf, "%s{\"fd\":%d,\"role\":\"%s\",\"index\":%u,\"flags\":%lu,\"pos\":%lld,\"file\":%d}", i ? "," : "",
+                fds[i].target_fd, fds[i].master ? "master" : "slave", fds[i].index, fds[i].flags, fds[i].pos, fds[i].file);
     fputs("],\"pairs\":[", mf);
     for (unsigned i = 0; i < npairs; i++) {
         if (i) fputc(',', mf);

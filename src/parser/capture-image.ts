@@ -377,13 +377,21 @@ export function imageFromCapture(d: CaptureDescription, host: string | null = nu
   const ft = w.fixed(T.FILE_TABLE, LAYOUT.fileTable);
   ft.set('fdt_nfds', fds.length, 'fileTable.fdt_nfds', 'derived', "the captured pty fds; the process's other fds are not captured");
   const written = new Map<number, PairRefs>();
+  /** Open file (the fd that names it) → its objref: fds on one open file share one FILE object. */
+  const files = new Map<number, number>();
   let ttyCount = 0;
+  let fileCount = 0;
   fds.forEach((f, i) => {
     const pair = d.pairs.find((p) => p.index === f.index);
     if (!pair) throw new Error(`internal: fd ${f.fd} has no pair`);
-    const fileRef = next++;
-    objref(w, OBJ.FILE, fileRef, `file of fd ${f.fd}`);
+    const shared = files.get(f.file);
+    const fileRef = shared ?? next++;
+    if (shared === undefined) {
+      files.set(f.file, fileRef);
+      objref(w, OBJ.FILE, fileRef, `file of fd ${f.fd}`);
+    }
     let refs = written.get(pair.index);
+    if (!refs && shared !== undefined) throw new Error(`internal: fd ${f.fd} shares a file of a pair not written`);
     if (!refs) {
       const master = next++;
       objref(w, OBJ.TTY, master, `master /dev/pts/${pair.index}`);
@@ -396,9 +404,9 @@ export function imageFromCapture(d: CaptureDescription, host: string | null = nu
       ttyCount += 2;
       written.set(pair.index, refs);
     }
-    writeFile(w, f, fileRef, f.role === 'master' ? refs.master : refs.slave, i);
+    if (shared === undefined) writeFile(w, f, fileRef, f.role === 'master' ? refs.master : refs.slave, fileCount++);
     const fd = w.fixed(T.FILE_DESC, LAYOUT.fileDesc);
-    fd.set('fd_objref', fileRef, `fds[${i}].fileObjref`, 'derived', "the file's objref");
+    fd.set('fd_objref', fileRef, `fds[${i}].fileObjref`, shared === undefined ? 'derived' : 'exact', shared === undefined ? "the file's objref" : `the same open file as fd ${f.file} (kcmp KCMP_FILE): one FILE object, as the kernel writes it`);
     fd.set('fd_descriptor', f.fd, `fds[${i}].fd`, 'exact', '/proc/PID/fd');
     fd.set('fd_close_on_exec', f.flags & O_CLOEXEC ? 1 : 0, `fds[${i}].closeOnExec`, 'exact', 'O_CLOEXEC in /proc/PID/fdinfo flags');
   });

@@ -31,6 +31,8 @@ export interface CaptureFd {
   /** The open file's flags as /proc/PID/fdinfo shows them (O_CLOEXEC included). */
   flags: number;
   pos: number;
+  /** The fd number (in fds) of the first listed fd on the same open file: fds 0, 1 and 2 of a shell share one. */
+  file: number;
 }
 
 export interface CapturePair {
@@ -188,7 +190,7 @@ export function parseCaptureDescription(text: string, where: string): CaptureDes
   const k = c.obj(o.kernel, 'kernel', ['sysname', 'release', 'version', 'machine']);
   const t = c.obj(o.target, 'target', ['pid', 'comm', 'ppid', 'pgrp', 'session', 'tty_nr', 'tpgid']);
   const fds = c.arr(o.fds, 'fds', CAPTURE_LIMITS.maxFds).map((v, i): CaptureFd => {
-    const f = c.obj(v, `fds[${i}]`, ['fd', 'role', 'index', 'flags', 'pos']);
+    const f = c.obj(v, `fds[${i}]`, ['fd', 'role', 'index', 'flags', 'pos', 'file']);
     const role = f.role === 'master' || f.role === 'slave' ? f.role : c.fail(`fds[${i}].role`, 'is not "master" or "slave"');
     return {
       fd: c.int(f.fd, `fds[${i}].fd`, 0, FD_MAX),
@@ -196,8 +198,13 @@ export function parseCaptureDescription(text: string, where: string): CaptureDes
       index: c.int(f.index, `fds[${i}].index`, 0, CAPTURE_LIMITS.maxIndex),
       flags: c.int(f.flags, `fds[${i}].flags`, 0, U32),
       pos: c.int(f.pos, `fds[${i}].pos`, 0, Number.MAX_SAFE_INTEGER),
+      file: c.int(f.file, `fds[${i}].file`, 0, FD_MAX),
     };
   });
+  for (const [i, f] of fds.entries()) {
+    const first = fds.find((e) => e.fd === f.file);
+    if (!first || first.role !== f.role || first.index !== f.index || first.file !== first.fd) c.fail(`fds[${i}].file`, `${f.file} is not a listed fd of the same pty side that is its own file`);
+  }
   const seenFd = new Set<number>();
   for (const [i, f] of fds.entries()) {
     if (seenFd.has(f.fd)) c.fail(`fds[${i}].fd`, `${f.fd} is listed twice`);

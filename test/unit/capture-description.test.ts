@@ -27,10 +27,10 @@ function sample(): Record<string, unknown> {
     time: 1796407479, drained: false,
     target: { pid: 4242, comm: 'bash', ppid: 1, pgrp: 4242, session: 4242, tty_nr: 34816, tpgid: 4242 },
     fds: [
-      { fd: 0, role: 'slave', index: 3, flags: 0o2, pos: 0 },
-      { fd: 1, role: 'slave', index: 3, flags: 0o2, pos: 0 },
-      { fd: 7, role: 'master', index: 9, flags: 0o2100002, pos: 0 },
-      { fd: 5, role: 'master', index: 3, flags: 0o2, pos: 0 },
+      { fd: 0, role: 'slave', index: 3, flags: 0o2, pos: 0, file: 0 },
+      { fd: 1, role: 'slave', index: 3, flags: 0o2, pos: 0, file: 0 },
+      { fd: 7, role: 'master', index: 9, flags: 0o2100002, pos: 0, file: 7 },
+      { fd: 5, role: 'master', index: 3, flags: 0o2, pos: 0, file: 5 },
     ],
     pairs: [pair(3, 5, 0), pair(9, 7, null)],
   };
@@ -46,6 +46,11 @@ test('a well-formed description (several pairs, fds sharing a pair, a master-onl
   assert.deepEqual(validate(im).filter((d) => d.severity !== 'info').map((d) => d.message), []);
   // fds in ascending order, one pair written once (at its first fd), two pairs
   assert.deepEqual(im.fds.map((f) => f.fd_descriptor.value), [0, 1, 5, 7]);
+  // fds 0 and 1 are one open file: one FILE record, two FILE_DESC naming it
+  assert.equal(im.files.length, 3);
+  const refs = im.fds.map((f) => f.fd_objref.value);
+  assert.equal(refs[0], refs[1]);
+  assert.notEqual(refs[2], refs[0]);
   assert.equal(im.ttys.length, 4);
   assert.deepEqual(im.ttys.map((t) => [t.role, t.index.value]), [['master', 3], ['slave', 3], ['master', 9], ['slave', 9]]);
   // every field of every TTY and LDISC record has a provenance, with a reason
@@ -115,7 +120,9 @@ const hostile: [string, (d: Record<string, unknown>) => unknown, RegExp][] = [
   ['queue bytes that are not hex', (d) => ({ ...d, drained: true, pairs: [{ ...pair(3, 5, 0), input: '4G', input_line_ends: [], output: '' }, { ...pair(9, 7, null), input: '', input_line_ends: [], output: '' }] }), /input is not lowercase hex/],
   ['a line end outside the input', (d) => ({ ...d, drained: true, pairs: [{ ...pair(3, 5, 0), input: '410a', input_line_ends: [2], output: '' }, { ...pair(9, 7, null), input: '', input_line_ends: [], output: '' }] }), /input_line_ends\[0\] 2 is not an increasing position inside the 2 input bytes/],
   ['more input than the ring holds', (d) => ({ ...d, drained: true, pairs: [{ ...pair(3, 5, 0), input: '41'.repeat(4097), input_line_ends: [], output: '' }, { ...pair(9, 7, null), input: '', input_line_ends: [], output: '' }] }), /at most 4096 bytes/],
-  ['300 fds', (d) => ({ ...d, fds: Array.from({ length: 300 }, (_, i) => ({ fd: i, role: 'slave', index: 3, flags: 2, pos: 0 })) }), /fds is not a list of at most 256/],
+  ['300 fds', (d) => ({ ...d, fds: Array.from({ length: 300 }, (_, i) => ({ fd: i, role: 'slave', index: 3, flags: 2, pos: 0, file: i })) }), /fds is not a list of at most 256/],
+  ['a shared file naming an fd of the other side', (d) => ({ ...d, fds: (d.fds as { fd: number }[]).map((f) => (f.fd === 1 ? { ...f, file: 5 } : f)) }), /fds\[1\]\.file 5 is not a listed fd of the same pty side/],
+  ['a shared file naming an fd that itself shares', (d) => ({ ...d, fds: [...(d.fds as object[]), { fd: 9, role: 'slave', index: 3, flags: 2, pos: 0, file: 1 }] }), /fds\[4\]\.file 1/],
 ];
 
 for (const [name, mutate, re] of hostile) {

@@ -54,3 +54,25 @@ test('usage: no --pid, a pid that is not a number, an unknown option (exit 2); a
   assert.equal(r.status, 3);
   assert.match(r.stderr, /capture failed: no process 1073741823/);
 });
+
+test('fds on one open file are told apart from fds on another open of the same pty (kcmp): 0,1,2 of a shell are one FILE', () => {
+  const py = `
+import os, subprocess, sys
+m, s = os.openpty()
+d = os.dup(s)
+s2 = os.open(os.ttyname(s), os.O_RDWR | os.O_NOCTTY)
+r = subprocess.run([sys.argv[1], 'capture', '--pid', str(os.getpid())], capture_output=True)
+sys.stdout.write('%d %d %d %d\\n' % (m, s, d, s2))
+sys.stdout.buffer.write(r.stdout)
+`;
+  const r = spawnSync('python3', ['-c', py, helper], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const [head = '', ...rest] = r.stdout.split('\n');
+  const [m, s, d, s2] = head.split(' ').map(Number);
+  const desc = JSON.parse(rest.slice(2).join('\n')) as { fds: { fd: number; file: number }[] };
+  const file = (fd: number | undefined) => desc.fds.find((f) => f.fd === fd)?.file;
+  assert.equal(file(m), m);
+  assert.equal(file(s), s);
+  assert.equal(file(d), s, 'a dup is the same open file');
+  assert.equal(file(s2), s2, 'a second open of the slave is another open file');
+});
