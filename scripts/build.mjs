@@ -54,7 +54,7 @@ async function bundle() {
   const entries = [
     { in: 'src/cli/main.ts', out: 'dist/cli.js', platform: 'node', format: 'cjs' },
     { in: 'src/extension/extension.ts', out: 'dist/extension.js', platform: 'node', format: 'cjs' },
-    { in: 'src/extension/index-worker.ts', out: 'dist/index-worker.js', platform: 'node', format: 'cjs' },
+    { in: 'src/editor/index-worker.ts', out: 'dist/index-worker.js', platform: 'node', format: 'cjs' },
     { in: 'media/main.ts', out: 'dist/webview.js', platform: 'browser', format: 'iife' },
     { in: 'media/editor.css', out: 'dist/webview.css', platform: 'browser' },
   ].filter((e) => existsSync(join(root, e.in)));

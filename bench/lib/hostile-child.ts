@@ -2,8 +2,8 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ByteStore } from '../../src/extension/byte-store';
-import { CkptModel } from '../../src/extension/model';
+import { ByteStore } from '../../src/editor/byte-store';
+import { CkptModel } from '../../src/editor/image-model';
 import { referenceOffsets } from '../../test/lib/resync-reference';
 
 const ROOT = process.cwd();

@@ -21,8 +21,22 @@ function archByteOrder(archId: number): boolean | undefined {
 /** Byte order from arch_id; when arch_id is unknown, from the first record header if it can only be read one way. */
 /** The image's byte order as openImage decides it from its first bytes; undefined when unknown. */
 export function byteOrderOf(bytes: Uint8Array): boolean | undefined {
-  const archId = bytes.length >= ARCH_ID_OFFSET + 2 ? bytes[ARCH_ID_OFFSET] | (bytes[ARCH_ID_OFFSET + 1] << 8) : -1;
-  return chooseByteOrder(bytes, archId);
+  return chooseByteOrder(bytes, archIdOf(bytes));
+}
+
+/** The header's arch_id, read little-endian (it is what tells the byte order), or -1 for a file too short to hold it. */
+export function archIdOf(bytes: Uint8Array): number {
+  return bytes.length >= ARCH_ID_OFFSET + 2 ? bytes[ARCH_ID_OFFSET] | (bytes[ARCH_ID_OFFSET + 1] << 8) : -1;
+}
+
+/**
+ * openImage decodes the records with v18 tables: record 0 is whole, long enough for a header, and
+ * its rev is 2 (its type is not asked: rev and the rest may be sound when the type is damaged).
+ */
+export function isV18(bytes: Uint8Array, index: StreamIndex, littleEndian: boolean): boolean {
+  if (index.count === 0 || index.spans[0] !== index.lens[0] || index.lens[0] < LAYOUT.header.len) return false;
+  const at = index.offsets[0] + LAYOUT.header.fields.get('rev')!.offset;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(at, littleEndian) === V18_REV;
 }
 
 export function chooseByteOrder(bytes: Uint8Array, archId: number): boolean | undefined {
@@ -146,7 +160,7 @@ export function framingDiagnostics(index: StreamIndex): Diagnostic[] {
 export function openImage(input: Uint8Array, prebuilt?: StreamIndex): Image {
   const bytes = input;
   const size = bytes.length;
-  const archId = size >= ARCH_ID_OFFSET + 2 ? bytes[ARCH_ID_OFFSET] | (bytes[ARCH_ID_OFFSET + 1] << 8) : -1;
+  const archId = archIdOf(bytes);
   const order = chooseByteOrder(bytes, archId);
   const littleEndian = order ?? true;
   const index = prebuilt ?? indexStream(bytes, littleEndian);

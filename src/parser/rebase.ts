@@ -3,7 +3,7 @@
 // resizes (src/parser/encode.ts planLdiscData); everything after it moves by the same number of
 // bytes and nothing in a v18 image holds an absolute offset, so moving the model is enough: the
 // record index, the Fields that carry absolute offsets, and the bytes the lazy records read from.
-// Pure (no vscode): the editor's model (src/extension/model.ts) and the tests use it.
+// Pure (no vscode): the editor's model (src/editor/image-model.ts) and the tests use it.
 import { HDR_SIZE, T } from './layout.js';
 import { rebindImage } from './image.js';
 import type { Field, FieldValue, Image, Ldisc, Tty } from './model.js';
@@ -207,4 +207,14 @@ export function rebaseAfterSplice(img: Image, bytes: Uint8Array, at: number, del
   b.data = bytes.subarray(b.dataOffset, b.offset + len);
   for (const f of ldiscFields(owner.ldisc)) reread(bytes, view, le, f);
   return owner;
+}
+
+/** Read a decoded value again from `bytes` after they were rewritten in place (a same-length edit of it). */
+export function rereadField(f: Field<FieldValue>, bytes: Uint8Array, littleEndian: boolean): void {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (f.value instanceof Uint8Array) f.value = bytes.slice(f.offset, f.offset + f.size);
+  else if (f.size === 1) f.value = v.getUint8(f.offset);
+  else if (f.size === 2) f.value = v.getUint16(f.offset, littleEndian);
+  else if (f.size === 4) f.value = v.getUint32(f.offset, littleEndian);
+  else f.value = v.getBigUint64(f.offset, littleEndian);
 }

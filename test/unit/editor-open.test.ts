@@ -1,10 +1,10 @@
-// What the editor's model (src/extension/model.ts, no VS Code) does when it opens odd files: the
+// What the editor's model (src/editor/image-model.ts, no VS Code) does when it opens odd files: the
 // record stream walked once, a file that does not start like an image not scanned at all.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CkptModel } from '../../src/extension/model.js';
+import { CkptModel } from '../../src/editor/image-model.js';
 import { indexWork } from '../../src/parser/stream-index.js';
 import { byteOrderOf, openImage } from '../../src/parser/image.js';
 import { T } from '../../src/parser/layout.js';

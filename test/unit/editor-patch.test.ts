@@ -1,4 +1,4 @@
-// The editor's in-place model patch (src/extension/model.ts `patch`) against a full rebuild: after
+// The editor's in-place model patch (src/editor/image-model.ts `patch`) against a full rebuild: after
 // field and pending-input edits through ByteStore, the patched model shows the same values and diagnostics as a model
 // built from scratch over the same bytes; undo restores the bytes exactly.
 import assert from 'node:assert/strict';
@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ByteStore } from '../../src/extension/byte-store.js';
-import { CkptModel } from '../../src/extension/model.js';
+import { ByteStore } from '../../src/editor/byte-store.js';
+import { CkptModel } from '../../src/editor/image-model.js';
 import { editForPath } from '../../src/parser/edit-paths.js';
 import { applySplices, type Splice } from '../../src/parser/encode.js';
 import { filledPage, requestKey, type Requests } from '../../src/shared/protocol.js';

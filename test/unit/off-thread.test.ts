@@ -1,11 +1,11 @@
-// The record index built in a worker thread (src/extension/off-thread.ts, the bundled
+// The record index built in a worker thread (src/editor/off-thread.ts, the bundled
 // dist/index-worker.js that `npm test` builds first): the same index, the event loop free meanwhile,
 // and a cancel that stops it.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { indexOffThread, LoadCancelled } from '../../src/extension/off-thread.js';
+import { indexOffThread, LoadCancelled } from '../../src/editor/off-thread.js';
 import { indexStream } from '../../src/parser/stream-index.js';
 
 const WORKER = join(__dirname, '../../dist/index-worker.js');

@@ -1,11 +1,11 @@
-// SavedDiff (src/extension/saved-diff.ts): after every edit, undo, redo and save, `clean` must say
+// SavedDiff (src/editor/saved-diff.ts): after every edit, undo, redo and save, `clean` must say
 // exactly whether the bytes equal the saved bytes. The oracle is independent: the test keeps the real
 // saved copy and computes the real current bytes with applySplices, and compares them whole.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applySplices, type Splice } from '../../src/parser/encode.js';
-import { SavedDiff } from '../../src/extension/saved-diff.js';
-import { ByteStore } from '../../src/extension/byte-store.js';
+import { SavedDiff } from '../../src/editor/saved-diff.js';
+import { ByteStore } from '../../src/editor/byte-store.js';
 import { rng as mulberry32 } from '../lib/images.js';
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;

@@ -1,4 +1,4 @@
-// The sparse byte store (src/extension/byte-store.ts, src/parser/sparse-walk.ts): large payloads that
+// The sparse byte store (src/editor/byte-store.ts, src/parser/sparse-walk.ts): large payloads that
 // only a byte view shows stay in the file. The references are the file's own bytes and applySplices
 // over a plain copy: every byte the store hands out or writes must be the file's, the model built
 // over a store whose holes hold garbage must be the model of the real bytes (so nothing reads a
@@ -10,10 +10,10 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ByteStore, SourceChangedError, WriteAborted } from '../../src/extension/byte-store.js';
+import { ByteStore, SourceChangedError, WriteAborted } from '../../src/editor/byte-store.js';
 import { SaveError, writeFileAtomicAsync } from '../../src/io/atomic-write.js';
-import { CkptModel } from '../../src/extension/model.js';
-import { SavedDiff } from '../../src/extension/saved-diff.js';
+import { CkptModel } from '../../src/editor/image-model.js';
+import { SavedDiff } from '../../src/editor/saved-diff.js';
 import { openImage } from '../../src/parser/image.js';
 import { T } from '../../src/parser/layout.js';
 import { applySplices, type Splice } from '../../src/parser/encode.js';

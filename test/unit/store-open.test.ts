@@ -1,4 +1,4 @@
-// What the editor's byte store reads of odd files (src/extension/byte-store.ts): a file that does not
+// What the editor's byte store reads of odd files (src/editor/byte-store.ts): a file that does not
 // start like an image is read no further than its first 16 bytes, whatever its size; an image larger
 // than the store can hold is refused with a reason a person can act on, not Node's "out of range".
 import assert from 'node:assert/strict';
@@ -7,8 +7,8 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ByteStore, TooLargeError } from '../../src/extension/byte-store.js';
-import { CkptModel } from '../../src/extension/model.js';
+import { ByteStore, TooLargeError } from '../../src/editor/byte-store.js';
+import { CkptModel } from '../../src/editor/image-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ckpt-store-open-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

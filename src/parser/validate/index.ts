@@ -55,9 +55,15 @@ export function validateBounded(img: Image, perCode = DIAGNOSTICS_PER_CODE): Val
     checkLdiscs(img, sink);
     checkFiles(img, sink);
   }
-  const rank = { error: 0, warning: 1, info: 2 } as const;
-  out.sort((a, b) => a.offset - b.offset || rank[a.severity] - rank[b.severity]);
+  out.sort(diagnosticOrder);
   return { diagnostics: out, omitted, errors, warnings };
+}
+
+const RANK = { error: 0, warning: 1, info: 2 } as const;
+
+/** The order of every list of diagnostics (validate's, and one re-validated after an edit): by offset, the most severe first. */
+export function diagnosticOrder(a: Diagnostic, b: Diagnostic): number {
+  return a.offset - b.offset || RANK[a.severity] - RANK[b.severity];
 }
 
 export function errorCount(diags: Diagnostic[]): number {

@@ -50,7 +50,7 @@ const asks: Record<string, (args: Record<string, string>) => Promise<unknown>> =
     p.hooks.onError = (m) => h.errors.push(m);
     p.hooks.readGate = async (u, done, _size, signal) => {
       if (u.toString() !== uri.toString() || done === 0 || !signal) return;
-      while (!doc?.progress && !signal.aborted) await sleep(20);
+      while (!doc?.session.progress && !signal.aborted) await sleep(20);
       if (!passed) {
         passed = true;
         return;

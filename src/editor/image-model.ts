@@ -2,15 +2,15 @@
 // index and Structure tree (always, cheap: typed arrays), and the full model — openImage, validate,
 // buildGraph — when the image has at most `maxTtys` TTY records (it costs several kilobytes of
 // heap per tty record). Answers every request of src/shared/protocol.ts except `rows`' transport.
-import { byteOrderOf, framingDiagnostics, openImage } from '../parser/image.js';
+import { archIdOf, byteOrderOf, framingDiagnostics, isV18, openImage } from '../parser/image.js';
+import { findObjrefRecord } from '../parser/record-summary.js';
 import { looksLikeLinuxCr, notLinuxCrReason, SNIFF_BYTES } from '../parser/sniff.js';
 import { Enums, enumName } from '../parser/kaitai.js';
 import { buildGraph } from '../parser/graph.js';
 import type { Diagnostic, Field, FieldValue, Graph, Image, Tty } from '../parser/model.js';
 import type { Splice } from '../parser/encode.js';
-import { bufferPayloadOwner, bufferSpliceOwner, rebaseAfterSplice, rebaseTables, type BufferOwner } from '../parser/rebase.js';
-import { checkLdiscsOf } from '../parser/validate/ldisc.js';
-import { checkTtys } from '../parser/validate/tty.js';
+import { bufferPayloadOwner, bufferSpliceOwner, rebaseAfterSplice, rebaseTables, rereadField, type BufferOwner } from '../parser/rebase.js';
+import { recordsOf, revalidateTtys } from '../parser/validate/revalidate.js';
 import { reportJson } from '../parser/report-json.js';
 import { emptyIndex, indexStream, StreamIndex } from '../parser/stream-index.js';
 import { validateBounded } from '../parser/validate/index.js';
@@ -19,8 +19,8 @@ import { errorRecordMessage } from '../parser/validate/stream.js';
 import { DEFAULT_CUT } from '../shared/escape.js';
 import { LAYOUT, T } from '../parser/layout.js';
 import { requestKey, type ByteRange, type DiagnosticView, type FieldHit, type InitData, type Prefetched, type RequestName, type Requests, type Selection, type UpdateData } from '../shared/protocol.js';
-import { Structure } from './views/structure.js';
-import { graphView, ldiscList, ldiscView, pairList, pairView } from './views/model-views.js';
+import { Structure } from './structure.js';
+import { graphView, ldiscList, ldiscView, pairList, pairView } from './panel-views.js';
 
 /**
  * Requests update() may answer ahead, and how many of each (the newest) are remembered: a tree page
@@ -145,12 +145,7 @@ export class CkptModel {
   }
 
   get decoded(): boolean {
-    if (this.img) return this.img.decoded;
-    // Without the full model: a HEADER first and rev 2, as openImage decides.
-    const { index } = this;
-    if (index.count === 0 || index.types[0] !== T.HEADER || index.lens[0] < LAYOUT.header.len) return false;
-    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-    return v.getUint16(LAYOUT.header.fields.get('rev')!.offset, this.littleEndian) === 2;
+    return this.img ? this.img.decoded : this.notImage === null && isV18(this.bytes, this.index, this.littleEndian);
   }
 
   private pairs() {
@@ -262,7 +257,7 @@ export class CkptModel {
   private summary(generation: number, timings: Record<string, number>): Omit<InitData, 'diagnostics' | 'cause'> {
     const counts = { error: 0, warning: 0, info: 0 };
     for (const d of this.diagnostics) counts[d.severity]++;
-    const archId = this.bytes.length >= 18 ? this.bytes[16] | (this.bytes[17] << 8) : -1;
+    const archId = this.img?.archId ?? archIdOf(this.bytes);
     return {
       generation,
       fileName: this.fileName,
@@ -347,44 +342,19 @@ export class CkptModel {
       this.rebase(bytes, buffer.s.offset, delta);
       ttys.add(buffer.owner.tty);
     }
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const le = img.littleEndian;
     for (const { f, t } of hits) {
-      if (f.value instanceof Uint8Array) f.value = bytes.slice(f.offset, f.offset + f.size);
-      else if (f.size === 1) f.value = v.getUint8(f.offset);
-      else if (f.size === 2) f.value = v.getUint16(f.offset, le);
-      else if (f.size === 4) f.value = v.getUint32(f.offset, le);
-      else f.value = v.getBigUint64(f.offset, le);
+      rereadField(f, bytes, img.littleEndian);
       ttys.add(t);
     }
     // The pair partners too: a check of one side may look at the other.
     for (const t of [...ttys]) for (const p of this.partners(t)) ttys.add(p);
-    const records = new Set<number>();
-    for (const t of ttys) {
-      records.add(t.record);
-      if (t.ldisc) {
-        records.add(t.ldisc.record);
-        if (t.ldisc.buffer) records.add(t.ldisc.buffer.record);
-      }
+    const list = revalidateTtys(img, [...ttys], this.diagnostics, delta !== 0);
+    // An unchanged list stays the same array: the session compares identities, not contents.
+    if (list !== this.diagnostics) {
+      this.diagnostics = list;
+      this.structure.setSeverities(list);
     }
-    // Pair-level codes depend on roles and objrefs only, which a patch never changes.
-    const local = (d: Diagnostic) => d.record !== undefined && records.has(d.record) && ttyOrLdiscCode(d.code);
-    const fresh: Diagnostic[] = [];
-    const sub: Image = { ...img, ttys: [...ttys], shortTtys: [] };
-    checkTtys(sub, (d) => void (local(d) && fresh.push(d)));
-    checkLdiscsOf(img, sub.ttys, (d) => void (local(d) && fresh.push(d)));
-    const rank = { error: 0, warning: 1, info: 2 } as const;
-    // Checks outside checkTtys/checkLdiscs (framing, objrefs, files) report on these records too: keep them.
-    const order = (a: Diagnostic, b: Diagnostic) => a.offset - b.offset || rank[a.severity] - rank[b.severity];
-    const was = this.diagnostics.filter(local);
-    fresh.sort(order);
-    // Most edits leave the list as it was: then it stays the same array, which tells the views (and
-    // the provider, without comparing ~200 KB of text) that nothing is to be sent again.
-    if (!(delta === 0 && sameDiagnostics(was, fresh))) {
-      const kept = this.diagnostics.filter((d) => !local(d));
-      this.diagnostics = [...kept, ...fresh].sort(order);
-      this.structure.setSeverities(this.diagnostics);
-    }
+    const records = recordsOf(ttys);
     this.lastPatchRecords = [...records];
     this.timings.patch = performance.now() - t0;
     return true;
@@ -487,17 +457,11 @@ export class CkptModel {
       const r = this.img.objrefs.find((x) => x.objref.value === objref);
       return r ? this.structure.locate(r.record) : null;
     }
-    // Without the full model: scan the OBJREF records (typed arrays + DataView).
-    const { types, offsets, lens, count } = this.index;
-    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-    const at = LAYOUT.objref.fields.get('objref')!.offset;
-    for (let i = 0; i < count; i++) {
-      if (types[i] === T.OBJREF && lens[i] >= LAYOUT.objref.len && v.getInt32(offsets[i] + at, this.littleEndian) === objref) {
-        const next = i + 1 < count && types[i + 1] !== T.OBJREF ? i + 1 : i;
-        return this.structure.locate(next);
-      }
-    }
-    return null;
+    // Without the full model: the OBJREF naming it, and the object's record when one follows.
+    const i = findObjrefRecord({ bytes: this.bytes, littleEndian: this.littleEndian, index: this.index }, objref);
+    if (i < 0) return null;
+    const { types, count } = this.index;
+    return this.structure.locate(i + 1 < count && types[i + 1] !== T.OBJREF ? i + 1 : i);
   }
 
   /** The selection as JSON: where it is, what record and field, the decoded value and the bytes. */
@@ -533,21 +497,6 @@ export class CkptModel {
     const v = validateBounded(img);
     return reportJson(img, v.diagnostics, v.omitted);
   }
-}
-
-function sameDiagnostics(a: readonly Diagnostic[], b: readonly Diagnostic[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x.code !== y.code || x.severity !== y.severity || x.offset !== y.offset || x.length !== y.length || x.field !== y.field || x.record !== y.record || x.message !== y.message) return false;
-  }
-  return true;
-}
-
-/** Per-record codes of checkTtys and checkLdiscs (docs/diagnostics.md); PAIR_*, REF_* and LDISC_ORPHAN depend on what a patch never changes. */
-function ttyOrLdiscCode(code: string): boolean {
-  return /^(TTY_|LDISC_)/.test(code) && code !== 'LDISC_ORPHAN';
 }
 
 interface PatchEntry {

@@ -5,17 +5,16 @@ import { EditError } from '../parser/edit-paths.js';
 import { fromHex } from '../parser/names.js';
 import { planFix, type Repair, type RepairChoice } from '../parser/repair/index.js';
 import { splicesOf } from '../parser/repair/verify.js';
-import type { CkptDocument } from './document.js';
+import type { CkptModel } from './image-model.js';
 
-export function findRepair(doc: CkptDocument, code: string, offset: number): Repair {
-  const r = doc.model.repairs().find((x) => x.code === code && x.offset === offset);
+export function findRepair(model: CkptModel, code: string, offset: number): Repair {
+  const r = model.repairs().find((x) => x.code === code && x.offset === offset);
   if (!r) throw new EditError(`${code} at offset ${offset} has no repair (the image may have changed)`);
   return r;
 }
 
 /** The splices of one choice, after checking that the bytes are still the ones it was made for. */
-export function choiceSplices(doc: CkptDocument, choice: RepairChoice): Splice[] {
-  const bytes = doc.bytes;
+export function choiceSplices(bytes: Uint8Array, choice: RepairChoice): Splice[] {
   for (const w of choice.writes) {
     const old = fromHex(w.old);
     if (w.offset + old.length > bytes.length || old.some((b, k) => bytes[w.offset + k] !== b)) {
@@ -30,9 +29,8 @@ export function choiceLabel(r: Repair, c: RepairChoice): string {
 }
 
 /** Every unambiguous repair (as `ckpt-inspect fix` applies them) as one splice, or null when there is none. */
-export function fixAllSplices(doc: CkptDocument): { splices: Splice[]; applied: number; ambiguous: number } | null {
-  if (doc.model.repairs().length === 0) return null;
-  const before = doc.bytes;
+export function fixAllSplices(model: CkptModel, before: Uint8Array): { splices: Splice[]; applied: number; ambiguous: number } | null {
+  if (model.repairs().length === 0) return null;
   const plan = planFix(before);
   if (plan.applied.length === 0) return { splices: [], applied: 0, ambiguous: plan.ambiguous.length };
   const after = plan.bytes;

@@ -1,10 +1,10 @@
 // View data built from the full model (openImage + validate): pty pairs side by side, line
 // disciplines with their pending lines, and the objhash graph (or a bounded part of it). Pure.
 import { hexy } from 'hexy';
-import type { Field, Graph, Image, Ldisc, Tty } from '../../parser/model.js';
-import { analyseCanon } from '../../parser/validate/ldisc.js';
-import { caret, CC_IS_COUNT, CC_NAMES, escapeBytes, TERMIOS_FLAGS, termiosFlagNames, TTY_FLAG_BITS, ttyFlagBit, ttyFlagNames } from '../../parser/names.js';
-import type { BitControl, FieldCell, GraphView, LdiscView, LineView, PairView, TtyView } from '../../shared/protocol.js';
+import type { Field, Graph, Image, Ldisc, Tty } from '../parser/model.js';
+import { analyseCanon } from '../parser/validate/ldisc.js';
+import { caret, CC_IS_COUNT, CC_NAMES, escapeBytes, TERMIOS_FLAGS, termiosFlagNames, TTY_FLAG_BITS, ttyFlagBit, ttyFlagNames } from '../parser/names.js';
+import type { BitControl, FieldCell, GraphView, LdiscView, LineView, PairView, TtyView } from '../shared/protocol.js';
 
 const oct = (v: number) => `0${v.toString(8)}`;
 

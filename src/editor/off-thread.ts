@@ -1,6 +1,6 @@
 // Long work of opening a document, off the extension host's event loop: every extension shares that
 // loop, and indexing a large damaged file (a framing break followed by hundreds of MiB) would hold
-// them all. The record index is built in a worker thread (src/extension/index-worker.ts) over the
+// them all. The record index is built in a worker thread (src/editor/index-worker.ts) over the
 // store's shared memory; cancelling terminates the worker.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,11 +1,12 @@
 // The Structure tree, computed from the record index alone (typed arrays, no object per record):
 // groups the way the kernel wrote the stream — header block, tasks, objects introduced by OBJREF
 // (nested), file descriptors, tail — and each record's decoded fields on demand. Pure: no `vscode`.
-import { decodeRecordBody, DecodedField, DecodedNode, DecodedValue, Enums, enumName } from '../../parser/kaitai.js';
-import { LAYOUT, T, RecordLayout } from '../../parser/layout.js';
-import type { StreamIndex } from '../../parser/stream-index.js';
-import { escapeBytes, toHex } from '../../parser/names.js';
-import { FieldHit, hexOffset, Severity, TREE_PAGE, TreeNode } from '../../shared/protocol.js';
+import { decodeRecordBody, DecodedField, DecodedNode, DecodedValue, Enums, enumName } from '../parser/kaitai.js';
+import { T } from '../parser/layout.js';
+import type { StreamIndex } from '../parser/stream-index.js';
+import { objrefOf, recordSummary } from '../parser/record-summary.js';
+import { toHex } from '../parser/names.js';
+import { FieldHit, hexOffset, Severity, TREE_PAGE, TreeNode } from '../shared/protocol.js';
 
 const GROUPS = [
   { id: 'g:header', label: 'Header block', detail: 'HEADER, uts BUFFERs, HEADER_ARCH' },
@@ -52,7 +53,6 @@ export class Structure {
   private readonly groupLists: Int32Array[];
   private readonly childStart: Int32Array;
   private readonly childList: Int32Array;
-  private view: DataView;
   /** Highest severity of the diagnostics per record (0 none, 1 info, 2 warning, 3 error). */
   private severityByRecord = new Map<number, number>();
 
@@ -63,16 +63,14 @@ export class Structure {
    */
   rebind(bytes: Uint8Array): void {
     this.src = { ...this.src, bytes };
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   constructor(private src: RecordSource) {
-    const { index, bytes, littleEndian } = src;
+    const { index } = src;
     const n = index.count;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.parent = new Int32Array(n).fill(-1);
     this.group = new Uint8Array(n);
-    const { types, offsets, lens, spans } = index;
+    const { types } = index;
     // Open OBJREFs: record index, primary record type, satisfied by its object record.
     const stackRec: number[] = [];
     const stackPrim: number[] = [];
@@ -81,7 +79,6 @@ export class Structure {
     let phase = 0; // 0 header, 1 tasks, 2 objects
     for (let i = 0; i < n; i++) {
       const t = types[i];
-      const whole = spans[i] === lens[i];
       // Close satisfied OBJREFs unless this record continues the object (TTY → LDISC → BUFFER).
       while (stackRec.length > 0 && stackDone[stackDone.length - 1]) {
         const top = stackRec.length - 1;
@@ -99,7 +96,7 @@ export class Structure {
         stackLast[stackLast.length - 1] = i;
       } else if (t === T.OBJREF) {
         par = stackRec.length ? stackRec[stackRec.length - 1] : -1;
-        const objtype = whole && lens[i] >= LAYOUT.objref.len ? this.u32(offsets[i] + off(LAYOUT.objref, 'objtype'), littleEndian) : -1;
+        const objtype = objrefOf(src, i)?.objtype ?? -1;
         stackRec.push(i);
         stackPrim.push(primaryOf(objtype));
         stackDone.push(false);
@@ -157,16 +154,6 @@ export class Structure {
   private tailSeen = false;
   private afterTail(_i: number): boolean {
     return this.tailSeen;
-  }
-
-  private u32(o: number, le: boolean): number {
-    return o + 4 <= this.view.byteLength ? this.view.getUint32(o, le) : 0;
-  }
-  private i32(o: number, le: boolean): number {
-    return o + 4 <= this.view.byteLength ? this.view.getInt32(o, le) : 0;
-  }
-  private u16(o: number, le: boolean): number {
-    return o + 2 <= this.view.byteLength ? this.view.getUint16(o, le) : 0;
   }
 
   setSeverities(list: { record?: number; severity: Severity }[]): void {
@@ -264,11 +251,8 @@ export class Structure {
     const { offsets, types, lens, spans } = this.src.index;
     const t = types[i];
     let label = typeName(t);
-    if (t === T.OBJREF && lens[i] >= LAYOUT.objref.len && spans[i] === lens[i]) {
-      const le = this.src.littleEndian;
-      const objtype = this.u32(offsets[i] + off(LAYOUT.objref, 'objtype'), le);
-      label = `OBJREF ${enumName(Enums.objType, objtype) ?? objtype} #${this.i32(offsets[i] + off(LAYOUT.objref, 'objref'), le)}`;
-    }
+    const ref = objrefOf(this.src, i);
+    if (ref) label = `OBJREF ${enumName(Enums.objType, ref.objtype) ?? ref.objtype} #${ref.objref}`;
     let sev = this.severityByRecord.get(i) ?? 0;
     if (spans[i] !== lens[i]) sev = 3;
     // An OBJREF shows the worst of what it holds.
@@ -293,62 +277,9 @@ export class Structure {
     return s;
   }
 
-  /** One-line summary of a record, read straight from the bytes. */
+  /** One-line summary of a record (src/parser/record-summary.ts). */
   summary(i: number): string {
-    const { offsets, types, lens, spans } = this.src.index;
-    const o = offsets[i];
-    const t = types[i];
-    const le = this.src.littleEndian;
-    const len = lens[i];
-    if (spans[i] !== len) return `broken framing: len ${len}, ${spans[i]} byte(s) present`;
-    const fits = (l: RecordLayout) => len >= l.len;
-    const at = (l: RecordLayout, name: string) => o + off(l, name);
-    switch (t) {
-      case T.HEADER:
-        if (!fits(LAYOUT.header)) break;
-        return `kernel ${this.u16(at(LAYOUT.header, 'major'), le)}.${this.u16(at(LAYOUT.header, 'minor'), le)}.${this.u16(at(LAYOUT.header, 'patch'), le)}, rev ${this.u16(at(LAYOUT.header, 'rev'), le)}, arch ${enumName(Enums.archId, this.u16(at(LAYOUT.header, 'arch_id'), true)) ?? '?'}`;
-      case T.OBJREF:
-        return `${len} bytes`;
-      case T.TTY: {
-        if (!fits(LAYOUT.tty)) break;
-        const sub = this.u16(at(LAYOUT.tty, 'driver_subtype'), le);
-        const role = sub === 1 ? 'master' : sub === 2 ? 'slave' : `subtype ${sub}`;
-        return `${role} /dev/pts/${this.i32(at(LAYOUT.tty, 'index'), le)} · link_objref ${this.i32(at(LAYOUT.tty, 'link_objref'), le)} · file_objref ${this.i32(at(LAYOUT.tty, 'file_objref'), le)}`;
-      }
-      case T.TTY_LDISC:
-        if (!fits(LAYOUT.ldisc)) break;
-        return `datalen ${this.i32(at(LAYOUT.ldisc, 'datalen'), le)} · canon_datalen ${this.i32(at(LAYOUT.ldisc, 'canon_datalen'), le)} · column ${this.i32(at(LAYOUT.ldisc, 'column'), le)}`;
-      case T.BUFFER:
-      case T.STRING: {
-        const data = this.src.bytes.subarray(o + 8, o + Math.min(len, 8 + 40));
-        const s = escapeBytes(t === T.STRING ? data.subarray(0, Math.max(0, data.indexOf(0) < 0 ? data.length : data.indexOf(0))) : data);
-        return `${len - 8} bytes · "${s}${len - 8 > 40 ? '…' : ''}"`;
-      }
-      case T.FILE: {
-        if (len < LAYOUT.fileGeneric.len) break;
-        const ft = this.u32(at(LAYOUT.fileGeneric, 'f_type'), le);
-        const name = enumName(Enums.fileType, ft) ?? `f_type ${ft}`;
-        const ref = len >= LAYOUT.fileTty.len && ft !== 1 ? ` → #${this.i32(at(LAYOUT.fileTty, 'tty_objref'), le)}` : '';
-        return `${name}${ref}`;
-      }
-      case T.FILE_TABLE:
-        if (!fits(LAYOUT.fileTable)) break;
-        return `fdt_nfds ${this.i32(at(LAYOUT.fileTable, 'fdt_nfds'), le)}`;
-      case T.FILE_DESC:
-        if (!fits(LAYOUT.fileDesc)) break;
-        return `fd ${this.i32(at(LAYOUT.fileDesc, 'fd_descriptor'), le)} → #${this.i32(at(LAYOUT.fileDesc, 'fd_objref'), le)}`;
-      case T.TREE:
-        if (!fits(LAYOUT.tree)) break;
-        return `nr_tasks ${this.i32(at(LAYOUT.tree, 'nr_tasks'), le)}`;
-      case T.SIGNAL:
-        if (!fits(LAYOUT.signal)) break;
-        return `tty_objref ${this.i32(at(LAYOUT.signal, 'tty_objref'), le)}`;
-      case T.TAIL:
-        return len >= 16 ? `magic 0x${this.view.getBigUint64(o + 8, le).toString(16).padStart(16, '0')}` : 'short';
-      default:
-        break;
-    }
-    return enumName(Enums.hdrType, t) ? `opaque · ${len} bytes` : `unknown record type · ${len} bytes`;
+    return recordSummary(this.src, i);
   }
 
   // ---- fields ----
@@ -497,12 +428,6 @@ function bsearch(a: Int32Array, v: number): number {
 
 function sevName(s: number): Severity {
   return s >= 3 ? 'error' : s === 2 ? 'warning' : 'info';
-}
-
-function off(l: RecordLayout, name: string): number {
-  const f = l.fields.get(name);
-  if (!f) throw new Error(`layout has no ${name}`);
-  return f.offset;
 }
 
 function lastName(path: string): string {
