@@ -11,8 +11,8 @@
 //     the largest to the smallest per-MiB cost (linear: close to 1);
 //   * reference: the generated Kaitai parser over the whole stream (parseWholeStream) vs the read.
 // Inputs come from the C generator (test/gen/ckpt-gen.c: bench-pairs, bench-small) compiled into a
-// temp dir, or from bench/lib/ckpt-writer.ts when gcc or the generator is missing; the growth series
-// uses ckpt-writer's constant-density shape (b) so that every size has the same record mix.
+// temp dir, or from test/lib/image-writer.ts when gcc or the generator is missing; the growth series
+// uses the writer's constant-density shape (b) so that every size has the same record mix.
 // Extra modules: every other bench/*.mjs and bench/*.ts (editor, restore…) is run with `--json`;
 // the JSON it prints (or returns from an exported run()/default function) joins the table.
 import { spawnSync } from 'node:child_process';
@@ -20,7 +20,7 @@ import { buildSync } from 'esbuild';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { benchPairs, benchSmall, benchSmallDense } from './lib/ckpt-writer.js';
+import { benchPairs, benchSmall, benchSmallDense } from '../test/lib/image-writer.js';
 import { normaliseExtra, Figure, runExtra } from './lib/extras.js';
 
 const ROOT = join(__dirname, '..');
@@ -73,14 +73,14 @@ interface Inputs {
 function makeInputs(dir: string): Inputs {
   const src = join(ROOT, 'test/gen/ckpt-gen.c');
   const gen = join(dir, 'ckpt-gen');
-  let source = 'bench/lib/ckpt-writer.ts (C generator unavailable)';
+  let source = 'test/lib/image-writer.ts (C generator unavailable)';
   const pairs = join(dir, 'pairs-64m.ckpt');
   const small = join(dir, 'small-64m.ckpt');
   let haveGen = false;
   if (existsSync(src)) {
     const cc = spawnSync('gcc', ['-O2', '-o', gen, src], { encoding: 'utf8' });
     haveGen = cc.status === 0;
-    if (!haveGen) log(`bench: ckpt-gen does not compile (${cc.error?.message ?? cc.stderr.split('\n')[0]}); using ckpt-writer.ts`);
+    if (!haveGen) log(`bench: ckpt-gen does not compile (${cc.error?.message ?? cc.stderr.split('\n')[0]}); using test/lib/image-writer.ts`);
   }
   const bytes = quick ? 16 * MiB : 64 * MiB;
   if (haveGen) {

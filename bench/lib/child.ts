@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { openImage } from '../../src/parser/image.js';
 import { validate } from '../../src/parser/validate/index.js';
 import { parseWholeStream } from '../../src/parser/kaitai.js';
-import { samplePair } from './ckpt-writer.js';
+import { samplePair } from '../../test/lib/image-writer.js';
 import { peakRss } from './peak-rss.js';
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});

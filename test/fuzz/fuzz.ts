@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { samplePair } from '../../bench/lib/ckpt-writer.js';
+import { samplePair } from '../lib/image-writer.js';
 import { Coverage } from './lib/coverage.js';
 import { amplify, MAX_INPUT, mutate, Rng } from './lib/mutate.js';
 import { checkCli, checkInput, Finding, loadEncoder, REPO } from './lib/oracle.js';

@@ -1,6 +1,6 @@
 // Writes the images the integration tests open, with what a person should see in them, into DIR:
 // the golden images when ../shared/golden exists, else the C generator's sample (test/gen/ckpt-gen.c),
-// else this project's own writer (sample-image.ts). Prints the manifest path.
+// else this project's own writer (test/lib/image-writer.ts). Prints the manifest path.
 //   node --import tsx test/integration/fixtures.ts DIR
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { openImage } from '../../src/parser/image.js';
 import { reportJson } from '../../src/parser/report-json.js';
 import { validate } from '../../src/parser/validate/index.js';
 import { LAYOUT } from '../../src/parser/layout.js';
-import { makeSampleImage } from './sample-image.js';
+import { makeSampleImage } from '../lib/image-writer.js';
 
 export interface Manifest {
   source: 'golden' | 'generator' | 'writer';

@@ -1,6 +1,6 @@
 // node --import tsx test/integration/make-sample.ts OUT.ckpt [--pairs N | --size BYTES]
 import { writeFileSync } from 'node:fs';
-import { makeSampleImage, pairsForSize } from './sample-image.js';
+import { makeSampleImage, pairsForSize } from '../lib/image-writer.js';
 
 const [out, opt, val] = process.argv.slice(2);
 if (!out) {

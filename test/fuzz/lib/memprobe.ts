@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { samplePair } from '../../../bench/lib/ckpt-writer.js';
+import { samplePair } from '../../lib/image-writer.js';
 import { LAYOUT, T } from '../../../src/parser/layout.js';
 import { walk } from './records.js';
 import { peakRss } from '../../../bench/lib/peak-rss.js';

@@ -3,7 +3,7 @@
 // many dangling references, many masters with reserved objrefs) are built at n and 4n copies;
 // parse+validate+reports CPU time per byte must not grow by more than `maxGrowth`, and must stay
 // under `maxMsPerMiB` (the fuzzer's per-input budget).
-import { CkptWriter } from '../../../bench/lib/ckpt-writer.js';
+import { CkptWriter } from '../../lib/image-writer.js';
 import { LAYOUT, OBJ, T } from '../../../src/parser/layout.js';
 import { checkInput, Finding } from './oracle.js';
 

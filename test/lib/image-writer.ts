@@ -1,10 +1,12 @@
-// A small Linux-CR v18 image writer (x86_32, little-endian) for the benchmark's fallback inputs,
-// the fuzzer's built-in seeds and the hostile-buffer fixture. Field offsets come from the parser's
-// LAYOUT (itself learned from the .ksy); what is written follows the shape of the golden images:
-// HEADER, three uts BUFFERs, HEADER_ARCH, TREE + pids BUFFER, TASK + STRING(comm),
-// OBJREF + FILE_TABLE, pty pairs (each: OBJREF(FILE) OBJREF(TTY m) TTY LDISC [BUFFER]
-// OBJREF(TTY s) TTY LDISC [BUFFER] FILE FILE_DESC), any filler records, TAIL.
-import { LAYOUT, OBJ, FILE_TYPE, RecordLayout, T } from '../../src/parser/layout.js';
+// The project's one writer of Linux-CR v18 images (x86_32, little-endian) for tests and benchmarks:
+// the integration tests' sample when neither the golden images nor the C generator are there, the
+// benchmark's fallback inputs, the fuzzer's built-in seeds and the hostile-buffer fixture. Field
+// offsets come from the parser's LAYOUT (itself learned from the .ksy), so the writer never restates
+// the format; what is written follows the shape of the golden images: HEADER, three uts BUFFERs,
+// HEADER_ARCH, TREE + pids BUFFER, TASK + STRING(comm), OBJREF + FILE_TABLE, pty pairs (each:
+// OBJREF(FILE) OBJREF(TTY m) TTY LDISC [BUFFER] OBJREF(TTY s) TTY LDISC [BUFFER] FILE FILE_DESC...),
+// any filler records, TAIL.
+import { FILE_TYPE, LAYOUT, OBJ, type RecordLayout, T } from '../../src/parser/layout.js';
 
 const TASK = 102;
 const MAGIC_HEAD = 0x00feed0cc0a2d200n;
@@ -16,6 +18,23 @@ export interface PtyEnd {
   /** Payload offsets of line ends (canonical mode), used for read_flags with read_tail 0. */
   lineEnds?: number[];
   flags?: number;
+  /** The LDISC's column. */
+  column?: number;
+  minimumToWake?: number;
+  xpixel?: number;
+  ypixel?: number;
+}
+
+/** What the header block says besides the constants (defaults: the writer's own image). */
+export interface HeaderSpec {
+  time?: bigint;
+  /** uts release, version, machine. */
+  uts?: [string, string, string];
+  /** The TREE's pids BUFFER. */
+  pids?: Uint8Array;
+  fdtNfds?: number;
+  /** The TASK record's payload is zeros (default: a byte pattern). */
+  zeroTask?: boolean;
 }
 
 export class CkptWriter {
@@ -65,7 +84,7 @@ export class CkptWriter {
     this.set(view, LAYOUT.objref, 'objref', objref);
   }
 
-  header(): this {
+  header(spec: HeaderSpec = {}): this {
     const L = LAYOUT.header;
     const { view, bytes } = this.rec(T.HEADER, L.len);
     this.set(view, L, 'magic', MAGIC_HEAD);
@@ -80,10 +99,10 @@ export class CkptWriter {
       n_tty_buf_size: 4096, tty_termios_ncc: 8,
     };
     for (const [k, v] of Object.entries(c)) this.set(view, L, `constants.${k}`, v);
-    this.set(view, L, 'time', 1253749920n);
+    this.set(view, L, 'time', spec.time ?? 1253749920n);
     void bytes;
     const enc = new TextEncoder();
-    for (const s of ['2.6.31-cr18', '#1 SMP', 'i686']) {
+    for (const s of spec.uts ?? ['2.6.31-cr18', '#1 SMP', 'i686']) {
       const b = new Uint8Array(65);
       b.set(enc.encode(s));
       this.buffer(b);
@@ -94,20 +113,24 @@ export class CkptWriter {
     this.set(a.view, A, 'xstate_size', 512);
     const tr = this.rec(T.TREE, LAYOUT.tree.len);
     this.set(tr.view, LAYOUT.tree, 'nr_tasks', 1);
-    const pids = new Uint8Array(24);
-    const pv = new DataView(pids.buffer);
-    pv.setInt32(0, 1, true);
-    pv.setInt32(4, 1, true);
-    pv.setInt32(8, 1, true);
+    let pids = spec.pids;
+    if (!pids) {
+      pids = new Uint8Array(24);
+      const pv = new DataView(pids.buffer);
+      pv.setInt32(0, 1, true);
+      pv.setInt32(4, 1, true);
+      pv.setInt32(8, 1, true);
+    }
     this.buffer(pids);
-    this.opaque(64, TASK);
+    if (spec.zeroTask) this.rec(TASK, 64);
+    else this.opaque(64, TASK);
     const comm = new Uint8Array(16);
     comm.set(enc.encode('bash'));
     this.buffer(comm, T.STRING);
     const ft = this.nextObjref++;
     this.objref(OBJ.FILE_TABLE, ft);
     const f = this.rec(T.FILE_TABLE, LAYOUT.fileTable.len);
-    this.set(f.view, LAYOUT.fileTable, 'fdt_nfds', 0);
+    this.set(f.view, LAYOUT.fileTable, 'fdt_nfds', spec.fdtNfds ?? 0);
     return this;
   }
 
@@ -131,14 +154,17 @@ export class CkptWriter {
     cc.forEach((v, i) => view.setUint8(ccOff + i, v));
     this.set(view, L, 'winsize.ws_row', 24);
     this.set(view, L, 'winsize.ws_col', 80);
+    this.set(view, L, 'winsize.ws_xpixel', end.xpixel ?? 0);
+    this.set(view, L, 'winsize.ws_ypixel', end.ypixel ?? 0);
     const D = LAYOUT.ldisc;
     const data = end.data ?? new Uint8Array(0);
     const ld = this.rec(T.TTY_LDISC, D.len);
     const lines = end.icanon ? (end.lineEnds ?? []) : [];
+    this.set(ld.view, D, 'column', end.column ?? 0);
     this.set(ld.view, D, 'datalen', data.length);
     this.set(ld.view, D, 'canon_datalen', lines.length ? lines[lines.length - 1] + 1 : 4096);
     this.set(ld.view, D, 'canon_data', lines.length);
-    this.set(ld.view, D, 'minimum_to_wake', 1);
+    this.set(ld.view, D, 'minimum_to_wake', end.minimumToWake ?? 1);
     this.set(ld.view, D, 'icanon', end.icanon ? 1 : 0);
     const rf = D.fields.get('read_flags')!.offset;
     for (const p of lines) ld.bytes[rf + (p >> 3)] |= 1 << (p & 7);
@@ -165,6 +191,45 @@ export class CkptWriter {
     this.set(d.view, LAYOUT.fileDesc, 'fd_objref', file);
     this.set(d.view, LAYOUT.fileDesc, 'fd_descriptor', this.fd++);
     return { file, master: m, slave: s };
+  }
+
+  /**
+   * One pty pair as the golden ok-pair-i386 has it: the slave opened on `slaveFds` descriptors
+   * through one file, the master on one descriptor through another.
+   */
+  goldenPair(master: PtyEnd, slave: PtyEnd, slaveFds: number[], masterFd: number): void {
+    const slaveFile = this.nextObjref++;
+    const m = this.nextObjref++;
+    const reserved = this.nextObjref++;
+    const s = this.nextObjref++;
+    const masterFile = this.nextObjref++;
+    const index = this.ptsIndex++;
+    this.objref(OBJ.FILE, slaveFile);
+    this.tty(m, true, 0, reserved, index, master);
+    this.tty(s, false, m, 0, index, slave);
+    const ttyFile = (tty: number) => {
+      const f = this.rec(T.FILE, LAYOUT.fileTty.len);
+      this.set(f.view, LAYOUT.fileTty, 'f_type', FILE_TYPE.TTY);
+      this.set(f.view, LAYOUT.fileTty, 'f_mode', 3);
+      this.set(f.view, LAYOUT.fileTty, 'f_flags', 2);
+      this.set(f.view, LAYOUT.fileTty, 'tty_objref', tty);
+    };
+    const desc = (file: number, fd: number) => {
+      const d = this.rec(T.FILE_DESC, LAYOUT.fileDesc.len);
+      this.set(d.view, LAYOUT.fileDesc, 'fd_objref', file);
+      this.set(d.view, LAYOUT.fileDesc, 'fd_descriptor', fd);
+    };
+    ttyFile(s);
+    for (const fd of slaveFds) desc(slaveFile, fd);
+    this.objref(OBJ.FILE, masterFile);
+    ttyFile(m);
+    desc(masterFile, masterFd);
+  }
+
+  /** Start /dev/pts numbering at `n` (the golden images' ptys are /dev/pts/7 on). */
+  ptsFrom(n: number): this {
+    this.ptsIndex = n;
+    return this;
   }
 
   /** OBJREF(FILE) + FILE(generic) + FILE_NAME + FILE_DESC. */
@@ -194,6 +259,36 @@ export class CkptWriter {
     this.chunks = [];
     return out;
   }
+}
+
+/**
+ * An x86_32 image like the golden ok-pair-i386, with `pairs` pty pairs: pair k (from 0) has
+ * /dev/pts/(7+k), a master in raw mode with output `total 0\r\n$ ` pending and a canonical slave
+ * with `ls -l\n` complete and `ech` partial; the slave is fds 4k..4k+2, the master fd 4k+3.
+ */
+export function makeSampleImage(pairs = 1): Uint8Array {
+  const pids = new Uint8Array(24);
+  new DataView(pids.buffer).setInt32(0, 101, true);
+  const w = new CkptWriter()
+    .header({ time: 1253750400n, uts: ['2.6.31-cr18', '#1 SMP Wed Sep 23 19:51:52 EDT 2009', 'i686'], pids, fdtNfds: 4 * pairs, zeroTask: true })
+    .ptsFrom(7);
+  const enc = new TextEncoder();
+  for (let k = 0; k < pairs; k++) {
+    w.goldenPair(
+      { data: enc.encode('total 0\r\n$ '), column: 2, minimumToWake: 0 },
+      { data: enc.encode('ls -l\nech'), icanon: true, lineEnds: [5], minimumToWake: 0, xpixel: 640, ypixel: 384 },
+      [4 * k, 4 * k + 1, 4 * k + 2],
+      4 * k + 3,
+    );
+  }
+  return w.tail();
+}
+
+/** The smallest number of pairs whose sample image (makeSampleImage) is at least `bytes` long. */
+export function pairsForSize(bytes: number): number {
+  const one = makeSampleImage(1).length;
+  const two = makeSampleImage(2).length;
+  return Math.max(1, Math.ceil((bytes - one) / (two - one)) + 1);
 }
 
 /** A small valid image with one pair (the fuzzer's built-in seed when no golden image is around). */
