@@ -1,96 +1,48 @@
 // Line discipline: the pending buffer of each tty as text with escapes, split into the complete lines
 // (line ends from read_flags) and the partial line, plus column, canon_*, the state bits and a hexdump.
-import type { InitSummary, LdiscView } from '../../src/shared/protocol.js';
+import type { LdiscView } from '../../src/shared/protocol.js';
 import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { select } from '../selection.js';
-import { Pager } from './pager.js';
-import { bitControl, captureEditing, isControl, restoreEditing, restoreFocus, sendEdit, textControl } from '../edit.js';
+import { bitControl, isControl, sendEdit, textControl } from '../edit.js';
+import { PagedPanel } from './paged-panel.js';
 
 const PAGE = 4;
 
-export class LdiscPanel {
-  readonly el: HTMLElement;
-  private readonly body: HTMLElement;
-  private readonly pager: Pager;
-  init: InitSummary | null = null;
-
+export class LdiscPanel extends PagedPanel<LdiscView> {
   constructor() {
-    this.body = h('div', { class: 'ldiscs' });
-    this.pager = new Pager(PAGE, 'line disciplines', () => void this.fill());
-    this.el = h('div', { class: 'ldisc' }, this.pager.el, this.body);
-    const pick = (e: Event) => {
-      if (isControl(e.target)) return;
-      const b = (e.target as HTMLElement).closest<HTMLElement>('[data-off]');
-      if (!b) return;
-      const offset = Number(b.dataset.off);
-      const length = Number(b.dataset.len);
-      void request('fieldAt', { offset }).then((hit) => select({ offset, length, ...(hit ? { record: hit.record } : {}), ...(hit && hit.length === length && hit.path ? { path: hit.path } : {}), label: b.dataset.label ?? '' }, 'ldisc', hit));
-    };
-    this.body.addEventListener('click', pick);
-    this.body.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') {
-        pick(e);
-        e.preventDefault();
-      }
-    });
+    super({ panelClass: 'ldisc', bodyClass: 'ldiscs', what: 'line disciplines', pageSize: PAGE, recordSelector: '.ldisc-card', recordKeys: ['rec', 'tty'], noModel: '', empty: 'No line discipline records in this image.' });
   }
 
-  /** Does the panel show one of `records` (null: anything may have changed)? */
-  shows(records: number[] | null): boolean {
-    if (records === null) return true;
-    const set = new Set(records);
-    for (const el of Array.from(this.body.querySelectorAll<HTMLElement>('.ldisc-card'))) {
-      for (const k of ['rec', 'tty']) if (el.dataset[k] !== undefined && set.has(Number(el.dataset[k]))) return true;
-    }
-    return false;
+  protected pick(e: Event): void {
+    if (isControl(e.target)) return;
+    const b = (e.target as HTMLElement).closest<HTMLElement>('[data-off]');
+    if (!b) return;
+    const offset = Number(b.dataset.off);
+    const length = Number(b.dataset.len);
+    void request('fieldAt', { offset }).then((hit) => select({ offset, length, ...(hit ? { record: hit.record } : {}), ...(hit && hit.length === length && hit.path ? { path: hit.path } : {}), label: b.dataset.label ?? '' }, 'ldisc', hit));
   }
 
-  async load(init: InitSummary): Promise<void> {
-    this.init = init;
-    if (init.cause !== 'edit') this.pager.start = 0;
-    await this.fill();
-    restoreFocus(this.body);
+  protected async fetch(start: number, count: number): Promise<{ items: LdiscView[]; total: number }> {
+    return request('ldiscs', { start, count });
   }
 
-  private fillSeq = 0;
-  private async fill(): Promise<void> {
-    const seq = ++this.fillSeq;
-    const init = this.init;
-    // The old content stays until the new one is ready, so that keys typed meanwhile land somewhere.
-    if (!init) {
-      this.drawn = [];
-      return clear(this.body);
-    }
-    if (!init.modelBuilt) {
-      this.drawn = [];
-      clear(this.body);
-      this.body.append(h('p', { class: 'note', text: init.modelNote ?? '' }));
-      this.pager.update(0);
-      return;
-    }
-    const r = await request('ldiscs', { start: this.pager.start, count: PAGE });
-    if (seq !== this.fillSeq) return; // a newer fill (a later edit) owns the panel
-    const editing = captureEditing(this.body);
-    this.pager.update(r.total);
-    if (!r.items.length) {
-      clear(this.body);
-      this.drawn = [];
-      this.body.append(h('p', { class: 'note', text: 'No line discipline records in this image.' }));
-      return;
-    }
-    // Only the cards whose view changed are drawn again (a card holds a hexdump and the buffer's editor).
-    const next = r.items.map((l) => JSON.stringify([l, !!this.init?.editable]));
+  protected forget(): void {
+    this.drawn = [];
+  }
+
+  /** Only the cards whose view changed are drawn again (a card holds a hexdump and the buffer's editor). */
+  protected draw(items: LdiscView[]): void {
+    const next = items.map((l) => JSON.stringify([l, !!this.init?.editable]));
     const kept = this.drawn.length === next.length && this.body.children.length === next.length;
     if (!kept) clear(this.body);
     next.forEach((key, k) => {
       if (kept && this.drawn[k] === key) return;
-      const el = this.card(r.items[k]);
+      const el = this.card(items[k]);
       if (kept) this.body.replaceChild(el, this.body.children[k]);
       else this.body.append(el);
     });
     this.drawn = next;
-    restoreEditing(this.body, editing);
   }
 
   /** What each drawn card shows (its view as JSON), in order. */

@@ -1,11 +1,11 @@
 // Terminal: each pty pair, master and slave side by side; flags by name with the raw value, c_cc in
 // ^C notation, winsize; values that differ between the two sides are marked. Clicking a value (or
 // Enter on it) selects its bytes.
-import type { FieldCell, InitSummary, PairView, TtyView } from '../../src/shared/protocol.js';
+import type { FieldCell, PairView, TtyView } from '../../src/shared/protocol.js';
 import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { onSelect, select } from '../selection.js';
-import { Pager } from './pager.js';
+import { PagedPanel } from './paged-panel.js';
 import { TERMIOS_FLAGS, TTY_FLAG_BITS } from '../../src/parser/names.js';
 
 /** What a flag bit means (the views send its name only). */
@@ -16,7 +16,7 @@ const BIT_DOCS = new Map<string, string>([
 function bitDoc(cell: string, bit: string): string | undefined {
   return BIT_DOCS.get(`${cell}.${bit}`);
 }
-import { bitControl, captureEditing, choiceControl, isControl, restoreEditing, restoreFocus, textControl } from '../edit.js';
+import { bitControl, choiceControl, textControl } from '../edit.js';
 
 const PAGE = 4;
 
@@ -33,23 +33,9 @@ function placeless(c: FieldCell): string {
   return JSON.stringify({ ...c, offset: 0 });
 }
 
-export class TerminalPanel {
-  readonly el: HTMLElement;
-  private readonly body: HTMLElement;
-  private readonly pager: Pager;
-
+export class TerminalPanel extends PagedPanel<PairView> {
   constructor() {
-    this.body = h('div', { class: 'pairs' });
-    this.pager = new Pager(PAGE, 'pairs', () => void this.fill());
-    this.el = h('div', { class: 'terminal' }, this.pager.el, this.body);
-    this.body.addEventListener('click', (e) => this.onPick(e));
-    this.body.addEventListener('keydown', (e) => {
-      if (isControl(e.target)) return;
-      if (e.key === 'Enter' || e.key === ' ') {
-        this.onPick(e);
-        e.preventDefault();
-      }
-    });
+    super({ panelClass: 'terminal', bodyClass: 'pairs', what: 'pairs', pageSize: PAGE, recordSelector: '.cell[data-rec]', recordKeys: ['rec'], noModel: 'The full model is not available.', empty: 'No TTY records in this image.' });
     onSelect((sel) => {
       for (const b of Array.from(this.body.querySelectorAll<HTMLElement>('.cell'))) {
         const o = Number(b.dataset.off);
@@ -58,68 +44,31 @@ export class TerminalPanel {
     });
   }
 
-
-  /** Does the panel show one of `records` (null: anything may have changed)? */
-  shows(records: number[] | null): boolean {
-    if (records === null) return true;
-    const set = new Set(records);
-    for (const el of Array.from(this.body.querySelectorAll<HTMLElement>('.cell[data-rec]'))) {
-      for (const k of ['rec']) if (el.dataset[k] !== undefined && set.has(Number(el.dataset[k]))) return true;
-    }
-    return false;
+  protected async fetch(start: number, count: number): Promise<{ items: PairView[]; total: number }> {
+    const r = await request('pairs', { start, count });
+    return { items: r.pairs, total: r.total };
   }
 
-  init: InitSummary | null = null;
-  async load(init: InitSummary): Promise<void> {
-    this.init = init;
-    if (init.cause !== 'edit') this.pager.start = 0;
-    await this.fill();
-    restoreFocus(this.body);
+  protected forget(): void {
+    this.drawn = [];
   }
 
-  private fillSeq = 0;
-  private async fill(): Promise<void> {
-    const seq = ++this.fillSeq;
-    const init = this.init;
-    // The old content stays until the new one is ready, so that keys typed meanwhile land somewhere.
-    if (!init) {
-      this.drawn = [];
-      return clear(this.body);
-    }
-    if (!init.modelBuilt) {
-      this.drawn = [];
-      clear(this.body);
-      this.body.append(h('p', { class: 'note', text: init.modelNote ?? 'The full model is not available.' }));
-      this.pager.update(0);
-      return;
-    }
-    const r = await request('pairs', { start: this.pager.start, count: PAGE });
-    if (seq !== this.fillSeq) return; // a newer fill (a later edit) owns the panel
-    const editing = captureEditing(this.body);
-    this.pager.update(r.total);
-    if (!r.pairs.length) {
-      clear(this.body);
-      this.drawn = [];
-      this.body.append(h('p', { class: 'note', text: 'No TTY records in this image.' }));
-      return;
-    }
-    // Only the pairs whose view changed are drawn again: a pair's table is hundreds of controls, and
-    // laying out all of a page's again made an edit of one visible value cost 100+ ms in the webview.
+  /** Only the pairs whose view changed are drawn again: a pair's table is hundreds of controls. */
+  protected draw(pairs: PairView[]): void {
     const editable = !!this.init?.editable;
-    const next = r.pairs.map((p) => ({ key: JSON.stringify(p), editable }));
+    const next = pairs.map((p) => ({ key: JSON.stringify(p), editable }));
     const kept = this.drawn.length === next.length && this.body.children.length === next.length;
     if (!kept) clear(this.body);
     next.forEach((n, k) => {
       const was = kept ? this.drawn[k] : undefined;
       if (was && was.key === n.key && was.editable === n.editable) return;
       // The same pair with other values: only its changed cells are drawn again.
-      if (was && was.editable === n.editable && this.patchPair(this.body.children[k] as HTMLElement, was.view, r.pairs[k])) return;
-      const el = this.pairTable(r.pairs[k]);
+      if (was && was.editable === n.editable && this.patchPair(this.body.children[k] as HTMLElement, was.view, pairs[k])) return;
+      const el = this.pairTable(pairs[k]);
       if (was) this.body.replaceChild(el, this.body.children[k]);
       else this.body.append(el);
     });
-    this.drawn = next.map((n, k) => ({ ...n, view: r.pairs[k] }));
-    restoreEditing(this.body, editing);
+    this.drawn = next.map((n, k) => ({ ...n, view: pairs[k] }));
   }
 
   /** What each drawn pair section shows (its view, and as JSON), in order. */
@@ -242,7 +191,7 @@ export class TerminalPanel {
     );
   }
 
-  private onPick(e: Event): void {
+  protected pick(e: Event): void {
     const b = (e.target as HTMLElement).closest<HTMLElement>('.cell');
     if (!b) return;
     const offset = Number(b.dataset.off);

@@ -1,11 +1,10 @@
 // The document's bytes, edited in place. A field edit overwrites its bytes where they are (no copy of
 // the image); a length-changing splice (the pending buffer) shifts the shorter side, the bytes before
 // it or the bytes after it, inside spare room kept at both ends, with copyWithin: typing into a
-// buffer of a 64 MiB image neither allocates (and pages in) a new 64 MiB array nor, when the tty
-// comes early in the image (v18 writes a task's files before its memory), moves the image's bulk.
-// Writing to pages is what costs (a first write after a pause cost ~20 µs per page on the VMs this
-// was measured on). `view` is the current content: a subarray of the store, replaced after a length
-// change.
+// buffer of a large image neither allocates (and pages in) a new array of its size nor, when the tty
+// comes early in the image (v18 writes a task's files before its memory), moves the image's bulk:
+// writing to pages is what costs. `view` is the current content: a subarray of the store, replaced
+// after a length change.
 //
 // A large file is read sparsely (src/parser/sparse-walk.ts): the payloads that only a byte view ever
 // shows (page contents) stay in the file, as holes. The store's array is as long as the content, so
@@ -147,8 +146,7 @@ export class ByteStore {
   }
 
   /**
-   * As readFile, but the reads (and the page faults of the fresh buffer, a few hundred ms for 64 MiB
-   * read whole) happen on libuv's thread pool: the extension host stays free meanwhile. The store
+   * As readFile, but the reads (and the page faults of the fresh buffer) happen on libuv's thread pool: the extension host stays free meanwhile. The store
    * keeps `fh` open when it left holes (`ownsHandle`); otherwise the caller closes it.
    */
   static async readHandle(fh: FileHandle, path: string, opts: SparseOptions = {}, watch: ReadWatch = {}): Promise<ByteStore> {
@@ -413,7 +411,7 @@ export class ByteStore {
 
 /**
  * An array for `size` bytes of content and the spare room; its pages are committed only when written.
- * Shared memory, so that a worker thread can index the content without a copy (src/extension/off-thread.ts).
+ * Shared memory, so that a worker thread can index the content without a copy (src/editor/off-thread.ts).
  */
 function allocate(size: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(HEAD + size + SLACK));

@@ -24,7 +24,7 @@ import { graphView, ldiscList, ldiscView, pairList, pairView } from './panel-vie
 
 /**
  * Requests update() may answer ahead, and how many of each (the newest) are remembered: a tree page
- * is up to TREE_PAGE nodes (~50 KB), and the tree asks again only for its expanded nodes' pages.
+ * is up to TREE_PAGE nodes, and the tree asks again only for its expanded nodes' pages.
  */
 const REPLAY_LIMIT = { children: 8, rows: 8, pairs: 2, ldiscs: 2 } as const;
 type ReplayedRequest = keyof typeof REPLAY_LIMIT;
@@ -200,8 +200,8 @@ export class CkptModel {
       else if (name === 'pairs') again = this.pairs().slice(p.start, p.start + p.count).some((x) => hit(x.master) || hit(x.slave));
       else again = this.ldiscs().slice(p.start, p.start + p.count).some((x) => hit(x.tty));
       if (!again) continue;
-      // When no offset moved, a page's untouched entries are what the webview has (a pair's view is
-      // ~20 KB of JSON, and the workbench's message path costs ~0.5 ms per KB): only the changed ones go.
+      // When no offset moved, a page's untouched entries are what the webview has, and a pair's view
+      // is large for the workbench's message path: only the changed ones go.
       try {
         if (ranges !== null && (name === 'pairs' || name === 'ldiscs')) {
           const fill = name === 'pairs' ? 'pairs' : 'items';
@@ -384,8 +384,8 @@ export class CkptModel {
     this.patchMap ??= patchableFields(img);
     this.pairs();
     rebaseTables(img);
-    // The first edit used to pay for compiling the patch path (checks, rebase, diagnostics merge):
-    // run it now over splices that rewrite bytes with themselves, which changes nothing.
+    // Compile the patch path (checks, rebase, diagnostics merge) before the first edit needs it: run
+    // it over splices that rewrite bytes with themselves, which changes nothing.
     const t = img.ttys.find((x) => x.ldisc && !x.truncated);
     if (!t || !t.ldisc) return;
     const b = this._bytes;

@@ -1,6 +1,6 @@
 // Worker thread (dist/index-worker.js): the record index of an image's bytes, built off the extension
 // host's event loop. The bytes are the document's store, a SharedArrayBuffer, so nothing is copied
-// in; the index (typed arrays, ~12 bytes a record) is copied back.
+// in; the index (typed arrays) is copied back.
 import { parentPort } from 'node:worker_threads';
 import { indexStream } from '../parser/stream-index.js';
 

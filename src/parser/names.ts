@@ -214,6 +214,8 @@ export function caret(c: number): string {
 
 /** Parse a control character as a person types it: `^C`, `^?`, `DEL`, `undef`, a number, or one character. */
 export function parseCaret(text: string): number | undefined {
+  // A space is a character like any other (caret(0x20) gives it), not padding to trim.
+  if (text === ' ') return 0x20;
   const t = text.trim();
   if (/^(<undef>|undef|\^-)$/i.test(t)) return 0;
   if (/^(DEL|\^\?)$/i.test(t)) return 0x7f;

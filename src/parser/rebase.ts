@@ -157,7 +157,7 @@ export function rebaseAfterSplice(img: Image, bytes: Uint8Array, at: number, del
   }
 
   // A store that had to grow put the content in new memory, and one that moved the bytes before the
-  // edit (src/extension/byte-store.ts moves the shorter side) put it elsewhere in the same memory.
+  // edit (src/editor/byte-store.ts moves the shorter side) put it elsewhere in the same memory.
   const moved = img.bytes.buffer !== bytes.buffer || img.bytes.byteOffset !== bytes.byteOffset;
   rebindImage(img, bytes);
   const { offsets } = index;
