@@ -2,14 +2,12 @@
 // per file, any number of webview panels showing it, each an EditorView of the document's session.
 // This file adds what needs VS Code: the webview's page, the edit stack, the Problems panel, the
 // save confirmation, progress notifications and error messages.
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_MAX_TTYS } from '../editor/image-model.js';
 import { LoadCancelled } from '../editor/off-thread.js';
 import type { EditEntry } from '../editor/session.js';
 import { SessionView } from '../editor/session-view.js';
+import { webviewPage } from '../editor/webview-page.js';
 import type { AtomicWriteHooks } from '../io/atomic-write.js';
 import { escapeText } from '../shared/escape.js';
 import { checkFromWebview, type EditOutcome, type FieldHit, type PanelId } from '../shared/protocol.js';
@@ -136,7 +134,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const webview = panel.webview;
     const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
     webview.options = { enableScripts: true, localResourceRoots: [dist] };
-    webview.html = this.html(webview, dist);
+    webview.html = webviewPage({ cspSource: webview.cspSource, uri: (f) => webview.asWebviewUri(vscode.Uri.joinPath(dist, f)).toString(), localDir: dist.scheme === 'file' ? dist.fsPath : null });
     const view = new EditorView(panel, document);
     // Read and parse while the webview loads its page and script (most of a second), then ready the
     // init. Not before the html and this method's answer are on their way to the workbench: the
@@ -276,55 +274,6 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     e.reveal(hit, panel);
   }
 
-  /** dist/webview.js and webview.css, read once (null: link them instead). */
-  private bundle: { js: string; css: string } | null | undefined;
-
-  /**
-   * The webview's script and style inlined into its page (allowed by the nonce, as the linked ones
-   * were): a link is one more fetch through the workbench's service worker and the remote file
-   * system each, a few hundred ms of the webview's start on a busy machine. Linked when the
-   * extension's files are not local or an end tag (or a comment opener, which changes how the
-   * rest of a script element is read) inside them would end the element early.
-   */
-  private inlineBundle(dist: vscode.Uri): { js: string; css: string } | null {
-    if (this.bundle !== undefined) return this.bundle;
-    try {
-      if (dist.scheme !== 'file') throw new Error('not a local folder');
-      const js = readFileSync(join(dist.fsPath, 'webview.js'), 'utf8');
-      const css = readFileSync(join(dist.fsPath, 'webview.css'), 'utf8');
-      this.bundle = /<\/script|<!--/i.test(js) || /<\/style/i.test(css) ? null : { js, css };
-    } catch {
-      this.bundle = null;
-    }
-    return this.bundle;
-  }
-
-  private html(webview: vscode.Webview, dist: vscode.Uri): string {
-    const nonce = makeNonce();
-    const uri = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(dist, f)).toString();
-    const inline = this.inlineBundle(dist);
-    const csp = `default-src 'none'; img-src ${webview.cspSource}; style-src ${webview.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';`;
-    // Source maps stay files, named by their full webview URI (the page has no base for a relative one).
-    const style = inline ? `<style nonce="${nonce}">${inline.css.replace(/\/\*# sourceMappingURL=(\S+) \*\/\s*$/, (_, f: string) => `/*# sourceMappingURL=${uri(f)} */`)}</style>` : `<link rel="stylesheet" href="${uri('webview.css')}">`;
-    const script = inline
-      ? `<script nonce="${nonce}" id="ckpt-webview-script">${inline.js.replace(/\/\/# sourceMappingURL=(\S+)\s*$/, (_, f: string) => `//# sourceMappingURL=${uri(f)}`)}</script>`
-      : `<script nonce="${nonce}" id="ckpt-webview-script" src="${uri('webview.js')}"></script>`;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-${style}
-<title>Checkpoint image</title>
-</head>
-<body>
-<div id="app" class="app" role="application" aria-label="Checkpoint image inspector"></div>
-${script}
-</body>
-</html>`;
-  }
-
   // ---- CustomEditorProvider: save, save as, revert and backup work on the document alone (never the webview). ----
 
   async saveCustomDocument(document: CkptDocument | ForeignFile, cancellation?: vscode.CancellationToken): Promise<void> {
@@ -363,10 +312,6 @@ ${script}
 
   /** Documents whose failed backup the person was told about (until a backup succeeds again). */
   private readonly backupWarned = new WeakSet<CkptDocument>();
-}
-
-export function makeNonce(): string {
-  return randomBytes(18).toString('base64').replace(/[+/=]/g, 'x');
 }
 
 /** The workbench shows a tab of this document as dirty. */
