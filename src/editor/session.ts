@@ -411,7 +411,7 @@ export class EditorSession {
       try {
         await writeFileAtomicAsync(path, (fh) => store.writeToAsync(fh, unchanged), hooks, 'save');
       } catch (e) {
-        if (backupAborted(e)) continue;
+        if (writeAborted(e)) continue;
         throw e;
       }
       if (unchanged()) return seq;
@@ -618,7 +618,7 @@ export class EditorSession {
 }
 
 /** A write (a backup, a save's try) given up because the content changed meanwhile. */
-export function backupAborted(e: unknown): boolean {
+export function writeAborted(e: unknown): boolean {
   return e instanceof SaveError && e.cause instanceof WriteAborted;
 }
 

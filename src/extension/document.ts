@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { type AtomicWriteHooks, SaveError } from '../io/atomic-write.js';
 import { ByteStore, type ReadWatch } from '../editor/byte-store.js';
 import type { CkptModel } from '../editor/image-model.js';
-import { backupAborted, EditorSession, type SaveTarget } from '../editor/session.js';
+import { writeAborted, EditorSession, type SaveTarget } from '../editor/session.js';
 
 async function readStore(uri: vscode.Uri): Promise<ByteStore> {
   // A file: URI is read with node's fs straight into the store (workspace.fs may copy).
@@ -131,7 +131,7 @@ export class CkptDocument implements vscode.CustomDocument {
       try {
         await this.session.backupTo(destination.fsPath, () => cancellation?.isCancellationRequested === true);
       } catch (e) {
-        if (backupAborted(e)) throw new vscode.CancellationError();
+        if (writeAborted(e)) throw new vscode.CancellationError();
         throw e;
       }
     } else {
