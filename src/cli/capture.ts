@@ -1,6 +1,5 @@
 // ckpt-inspect capture: the pty of a running process on a remote host into a v18 image, with the
 // provenance of every field beside it (IMAGE.provenance.json), over the user's OpenSSH.
-import { FileHashStore } from '../remote/hash-store.js';
 import { HelperCacheUnsafeError, HelperInstallError, HelperTamperedError, HelperUnavailableError } from '../remote/helper-cache.js';
 import { CaptureFailedError, captureRemote, describePtys, listRemote, provenancePathFor } from '../remote/capture-remote.js';
 import { HelperReportError, type RemoteOptions } from '../remote/restore-remote.js';
@@ -10,7 +9,7 @@ import {
 } from '../remote/ssh.js';
 import { flag, str, UsageError, type Command, type OptionDef, type Parsed } from './args.js';
 import { escapeText } from './output.js';
-import { packageRoot, remoteNotes, say, SignalGuard, testOnlyCommandPrefix } from './restore.js';
+import { remoteNotes, remoteOptions, SignalGuard } from './restore.js';
 import { saveImage } from './save.js';
 import { printJson } from './tty-out.js';
 
@@ -115,22 +114,7 @@ async function captureCmd(args: Args): Promise<number> {
   const guard = new SignalGuard();
   try {
     validateDestination(args.host);
-    const prefix = testOnlyCommandPrefix();
-    let noticed = false;
-    const opts: RemoteOptions = {
-      packageRoot: packageRoot(),
-      hashStore: new FileHashStore(),
-      signal: guard.abort.signal,
-      ...(args.timeoutSec !== undefined ? { timeoutMs: Math.round(args.timeoutSec * 1000) } : {}),
-      ...(args.sshConfig !== undefined ? { configFile: args.sshConfig } : {}),
-      ...(prefix ? { commandPrefix: prefix } : {}),
-      ...(args.verbose ? { log: (l: string) => say('[ssh] ', l) } : {}),
-      onNotice: (m: string) => {
-        if (noticed) return;
-        noticed = true;
-        say('note: ', m);
-      },
-    };
+    const opts: RemoteOptions = remoteOptions(args, guard.abort.signal);
     if (args.list) {
       const l = await listRemote(args.host, opts);
       remoteNotes(args.host, l.bannerBytes, l.preambleStderr);

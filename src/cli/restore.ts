@@ -118,6 +118,30 @@ function escapedLines(text: string, maxLines = 40): string[] {
   return shown;
 }
 
+/**
+ * The remote calls' options from the command line shared by restore and capture: the shipped
+ * helper's root, the recorded hashes, the time limit, ssh's config, -v's log and the first of the
+ * remote's notices (a tampered cached helper is said once, not per call).
+ */
+export function remoteOptions(args: { timeoutSec?: number; sshConfig?: string; verbose?: boolean }, signal: AbortSignal): RemoteOptions {
+  const prefix = testOnlyCommandPrefix();
+  let noticed = false;
+  return {
+    packageRoot: packageRoot(),
+    hashStore: new FileHashStore(),
+    signal,
+    ...(args.timeoutSec !== undefined ? { timeoutMs: Math.round(args.timeoutSec * 1000) } : {}),
+    ...(args.sshConfig !== undefined ? { configFile: args.sshConfig } : {}),
+    ...(prefix ? { commandPrefix: prefix } : {}),
+    ...(args.verbose ? { log: (l: string) => say('[ssh] ', l) } : {}),
+    onNotice: (m: string) => {
+      if (noticed) return;
+      noticed = true;
+      say('note: ', m);
+    },
+  };
+}
+
 export function say(prefix: string, text: string): void {
   for (const l of escapedLines(text)) process.stderr.write(`${prefix}${l}\n`);
 }
@@ -285,21 +309,7 @@ async function restoreCmd(args: Args): Promise<number> {
       return fail(json, 2, `no restore plan: ${(e as Error).message}`, {}, nameOf(args.file));
     }
     const prefix = testOnlyCommandPrefix();
-    let noticed = false;
-    opts = {
-      packageRoot: packageRoot(),
-      hashStore: new FileHashStore(),
-      signal: guard.abort.signal,
-      ...(args.timeoutSec !== undefined ? { timeoutMs: Math.round(args.timeoutSec * 1000) } : {}),
-      ...(args.sshConfig !== undefined ? { configFile: args.sshConfig } : {}),
-      ...(prefix ? { commandPrefix: prefix } : {}),
-      ...(args.verbose ? { log: (l: string) => say('[ssh] ', l) } : {}),
-      onNotice: (m: string) => {
-        if (noticed) return;
-        noticed = true;
-        say('note: ', m);
-      },
-    };
+    opts = remoteOptions(args, guard.abort.signal);
     if (args.strict) {
       const losses = predictedLosses(prepared.image);
       if (losses.length) {

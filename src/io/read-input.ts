@@ -45,8 +45,11 @@ function plainBytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** The whole of a regular file (a string, or a Buffer for a name that is not UTF-8). */
-export function readRegularFile(path: string | Buffer): Uint8Array {
+/**
+ * `use(fd, st)` on a regular file opened for reading (a string, or a Buffer for a name that is not
+ * UTF-8); anything else is refused before a byte is read. Failures become InputErrors in words.
+ */
+export function withRegularFile<T>(path: string | Buffer, use: (fd: number, st: Stats) => T): T {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -56,13 +59,18 @@ export function readRegularFile(path: string | Buffer): Uint8Array {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new InputError(`cannot read: it is ${fileKind(st)}; only a regular file (or - for the standard input) is read`, 'ENOTREG');
-    return plainBytes(readFileSync(fd));
+    return use(fd, st);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The whole of a regular file. */
+export function readRegularFile(path: string | Buffer): Uint8Array {
+  return withRegularFile(path, (fd) => plainBytes(readFileSync(fd)));
 }
 
 /** The whole standard input, when it is a pipe, a socket or a regular file. */

@@ -1,10 +1,10 @@
 // Reading an image for a report: the file's bytes that the parser and the reports look at, and
 // (for --json's source) the sha256 of all of it, in one pass.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { type FileHole, type FramedRecords, SparseWalker } from '../parser/sparse-walk.js';
 import type { StreamIndex } from '../parser/stream-index.js';
-import { errnoText, fileKind, InputError } from './read-input.js';
+import { InputError, withRegularFile } from './read-input.js';
 
 /** A payload at least this long that no report reads (page contents) is not read (see sparse-walk.ts). */
 const REPORT_HOLE_MIN = 16 * 1024;
@@ -64,15 +64,7 @@ export interface SparseFile {
  * file order in the same pass, the skipped ones read into a scratch buffer for that alone.
  */
 export function readRegularFileSparse(path: string | Buffer, opts: { hash?: boolean } = {}): SparseFile {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (e) {
-    throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new InputError(`cannot read: it is ${fileKind(st)}; only a regular file (or - for the standard input) is read`, 'ENOTREG');
+  return withRegularFile(path, (fd, st) => {
     const size = st.size;
     const bytes = new Uint8Array(size);
     const framed = size / 8 <= INDEX_MAX ? new FramedIndex(size) : undefined;
@@ -115,10 +107,5 @@ export function readRegularFileSparse(path: string | Buffer, opts: { hash?: bool
     hashTo(size);
     const index = framed?.index();
     return { bytes, holes: w.holes, ...(hash ? { sha256: hash.digest('hex') } : {}), ...(index ? { index } : {}) };
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
