@@ -8,7 +8,7 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ROOT } from '../lib/images.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -27,14 +27,17 @@ function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}) {
 function projectCopy(name: string, entries: string[]): string {
   const dir = join(tmp, name);
   mkdirSync(dir);
-  for (const e of entries) cpSync(join(ROOT, e), join(dir, e), { recursive: true, filter: (src) => !src.includes('/src/parser/generated') });
+  for (const e of entries) {
+    mkdirSync(dirname(join(dir, e)), { recursive: true });
+    cpSync(join(ROOT, e), join(dir, e), { recursive: true, filter: (src) => !src.includes('/src/parser/generated') });
+  }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
 
 let work = '';
 before(() => {
-  work = projectCopy('project', ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'tsconfig.json', 'bin', 'helper', 'images', 'scripts', 'formats', 'src', 'media']);
+  work = projectCopy('project', ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'tsconfig.json', 'bin', 'helper', 'images', 'scripts', 'formats', 'src', 'media', 'docs/diagnostics.md']);
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -94,7 +97,7 @@ test('a plain vsce package --no-dependencies makes a .vsix with the bundles (min
   const want = [`${x}package.json`, `${x}images/icon.png`, `${x}${HELPER}`, `${x}${HELPER}.source-sha256`, `${x}dist/extension.js`, `${x}dist/cli.js`];
   const { modes, data } = readZip(vsix, want);
   const names = [...modes.keys()];
-  for (const f of [...want, `${x}dist/webview.js`, `${x}dist/webview.css`, `${x}bin/ckpt-inspect.js`, `${x}helper/ckpt-pty-helper.c`, `${x}LICENSE.txt`, `${x}changelog.md`, `${x}readme.md`]) {
+  for (const f of [...want, `${x}dist/webview.js`, `${x}dist/webview.css`, `${x}bin/ckpt-inspect.js`, `${x}helper/ckpt-pty-helper.c`, `${x}LICENSE.txt`, `${x}changelog.md`, `${x}readme.md`, `${x}docs/diagnostics.md`]) {
     assert.ok(modes.has(f), `${f} is not in the .vsix: ${names.join(' ')}`);
   }
   assert.deepEqual(names.filter((n) => /^extension\/(src|test|media|scripts|formats|node_modules)\/|\.map$|\.ts$/.test(n)), [], 'sources, tests or source maps in the .vsix');
