@@ -2125,10 +2125,13 @@ static char proc_state(long pid)
     return r && r[1] == ' ' ? r[2] : 0;
 }
 
-/* Another process that holds this pty (a slave device of this index, or a ptmx open of it) could
- * read or write its queues while they are out: the drain refuses then.  Processes whose fds cannot
- * be listed are counted (they are other users'). */
-static int other_holder(long target, unsigned index, dev_t slave_rdev, long *who, unsigned *unreadable)
+/* Another process that holds this pty (its slave, or its master) could read or write its queues
+ * while they are out: the drain refuses then.  Processes whose fds cannot be listed are counted
+ * (they are other users').  Every devpts instance has its own pts/0, all with device number 136:0,
+ * so a slave is this one only on this instance's file system (st_dev) too; and every open of ptmx
+ * makes a new pty, so a master is this one only if it is our master's open file (kcmp), or, where
+ * kcmp is refused, if its tty-index is ours (cautious: it may be another instance's). */
+static int other_holder(long target, unsigned index, dev_t slave_dev, dev_t slave_rdev, int mfd, long *who, unsigned *unreadable)
 {
     DIR *proc = opendir("/proc");
     if (!proc) return 0;
@@ -2151,8 +2154,15 @@ static int other_holder(long target, unsigned index, dev_t slave_rdev, long *who
             if (parse_uint(de->d_name, 0x7fffffffu, &n)) continue;
             snprintf(lnk, sizeof lnk, "%s/%u", path, n);
             if (stat(lnk, &st) != 0 || !S_ISCHR(st.st_mode)) continue;
-            int hit = st.st_rdev == slave_rdev;
+            int hit = st.st_rdev == slave_rdev && st.st_dev == slave_dev;
             if (!hit && major(st.st_rdev) == 5 && minor(st.st_rdev) == 2) {
+#ifdef SYS_kcmp
+                long same = syscall(SYS_kcmp, (pid_t)self, (pid_t)pid, 0 /* KCMP_FILE */, (unsigned long)mfd, (unsigned long)n);
+                if (same >= 0) {
+                    if (same == 0) { closedir(d); closedir(proc); *who = pid; return 1; }
+                    continue;
+                }
+#endif
                 char fi[96], buf[1024];
                 snprintf(fi, sizeof fi, "/proc/%u/fdinfo/%u", pid, n);
                 int f = open(fi, O_RDONLY | O_CLOEXEC);
@@ -2197,7 +2207,7 @@ static int drain_pair(long pid, int mfd, int sfd, unsigned index, struct drained
     if (fstat(sfd, &sst) != 0) { seterr("fstat: %s", strerror(errno)); return -1; }
     long who = 0;
     unsigned unreadable = 0;
-    if (other_holder(pid, index, sst.st_rdev, &who, &unreadable)) {
+    if (other_holder(pid, index, sst.st_dev, sst.st_rdev, mfd, &who, &unreadable)) {
         struct proc_stat ops;
         read_proc_stat(who, &ops);
         seterr("pid %ld (%.32s) also holds /dev/pts/%u and could read or write its queues while they are out: "
