@@ -56,8 +56,7 @@ async function bundle() {
     { in: 'src/extension/extension.ts', out: 'dist/extension.js', platform: 'node', format: 'cjs' },
     { in: 'src/editor/index-worker.ts', out: 'dist/index-worker.js', platform: 'node', format: 'cjs' },
     { in: 'media/main.ts', out: 'dist/webview.js', platform: 'browser', format: 'iife' },
-    // The codicon font goes beside the style that names it (dist/codicon.ttf).
-    { in: 'media/editor.css', out: 'dist/webview.css', platform: 'browser', loader: { '.ttf': 'file' }, assetNames: '[name]' },
+    { in: 'media/editor.css', out: 'dist/webview.css', platform: 'browser' },
   ].filter((e) => existsSync(join(root, e.in)));
   await Promise.all(
     entries.map((e) =>
@@ -68,7 +67,6 @@ async function bundle() {
         platform: e.platform,
         format: e.format,
         target: e.platform === 'node' ? 'node20' : 'chrome120',
-        ...(e.loader ? { loader: e.loader, assetNames: e.assetNames } : {}),
       }),
     ),
   );
