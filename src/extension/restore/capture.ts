@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { writeBytesAtomicAsync } from '../../io/atomic-write.js';
 import { captureRemote, describePtys, listRemote, provenancePathFor } from '../../remote/capture-remote.js';
-import type { RemoteOptions } from '../../remote/restore-remote.js';
 import { escapeText } from '../../shared/escape.js';
 import { requireTrust } from '../trust.js';
 import { pushRecent } from './hosts.js';
-import { globalHashStore, pickHost, RECENT_KEY, reportError, sshConfigFile, sshPath } from './index.js';
+import { pickHost, RECENT_KEY, remoteOptions, reportError, sshConfigFile, sshPath } from './index.js';
 
 export const CAPTURE_COMMAND = 'ckptInspector.captureFromRemote';
 
@@ -32,15 +31,7 @@ export async function captureFromRemote(context: vscode.ExtensionContext, log: v
   if (!dest) return;
   await context.globalState.update(RECENT_KEY, pushRecent(context.globalState.get<string[]>(RECENT_KEY, []), dest));
   const abort = new AbortController();
-  const opts: RemoteOptions = {
-    packageRoot: context.extensionPath,
-    ...(cfg ? { configFile: cfg } : {}),
-    ...(ssh ? { sshPath: ssh } : {}),
-    hashStore: globalHashStore(context),
-    signal: abort.signal,
-    timeoutMs: 120_000,
-    log: (l) => log.info(l),
-  };
+  const opts = remoteOptions(context, log, abort.signal, cfg, ssh);
   const withProgress = <T>(title: string, fn: () => Promise<T>): Thenable<T> =>
     vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_p, token) => {
       const sub = token.onCancellationRequested(() => abort.abort());

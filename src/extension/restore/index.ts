@@ -22,7 +22,7 @@ const HASHES_KEY = 'ckptInspector.restore.helperHashes';
 type Action = { kind: 'verify' } | { kind: 'attach'; command?: string };
 
 /** Client-side record of helper hashes installed by this extension (checked on every run). */
-export function globalHashStore(context: vscode.ExtensionContext): HashStore {
+function globalHashStore(context: vscode.ExtensionContext): HashStore {
   return {
     get: (k) => context.globalState.get<Record<string, string>>(HASHES_KEY, {})[k],
     set: (k, v) => { void context.globalState.update(HASHES_KEY, { ...context.globalState.get<Record<string, string>>(HASHES_KEY, {}), [k]: v }); },
@@ -49,6 +49,19 @@ export function sshPath(): string | undefined {
 }
 
 /** What the tests may observe: messages shown and how each run ended. */
+/** The options every remote operation of the extension runs with: the user's ssh and config, the extension's helper and hash store. */
+export function remoteOptions(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, signal: AbortSignal, cfg: string | undefined, ssh: string | undefined): RemoteOptions {
+  return {
+    packageRoot: context.extensionPath,
+    ...(cfg ? { configFile: cfg } : {}),
+    ...(ssh ? { sshPath: ssh } : {}),
+    hashStore: globalHashStore(context),
+    signal,
+    timeoutMs: 120_000,
+    log: (l) => log.info(l),
+  };
+}
+
 export const restoreHooks: { onMessage?: (message: string) => void } = {};
 
 async function targetUri(arg: unknown): Promise<vscode.Uri | undefined> {
@@ -163,15 +176,7 @@ async function restoreToRemote(context: vscode.ExtensionContext, log: vscode.Log
     async (progress, token) => {
       const abort = new AbortController();
       const sub = token.onCancellationRequested(() => abort.abort());
-      const opts: RemoteOptions = {
-        packageRoot: context.extensionPath,
-        ...(cfg ? { configFile: cfg } : {}),
-        ...(ssh ? { sshPath: ssh } : {}),
-        hashStore: globalHashStore(context),
-        signal: abort.signal,
-        timeoutMs: 120_000,
-        log: (l) => log.info(l),
-      };
+      const opts = remoteOptions(context, log, abort.signal, cfg, ssh);
       try {
         progress.report({ message: 'reading the ssh configuration (ssh -G)…' });
         const r = await resolveHost(dest, { ...(cfg ? { configFile: cfg } : {}), ...(ssh ? { sshPath: ssh } : {}), log: (l) => log.info(l), signal: abort.signal });
