@@ -225,6 +225,24 @@ export class ByteStore {
     return out;
   }
 
+  /**
+   * The current bytes [offset, offset + length) for a pass over the content (Find): the view's own
+   * when held, else copied into `scratch` with the holes read on the thread pool. The caller stops
+   * using the bytes when the content changes meanwhile (an edit between the copy and the reads).
+   */
+  async scanBytes(offset: number, length: number, scratch: Uint8Array): Promise<Uint8Array> {
+    if (this.holds(offset, offset + length)) return this._view.subarray(offset, offset + length);
+    const o = Math.max(0, Math.min(offset, this.len));
+    const e = Math.max(o, Math.min(this.len, o + Math.max(0, length)));
+    const out = scratch.subarray(0, e - o);
+    out.set(this.buf.subarray(this.start + o, this.start + e));
+    const parts: [Hole, number, number][] = [];
+    this.forHoles(o, e, (h, a, b) => parts.push([h, a, b]));
+    this.source!.check();
+    for (const [h, a, b] of parts) await this.source!.readAtAsync(out, a - o, b - a, h.src + (a - h.at));
+    return out;
+  }
+
   /** Write the whole content to `fd`, a MiB at a time (holes read from the file); throws SourceChangedError first if the file changed. */
   writeTo(fd: number): void {
     if (this.source) this.source.check();

@@ -4,8 +4,12 @@
 // the Problems panel is the one shown. Messages are checked by src/shared/protocol.ts before they
 // get here.
 import { EditError } from '../parser/edit-paths.js';
-import type { DiagnosticView, EditOutcome, FieldHit, FromWebview, PanelId, RequestName, Requests, Selection, ToWebview } from '../shared/protocol.js';
+import type { DiagnosticView, EditOutcome, FieldHit, FindParams, FindResult, FromWebview, PanelId, RequestName, Requests, Selection, ToWebview } from '../shared/protocol.js';
 import type { EditorSession } from './session.js';
+
+/** A find still under way this long (ms) shows its progress and a Cancel; then every FIND_PROGRESS_EVERY ms. */
+export const FIND_PROGRESS_AFTER = 300;
+const FIND_PROGRESS_EVERY = 100;
 
 /** A generation's first render as the webview reported it. */
 export interface RenderAck {
@@ -32,6 +36,8 @@ export class SessionView {
   firstPanel?: PanelId;
   /** Diagnostics an init or update left out, sent once that generation's first screen is drawn. */
   private held: { generation: number; list: DiagnosticView[] } | null = null;
+  /** The find under way: one per view, a new one stops the last. */
+  private finding: { search: number; abort: AbortController } | null = null;
 
   constructor(
     readonly session: EditorSession,
@@ -66,6 +72,9 @@ export class SessionView {
         break;
       case 'panel':
         this.activePanel = msg.panel;
+        break;
+      case 'findCancel':
+        if (this.finding?.search === msg.search) this.finding.abort.abort('cancelled');
         break;
       case 'error':
         console.error(`ckpt webview: ${msg.message}`);
@@ -130,8 +139,40 @@ export class SessionView {
     this.post({ type: 'reveal', hit, ...(panel ? { panel } : {}) });
   }
 
+  /**
+   * Answer a find when it is done; meanwhile, once it has taken FIND_PROGRESS_AFTER ms, say how far
+   * it is (on a timer, so a pass that is slow to read says so too).
+   */
+  private async find(id: number, p: FindParams): Promise<void> {
+    this.finding?.abort.abort('superseded');
+    const mine = { search: p.search, abort: new AbortController() };
+    this.finding = mine;
+    let at = { done: 0, total: this.session.bytes.length };
+    const tell = () => this.post({ type: 'findProgress', search: p.search, done: at.done, total: at.total });
+    let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+      tell();
+      timer = setInterval(tell, FIND_PROGRESS_EVERY);
+    }, FIND_PROGRESS_AFTER);
+    let result: FindResult;
+    try {
+      result = await this.session.find(p, { signal: mine.abort.signal, progress: (done, total) => (at = { done, total }) });
+    } catch (err) {
+      this.post({ type: 'response', id, ok: false, error: `internal error: ${err instanceof Error ? err.message : String(err)}` });
+      return;
+    } finally {
+      clearTimeout(timer);
+      clearInterval(timer);
+      if (this.finding === mine) this.finding = null;
+    }
+    this.post({ type: 'response', id, ok: true, result });
+  }
+
   private answer(id: number, name: RequestName, params: unknown): void {
     const s = this.session;
+    if (name === 'find') {
+      void this.find(id, params as FindParams);
+      return;
+    }
     if (name === 'edit' || name === 'repair' || name === 'fixAll') {
       try {
         let result: EditOutcome;

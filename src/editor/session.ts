@@ -11,9 +11,10 @@ import { type AtomicWriteHooks, SaveError, writeFileAtomicAsync, writeFileAtomic
 import { EditError, editForPath } from '../parser/edit-paths.js';
 import type { Splice } from '../parser/encode.js';
 import { byteOrderOf } from '../parser/image.js';
-import { type DiagnosticView, type EditOutcome, FIRST_REQUESTS, type InitData, type RequestName, requestKey } from '../shared/protocol.js';
-import { ByteStore, type FileStamp, WriteAborted } from './byte-store.js';
+import { type DiagnosticView, type EditOutcome, type FindParams, type FindResult, FIRST_REQUESTS, type InitData, type RequestName, requestKey } from '../shared/protocol.js';
+import { ByteStore, type FileStamp, SourceChangedError, WriteAborted } from './byte-store.js';
 import { Emitter } from './emitter.js';
+import { FindCancelled, type FindPattern, FindQueryError, findAll, type MatchList, type PassOptions, parseFindQuery, step } from './find.js';
 import { CkptModel, type ModelOptions } from './image-model.js';
 import { indexOffThread } from './off-thread.js';
 import { choiceLabel, choiceSplices, findRepair, fixAllSplices } from './repairs.js';
@@ -107,6 +108,12 @@ export class EditorSession {
 
   /** The webviews showing this session. */
   readonly views = new Set<SessionView>();
+  /** The first pass of the last find query, while the bytes are those it searched (same generation). */
+  private findList: { key: string; generation: number; list: MatchList } | null = null;
+  /** Aborted when the bytes change: a find under way stops rather than mix two states of the bytes. */
+  private contentChange = new AbortController();
+  /** Tests: awaited before each chunk of a find (a search held under way). */
+  findGate: (() => Promise<void> | undefined) | undefined;
   /** What the views were last sent of the diagnostics (diagnosticsKey). */
   private sent: { list: readonly unknown[]; key: string } | null = null;
   /** Init data built while a webview boots (the host is idle then); used once. */
@@ -309,6 +316,7 @@ export class EditorSession {
 
   private afterChange(t0: number, path: string, kind: EditTiming['kind'], splices: Splice[], planMs = 0): void {
     this.changeSeq++;
+    this.bytesChanged();
     const t1 = performance.now();
     let model = this.model;
     const how = model.patch(this.store.view, splices) ? 'patched' : 'rebuilt';
@@ -355,6 +363,52 @@ export class EditorSession {
     const entry = this.editSplices(splices, label, path);
     if (entry) this.edited.fire(entry);
     return { changed: entry !== null, description: label, generation: this._generation, errors: this.errorCount };
+  }
+
+  // ---- find ----
+
+  /** A find under way stops; the next one makes a new first pass. */
+  private bytesChanged(): void {
+    this.contentChange.abort('changed');
+    this.contentChange = new AbortController();
+    this.findList = null;
+  }
+
+  /**
+   * Find a query's next or previous match in the whole image (src/editor/find.ts), including the bytes
+   * left on disk, as edited. The first request of a query makes one pass over the image that records
+   * its matches (the count shown as "N of M"); next and previous then step through them. `signal`
+   * stops it; so does a change of the bytes meanwhile.
+   */
+  async find(p: FindParams, opts: { signal?: AbortSignal; progress?: (done: number, total: number) => void } = {}): Promise<FindResult> {
+    let pat: FindPattern;
+    try {
+      pat = parseFindQuery(p.query, p.mode, p.matchCase);
+    } catch (e) {
+      if (e instanceof FindQueryError) return { status: 'invalid', error: e.message };
+      throw e;
+    }
+    const store = this.store;
+    const generation = this._generation;
+    const change = this.contentChange.signal;
+    const pass: PassOptions = { signal: opts.signal ? AbortSignal.any([change, opts.signal]) : change, ...(opts.progress ? { progress: opts.progress } : {}), ...(this.findGate ? { gate: this.findGate } : {}) };
+    const key = `${pat.foldCase ? 'fold' : 'exact'} ${Buffer.from(pat.bytes).toString('hex')}`;
+    try {
+      let found = this.findList;
+      if (!found || found.key !== key || found.generation !== generation) {
+        const list = await findAll(store, pat, pass);
+        found = this.findList = { key, generation, list };
+      }
+      const r = await step(store, pat, found.list, p.from, p.direction, pass);
+      if (!r) return { status: 'none', generation };
+      return { status: 'found', offset: r.offset, length: pat.bytes.length, index: r.index, count: found.list.offsets.length, complete: found.list.complete, wrapped: r.wrapped, generation };
+    } catch (e) {
+      if (e instanceof FindCancelled) return { status: 'cancelled', changed: change.aborted };
+      // The file changed on disk under the bytes left there, or could not be read.
+      if (e instanceof SourceChangedError) return { status: 'failed', error: e.message };
+      if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string') return { status: 'failed', error: `the image's file could not be read: ${e.message}` };
+      throw e;
+    }
   }
 
   // ---- save, revert, reload, backup ----
@@ -496,6 +550,7 @@ export class EditorSession {
     this.loadedStore = store;
     this.loading = null;
     this.diff = null;
+    this.bytesChanged();
     this.diskStamp = store.stamp;
     this.setModel(new CkptModel(store.view, this.fileName, this.modelOptions));
     this._generation++;
@@ -607,6 +662,7 @@ export class EditorSession {
 
   dispose(): void {
     clearTimeout(this.warmTimer);
+    this.contentChange.abort('disposed');
     this.loadedStore?.dispose();
     if (this.loading)
       void this.loading.read.then(

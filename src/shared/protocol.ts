@@ -282,7 +282,36 @@ export interface Requests {
   repair: { params: { code: string; offset: number; choice: number }; result: EditOutcome };
   /** Apply every unambiguous repair (ckpt-inspect fix), as one undoable edit. */
   fixAll: { params: { generation: number }; result: EditOutcome & { applied: number; ambiguous: number } };
+  /** Find bytes (hex) or text in the whole image (src/editor/find.ts); progress comes as `findProgress`, a `findCancel` stops it. */
+  find: { params: FindParams; result: FindResult };
 }
+
+/** A find request: the query, where to look from and which way. */
+export interface FindParams {
+  /** The webview's number for this search (its progress and its cancel name it). */
+  search: number;
+  query: string;
+  mode: 'hex' | 'text';
+  /** Text only: letters match in their case only. */
+  matchCase: boolean;
+  /** Next: the first match starting at or after this offset; previous: the last starting before it. */
+  from: number;
+  direction: 'next' | 'previous';
+}
+
+/**
+ * A find's answer. `index` is the match's place (0-based) among the `count` matches of the first pass;
+ * null when it lies past them (`complete` false: the first pass stopped at `count`).
+ */
+export type FindResult =
+  | { status: 'found'; offset: number; length: number; index: number | null; count: number; complete: boolean; wrapped: boolean; generation: number }
+  | { status: 'none'; generation: number }
+  /** The query names no bytes (odd hex digits, a stray character…); `error` says what and where. */
+  | { status: 'invalid'; error: string }
+  /** Stopped: by a `findCancel`, by a newer search, or because the image changed meanwhile (`changed`). */
+  | { status: 'cancelled'; changed: boolean }
+  /** The bytes could not be read (the file changed on disk under the parts left there). */
+  | { status: 'failed'; error: string };
 
 export interface EditOutcome {
   /** False when the value was already that (nothing changed, no undo step). */
@@ -313,6 +342,8 @@ export type FromWebview =
       paintedAt?: number;
     }
   | { type: 'panel'; panel: PanelId }
+  /** Stop the find request of this `search` number. */
+  | { type: 'findCancel'; search: number }
   | { type: 'error'; message: string };
 
 export type ToWebview =
@@ -325,7 +356,9 @@ export type ToWebview =
   /** The diagnostics an init of this generation left out (InitData.diagnosticsFollow). */
   | { type: 'diagnostics'; generation: number; diagnostics: DiagnosticView[] }
   /** The file on disk changed in a way the content shown does not follow (InitData.diskNote). */
-  | { type: 'disk'; note: string | null };
+  | { type: 'disk'; note: string | null }
+  /** A find still under way: `done` of `total` bytes searched. */
+  | { type: 'findProgress'; search: number; done: number; total: number };
 
 export const PANELS = ['terminal', 'ldisc', 'graph', 'problems'] as const;
 
@@ -337,7 +370,9 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStr = (v: unknown, max = 1 << 20): v is string => typeof v === 'string' && v.length <= max;
 const isPanel = (v: unknown): v is PanelId => typeof v === 'string' && (PANELS as readonly string[]).includes(v);
-const REQUEST_NAMES: readonly RequestName[] = ['rows', 'children', 'fieldAt', 'locateRecord', 'pairs', 'ldiscs', 'graph', 'edit', 'repair', 'fixAll'];
+const REQUEST_NAMES: readonly RequestName[] = ['rows', 'children', 'fieldAt', 'locateRecord', 'pairs', 'ldiscs', 'graph', 'edit', 'repair', 'fixAll', 'find'];
+/** Longest find query accepted (src/editor/find.ts says what it holds). */
+export const MAX_FIND_QUERY = 8192;
 /** Longest edit value accepted (hex of a 4096-byte buffer with spaces, or escapes). */
 export const MAX_EDIT_VALUE = 64 * 1024;
 
@@ -382,6 +417,8 @@ export function checkToWebview(m: unknown): ToWebview | null {
       return isInt(m.generation) && Array.isArray(m.diagnostics) ? (m as ToWebview) : null;
     case 'disk':
       return m.note === null || isStr(m.note, 4096) ? (m as ToWebview) : null;
+    case 'findProgress':
+      return isInt(m.search) && isInt(m.done) && isInt(m.total) ? (m as ToWebview) : null;
     default:
       return null;
   }
@@ -407,6 +444,7 @@ export function checkFromWebview(m: unknown): FromWebview | null {
         edit: () => isStr(p.path, 200) && isStr(p.value, MAX_EDIT_VALUE),
         repair: () => isStr(p.code, 64) && isInt(p.offset) && isInt(p.choice),
         fixAll: () => isInt(p.generation),
+        find: () => isInt(p.search) && isStr(p.query, MAX_FIND_QUERY) && (p.mode === 'hex' || p.mode === 'text') && typeof p.matchCase === 'boolean' && isInt(p.from) && (p.direction === 'next' || p.direction === 'previous'),
       };
       return ok[m.name as RequestName]() ? (m as FromWebview) : null;
     }
@@ -418,6 +456,8 @@ export function checkFromWebview(m: unknown): FromWebview | null {
         : null;
     case 'panel':
       return isPanel(m.panel) ? (m as FromWebview) : null;
+    case 'findCancel':
+      return isInt(m.search) ? (m as FromWebview) : null;
     case 'error':
       return isStr(m.message, 10000) ? (m as FromWebview) : null;
     default:
