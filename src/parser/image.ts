@@ -1,7 +1,7 @@
 // openImage: bytes -> Image. Walks the framing into the record index, then makes one pass over the
 // index that follows the objhash the way restart does (an OBJREF introduces the object whose record
-// comes next at that nesting level) and decodes the tty-related records with the generated parser.
-import { decodeRecordBody, DecodedField, DecodedNode, type DecodedRecord, Enums, enumName, field as findField } from './kaitai.js';
+// comes next at that nesting level) and reads the tty-related records at the layout's offsets.
+import { decodeRecordBody, Enums, enumName } from './kaitai.js';
 import { FILE_TYPE, HDR_SIZE, LAYOUT, OBJ, RecordLayout, T } from './layout.js';
 import type { BufferRecord, Diagnostic, Field, FileTable, HeaderInfo, Image, Ldisc, Termios, Tty, Winsize } from './model.js';
 import { bitmapLayoutForArch } from './read-flags.js';
@@ -118,27 +118,6 @@ class Reader extends RecordSource {
   }
 }
 
-function num(node: DecodedNode, name: string, fallbackOffset: number): Field {
-  const f = findField(node, name);
-  if (f && typeof f.value === 'number') return { value: f.value, offset: f.offset, size: f.size, name };
-  return { value: 0, offset: fallbackOffset, size: 0, name };
-}
-
-function sub(node: DecodedNode, name: string): DecodedNode | undefined {
-  const f = findField(node, name);
-  return f && f.value && typeof f.value === 'object' && 'fields' in f.value ? f.value : undefined;
-}
-
-function ccFields(f: DecodedField | undefined, fallbackOffset: number): Field[] {
-  const out: Field[] = [];
-  if (!f || !Array.isArray(f.value)) return out;
-  f.value.forEach((v, i) => {
-    const r = f.items?.[i];
-    out.push({ value: typeof v === 'number' ? v : 0, offset: r?.offset ?? fallbackOffset, size: r?.size ?? 1, name: `c_cc[${i}]` });
-  });
-  return out;
-}
-
 /** The record index's framing problems as diagnostics (a resynchronisation is a warning). */
 export function framingDiagnostics(index: StreamIndex): Diagnostic[] {
   return index.problems.map((p) => ({
@@ -215,7 +194,6 @@ export function openImage(input: Uint8Array, prebuilt?: StreamIndex): Image {
   if (!img.header || img.header.rev.value !== V18_REV) return img;
   img.decoded = true;
 
-  const src = { bytes, littleEndian };
   const { files, fds, signals, objects } = img;
   const oTypes = objrefs.types;
   const oRefs = objrefs.refs;
@@ -288,12 +266,12 @@ export function openImage(input: Uint8Array, prebuilt?: StreamIndex): Image {
           break;
         }
         const own = owner >= 0 && oTypes[owner] === O_TTY ? { objref: oRefs[owner], rec: objrefs.records[owner] } : { objref: null, rec: -1 };
-        const tty = readTty(src, rd, i, o, lens[i], own);
+        const tty = readTty(rd, i, o, lens[i], own);
         // The LDISC (and its BUFFER) that follow belong to this tty.
         const j = i + 1;
         if (j < index.count && types[j] === R_TTY_LDISC && spans[j] === lens[j]) {
           claimedLdisc = j;
-          tty.ldisc = readLdisc(src, j, offsets[j], lens[j]);
+          tty.ldisc = readLdisc(rd, j, offsets[j], lens[j]);
           const k = j + 1;
           // Attached even when datalen says there is none, so views show it and the validator can say so.
           if (tty.ldisc && k < index.count && types[k] === R_BUFFER && spans[k] === lens[k]) {
@@ -369,91 +347,107 @@ function readHeader(rd: Reader, rec: number): HeaderInfo {
   };
 }
 
-function readTty(
-  src: { bytes: Uint8Array; littleEndian: boolean },
-  rd: Reader,
-  rec: number,
-  o: number,
-  len: number,
-  own: { objref: number | null; rec: number },
-): Tty {
-  // An empty payload has no field to decode; the generated parser would only reach its EOF error,
-  // whose construction (Object.setPrototypeOf on each) made an image of many such records slow.
-  const dec: DecodedRecord = len > HDR_SIZE ? decodeRecordBody(src, o, T.TTY, len) : { offset: o, body: null, error: { message: 'no payload', offset: o + HDR_SIZE } };
-  const node = dec.body ?? { type: 'hdr_tty', offset: o + 8, size: 0, fields: [] };
-  const tn = sub(node, 'termios') ?? { type: 'ckpt_termios', offset: o + 40, size: 0, fields: [] };
-  const wn = sub(node, 'winsize') ?? { type: 'ckpt_winsize', offset: o + 64, size: 0, fields: [] };
+// TTY and TTY_LDISC are fixed-layout records: their fields are read at the offsets LAYOUT learnt
+// from the generated parser (the same offsets, sizes and values a decode gives), without building
+// a Kaitai object per record, which cost most of openImage on an image of a thousand pairs.
+const TD = {
+  driver_type: desc(LAYOUT.tty, 'driver_type'),
+  driver_subtype: desc(LAYOUT.tty, 'driver_subtype'),
+  link_objref: desc(LAYOUT.tty, 'link_objref', true),
+  file_objref: desc(LAYOUT.tty, 'file_objref', true),
+  padding: desc(LAYOUT.tty, 'padding'),
+  index: desc(LAYOUT.tty, 'index'),
+  ldisc: desc(LAYOUT.tty, 'ldisc'),
+  flags: LAYOUT.tty.fields.get('flags')!.offset,
+  c_iflag: desc(LAYOUT.tty, 'termios.c_iflag'),
+  c_oflag: desc(LAYOUT.tty, 'termios.c_oflag'),
+  c_cflag: desc(LAYOUT.tty, 'termios.c_cflag'),
+  c_lflag: desc(LAYOUT.tty, 'termios.c_lflag'),
+  c_line: desc(LAYOUT.tty, 'termios.c_line'),
+  c_cc: LAYOUT.tty.fields.get('termios.c_cc')!,
+  ws_row: desc(LAYOUT.tty, 'winsize.ws_row'),
+  ws_col: desc(LAYOUT.tty, 'winsize.ws_col'),
+  ws_xpixel: desc(LAYOUT.tty, 'winsize.ws_xpixel'),
+  ws_ypixel: desc(LAYOUT.tty, 'winsize.ws_ypixel'),
+};
+
+/** A TTY record at least TTY_LEN long (a shorter one is a shortTty). */
+function readTty(rd: Reader, rec: number, o: number, len: number, own: { objref: number | null; rec: number }): Tty {
+  const c_cc: Field[] = [];
+  for (let k = 0; k < TD.c_cc.size; k++) {
+    const p = o + TD.c_cc.offset + k;
+    c_cc.push({ value: rd.bytes[p], offset: p, size: 1, name: `c_cc[${k}]` });
+  }
   const termios: Termios = {
-    c_iflag: num(tn, 'c_iflag', o),
-    c_oflag: num(tn, 'c_oflag', o),
-    c_cflag: num(tn, 'c_cflag', o),
-    c_lflag: num(tn, 'c_lflag', o),
-    c_line: num(tn, 'c_line', o),
-    c_cc: ccFields(findField(tn, 'c_cc'), o),
+    c_iflag: rd.at(o, TD.c_iflag),
+    c_oflag: rd.at(o, TD.c_oflag),
+    c_cflag: rd.at(o, TD.c_cflag),
+    c_lflag: rd.at(o, TD.c_lflag),
+    c_line: rd.at(o, TD.c_line),
+    c_cc,
   };
   const winsize: Winsize = {
-    ws_row: num(wn, 'ws_row', o),
-    ws_col: num(wn, 'ws_col', o),
-    ws_xpixel: num(wn, 'ws_xpixel', o),
-    ws_ypixel: num(wn, 'ws_ypixel', o),
+    ws_row: rd.at(o, TD.ws_row),
+    ws_col: rd.at(o, TD.ws_col),
+    ws_xpixel: rd.at(o, TD.ws_xpixel),
+    ws_ypixel: rd.at(o, TD.ws_ypixel),
   };
-  const driver_subtype = num(node, 'driver_subtype', o);
-  const flagsF = findField(node, 'flags');
-  const flags: Field<bigint> =
-    flagsF && typeof flagsF.value === 'bigint' ? { value: flagsF.value, offset: flagsF.offset, size: 8, name: 'flags' } : { value: 0n, offset: o, size: 0, name: 'flags' };
-  const tty: Tty = {
+  const driver_subtype = rd.at(o, TD.driver_subtype);
+  const flagsAt = o + TD.flags;
+  return {
     record: rec,
     offset: o,
     len,
     objref: own.objref,
     objrefRecord: own.rec,
     role: driver_subtype.value === PTY_TYPE_MASTER ? 'master' : driver_subtype.value === PTY_TYPE_SLAVE ? 'slave' : 'unknown',
-    driver_type: num(node, 'driver_type', o),
+    driver_type: rd.at(o, TD.driver_type),
     driver_subtype,
-    link_objref: num(node, 'link_objref', o),
-    file_objref: num(node, 'file_objref', o),
-    padding: num(node, 'padding', o),
-    index: num(node, 'index', o),
-    ldisc_num: { ...num(node, 'ldisc', o), name: 'ldisc' },
-    flags,
+    link_objref: rd.at(o, TD.link_objref),
+    file_objref: rd.at(o, TD.file_objref),
+    padding: rd.at(o, TD.padding),
+    index: rd.at(o, TD.index),
+    ldisc_num: rd.at(o, TD.ldisc),
+    flags: { value: rd.view.getBigUint64(flagsAt, rd.le), offset: flagsAt, size: 8, name: 'flags' },
     termios,
     winsize,
     ldisc: null,
   };
-  // The decoded tree itself is not kept (views decode a record again when they show it): a few
-  // kilobytes per tty add up on images with thousands of pairs.
-  if (dec.error) tty.truncated = true;
-  return tty;
 }
 
 const LDISC_BOOLS = ['stopped', 'hw_stopped', 'flow_stopped', 'packet', 'ctrl_status', 'lnext', 'erasing', 'raw', 'real_raw', 'icanon', 'closing'];
+const LD = {
+  column: desc(LAYOUT.ldisc, 'column'),
+  datalen: desc(LAYOUT.ldisc, 'datalen'),
+  canon_column: desc(LAYOUT.ldisc, 'canon_column'),
+  canon_datalen: desc(LAYOUT.ldisc, 'canon_datalen'),
+  canon_data: desc(LAYOUT.ldisc, 'canon_data'),
+  minimum_to_wake: desc(LAYOUT.ldisc, 'minimum_to_wake'),
+  bools: LDISC_BOOLS.map((n) => desc(LAYOUT.ldisc, n)),
+  read_flags: LAYOUT.ldisc.fields.get('read_flags')!,
+};
 
-function readLdisc(src: { bytes: Uint8Array; littleEndian: boolean }, rec: number, o: number, len: number): Ldisc | null {
-  const dec = decodeRecordBody(src, o, T.TTY_LDISC, len);
-  if (!dec.body || dec.error) return null;
-  const node = dec.body;
-  const rf = findField(node, 'read_flags');
-  const bools = LDISC_BOOLS.map((n) => num(node, n, o));
+/** The TTY_LDISC record, or null when it is shorter than the struct (the decode would fail). */
+function readLdisc(rd: Reader, rec: number, o: number, len: number): Ldisc | null {
+  if (len < LAYOUT.ldisc.len) return null;
+  const bools = LD.bools.map((d) => rd.at(o, d));
+  const rf = o + LD.read_flags.offset;
   return {
     record: rec,
     offset: o,
     len,
-    column: num(node, 'column', o),
-    datalen: num(node, 'datalen', o),
-    canon_column: num(node, 'canon_column', o),
-    canon_datalen: num(node, 'canon_datalen', o),
-    canon_data: num(node, 'canon_data', o),
-    minimum_to_wake: num(node, 'minimum_to_wake', o),
+    column: rd.at(o, LD.column),
+    datalen: rd.at(o, LD.datalen),
+    canon_column: rd.at(o, LD.canon_column),
+    canon_datalen: rd.at(o, LD.canon_datalen),
+    canon_data: rd.at(o, LD.canon_data),
+    minimum_to_wake: rd.at(o, LD.minimum_to_wake),
     bools,
     stopped: bools[0],
     packet: bools[3],
     icanon: bools[9],
-    read_flags: {
-      value: rf && rf.value instanceof Uint8Array ? rf.value : new Uint8Array(512),
-      offset: rf?.offset ?? o,
-      size: rf?.size ?? 0,
-      name: 'read_flags',
-    },
+    // A view of the image's bytes, as the generated parser gives it.
+    read_flags: { value: rd.bytes.subarray(rf, rf + LD.read_flags.size), offset: rf, size: LD.read_flags.size, name: 'read_flags' },
     buffer: null,
   };
 }
