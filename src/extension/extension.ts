@@ -7,6 +7,7 @@ import { registerRestoreCommands, restoreHooks } from './restore/index.js';
 import { installCliLauncher, OPEN_TERMINAL_COMMAND } from './cli-terminal.js';
 import { requireTrust } from './trust.js';
 import { escapeText } from '../shared/escape.js';
+import { CompareCommands } from './compare.js';
 
 let provider: CkptEditorProvider | undefined;
 
@@ -173,7 +174,19 @@ export function activate(context: vscode.ExtensionContext): Api {
     return t.name;
   });
 
+  const compare = new CompareCommands(context);
+  const activeUri = () => {
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    const uri = p.active?.document.uri ?? (input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : undefined);
+    return uri && /\.ckpt$/i.test(uri.path) ? uri : undefined;
+  };
+  reg('ckptInspector.compareWith', command((uri?: vscode.Uri, other?: vscode.Uri) => compare.compareWith(activeUri(), uri, other)));
+  reg('ckptInspector.compareSelected', command((uri?: vscode.Uri, uris?: vscode.Uri[]) => compare.compareSelected(uri, uris)));
+  reg('ckptInspector.nextDifference', () => compare.active?.post({ type: 'move', dir: 1 }));
+  reg('ckptInspector.previousDifference', () => compare.active?.post({ type: 'move', dir: -1 }));
+
   // Internal (not in the palette): used by the integration tests and bench/editor.mjs.
+  reg('ckptInspector.internal.compareProbe', () => compare.active?.probe());
   reg('ckptInspector.internal.showPanel', (panel: PanelId) => {
     const e = activeEditor();
     e.post({ type: 'showPanel', panel });
