@@ -202,7 +202,7 @@ function probe(): CompareProbe {
   const text = (el: Element | null | undefined) => (el?.textContent ?? '').trim();
   return {
     state: st === 'equal' || st === 'differs' || st === 'refused' ? st : 'loading',
-    summary: text(app.querySelector('.cmp-summary')) + (st === 'equal' ? ` ${text(app.querySelector('.cmp-equal'))}` : ''),
+    summary: [...Array.from(app.querySelectorAll('.cmp-side')).map((e) => Array.from(e.children).map(text).join(' ')), text(app.querySelector('.cmp-equal'))].filter(Boolean).join(' '),
     count: text(count),
     position: text(status),
     errors: Array.from(app.querySelectorAll('.cmp-problem')).map((e) => text(e)),

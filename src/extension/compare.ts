@@ -56,11 +56,18 @@ class ComparePanel {
     }
   }
 
-  /** The webview's account of its own DOM (for tests). */
-  probe(): Promise<CompareProbe> {
+  /** The webview's account of its own DOM (for tests); null when its page does not answer within 2 s (not loaded yet). */
+  probe(): Promise<CompareProbe | null> {
     const id = this.nextProbe++;
     return new Promise((resolve) => {
-      this.probes.set(id, resolve);
+      const timer = setTimeout(() => {
+        this.probes.delete(id);
+        resolve(null);
+      }, 2000);
+      this.probes.set(id, (p) => {
+        clearTimeout(timer);
+        resolve(p);
+      });
       this.post({ type: 'probe', id });
     });
   }

@@ -7,13 +7,14 @@
 //   npm run test:integration            (CKPT_IT_TIMEOUT=seconds, CKPT_IT_KEEP=1 keeps the temp dir;
 //   CKPT_IT_GREP=pattern runs only the matching mocha tests and, unless it matches 'Checkpoint editor',
 //   skips the editor's DOM, theme and editing checks; CKPT_IT_ONLY=restore runs only the restore
-//   workbench: for working on the other parts)
+//   workbench, CKPT_IT_ONLY=compare stops after the compare checks: for working on the other parts)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleHostModule, root, running, sleep, startWorkbench, waitUntil } from './workbench.mjs';
 import { restoreSession, runCommand } from './restore-ui.mjs';
 import { restrictedChecks } from './restricted-ui.mjs';
+import { compareChecks } from './compare-ui.mjs';
 
 const OUT = join(root, 'test-output');
 const TIMEOUT_S = Number(process.env.CKPT_IT_TIMEOUT ?? 300);
@@ -121,10 +122,17 @@ async function main() {
     }
     log('first contact: a zip named .ckpt, Ctrl+G, ckpt-inspect in the terminal (Playwright)');
     await firstContactChecks(page, wb.ws, releaseFile);
-    log('a large image still loading: the progress notification and its Cancel (Playwright)');
-    await loadCancelChecks(page, wb.ws, releaseFile, manifest);
-    log('an image over fullModelMaxTtys: what the summary bar counts (Playwright)');
-    await framingOnlyChecks(page, wb.ws, releaseFile, manifest);
+    // The images are written by the mocha suite's 'Compare images' tests.
+    if (!process.env.CKPT_IT_GREP || /Compare images/.test(process.env.CKPT_IT_GREP)) {
+      log('compare two images: the palette, the file dialog, the keys (Playwright)');
+      await compareChecks({ page, ws: wb.ws, openInEditor: (file) => openInEditor(releaseFile, file), frameOf, check, assert, OUT });
+    }
+    if (process.env.CKPT_IT_ONLY !== 'compare') {
+      log('a large image still loading: the progress notification and its Cancel (Playwright)');
+      await loadCancelChecks(page, wb.ws, releaseFile, manifest);
+      log('an image over fullModelMaxTtys: what the summary bar counts (Playwright)');
+      await framingOnlyChecks(page, wb.ws, releaseFile, manifest);
+    }
     const csp = consoleLines.filter((l) => /Content Security Policy|Refused to/.test(l));
     await check('no Content-Security-Policy violations in the console', async () => assert(csp.length === 0, csp.join('\n')));
     writeFileSync(releaseFile, '');
@@ -133,6 +141,7 @@ async function main() {
     writeFileSync(join(OUT, 'browser-console.log'), consoleLines.join('\n'));
     await wb.stop();
   }
+  if (process.env.CKPT_IT_ONLY === 'compare') return;
   log('restore to a real sshd through a third workbench, without a tests module (Playwright)');
   await restoreSession({ check, assert, log, OUT });
   log('Restricted Mode: a workbench with workspace trust on and the folder untrusted');

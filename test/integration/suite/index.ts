@@ -9,6 +9,7 @@ import { registerEditTests } from './edit.test.js';
 import { registerRepairTests } from './repair.test.js';
 import { registerFirstContactTests } from './first-contact.test.js';
 import { registerHostileTests } from './hostile.test.js';
+import { registerCompareTests } from './compare.test.js';
 import { answer } from './asks.js';
 
 export async function run(): Promise<void> {
@@ -21,6 +22,7 @@ export async function run(): Promise<void> {
     registerRepairTests();
     // Before the editor suite, whose last test leaves the sample open for the DOM checks.
     registerHostileTests();
+    registerCompareTests();
     registerTests();
   });
   if (resultFile) writeFileSync(resultFile, JSON.stringify({ passed: passes.length, failed: failures.length, passes, failures }, null, 2));

@@ -1,0 +1,65 @@
+// Compare two images through the workbench (Playwright): "Checkpoint: Compare with…" from the command
+// palette with the checkpoint editor in front, the second file picked in VS Code's file dialog, then
+// the real keys of the panel (F7 / Shift+F7 / Alt+F5 / Shift+Alt+F5, the toolbar's buttons) moving
+// the focus between the differences. The screenshot is docs/compare.png's source (test-output/compare.png).
+// The images are those test/integration/suite/compare.test.ts wrote into the workspace.
+import { join } from 'node:path';
+import { runCommand } from './restore-ui.mjs';
+import { waitUntil } from './workbench.mjs';
+
+/** The frame of the compare panel whose page shows `state`. */
+async function compareFrame(page, state) {
+  return waitUntil(
+    `the compare panel (${state})`,
+    async () => {
+      for (const f of page.frames()) {
+        const ok = await f.evaluate((s) => document.body?.dataset.view === 'compare' && document.body.dataset.state === s, state).catch(() => false);
+        if (ok) return f;
+      }
+      return null;
+    },
+    30000,
+  );
+}
+
+const focused = (f) => f.evaluate(() => {
+  const tr = document.activeElement?.closest('tbody tr');
+  return tr ? `${tr.dataset.stop ?? '-'} ${tr.querySelector('th')?.textContent?.trim()}` : null;
+});
+
+export async function compareChecks({ page, ws, openInEditor, frameOf, check, assert, OUT }) {
+  await check('Compare with… from the palette, the second image picked in the file dialog; F7, Shift+F7, Alt+F5, Shift+Alt+F5 and the toolbar move between the differences', async () => {
+    await openInEditor(join(ws, 'compare-a.ckpt'));
+    await frameOf(page, 'compare-a.ckpt');
+    await runCommand(page, 'Checkpoint: Compare with…');
+    const dialog = page.locator('.quick-input-widget', { hasText: 'Compare compare-a.ckpt with…' });
+    await dialog.waitFor({ timeout: 15000 });
+    const input = dialog.locator('input').first();
+    await input.fill(join(ws, 'compare-b.ckpt'));
+    await page.keyboard.press('Enter');
+    const f = await compareFrame(page, 'differs');
+    const names = await f.$$eval('tbody tr.cmp-field th', (els) => els.map((e) => e.textContent));
+    assert(JSON.stringify(names) === JSON.stringify(['ws_col', 'c_lflag']), `fields ${JSON.stringify(names)}`);
+    assert((await f.textContent('.cmp-count')).startsWith('2 differences'), await f.textContent('.cmp-count'));
+    await f.click('.cmp-count');
+    const step = async (key, want) => {
+      await page.keyboard.press(key);
+      const ok = (v) => (want instanceof RegExp ? want.test(v ?? '') : v === want);
+      await waitUntil(`${key} to ${want}`, async () => ok(await focused(f)), 5000);
+    };
+    await step('F7', '0 ws_col');
+    await step('F7', '1 c_lflag');
+    await step('Shift+F7', '0 ws_col');
+    await step('Alt+F5', '1 c_lflag');
+    await step('Shift+Alt+F5', '0 ws_col');
+    // Arrows go row by row: the slave's TTY record heading, then its field.
+    await step('ArrowDown', /^- TTY objref \d+ \(slave of \/dev\/pts\/\d+\)$/);
+    await step('ArrowDown', '1 c_lflag');
+    await step('Home', /^- TTY objref \d+ \(master of/);
+    await f.click('.cmp-prev');
+    await waitUntil('the Previous Difference button', async () => (await focused(f)) === '0 ws_col', 5000);
+    const glyph = await f.$eval('.cmp-next .codicon', (e) => getComputedStyle(e, '::before').fontFamily);
+    assert(/codicon/.test(glyph), `codicon font on the buttons: ${glyph}`);
+    await page.screenshot({ path: join(OUT, 'compare.png') });
+  });
+}
