@@ -55,6 +55,7 @@ async function bundle() {
     { in: 'src/cli/main.ts', out: 'dist/cli.js', platform: 'node', format: 'cjs' },
     { in: 'src/extension/extension.ts', out: 'dist/extension.js', platform: 'node', format: 'cjs' },
     { in: 'src/editor/index-worker.ts', out: 'dist/index-worker.js', platform: 'node', format: 'cjs' },
+    { in: 'src/editor/compare-worker.ts', out: 'dist/compare-worker.js', platform: 'node', format: 'cjs' },
     { in: 'media/main.ts', out: 'dist/webview.js', platform: 'browser', format: 'iife' },
     { in: 'media/editor.css', out: 'dist/webview.css', platform: 'browser' },
     { in: 'media/compare/main.ts', out: 'dist/compare.js', platform: 'browser', format: 'iife' },

@@ -92,6 +92,18 @@ export interface CompareHeader {
 
 export type CompareOutcome = { ok: true; view: CompareView } | { ok: false; problems: FileProblem[] };
 
+/** What a comparison found, as plain data (it crosses from the worker thread by structured clone). */
+export interface CompareData {
+  diff: ImageDiff;
+  a: SideSummary;
+  b: SideSummary;
+  /** A TTY's role and /dev/pts index by its record index, in A and in B. */
+  ttysA: Map<number, string>;
+  ttysB: Map<number, string>;
+}
+
+export type CompareResult = { ok: true; data: CompareData } | { ok: false; problems: FileProblem[] };
+
 function shown(v: DiffValue): string {
   if (v === null) return '—';
   if (typeof v === 'number') return v > 9 || v < 0 ? `${v} (0x${(v >>> 0).toString(16)})` : String(v);
@@ -130,13 +142,14 @@ export class CompareView {
   /** First stop of each record of the diff (prefix sums), and one past the last. */
   private readonly firstStop: Uint32Array;
 
-  constructor(
-    readonly diff: ImageDiff,
-    a: SideSummary,
-    b: SideSummary,
-    private readonly ttysA: Map<number, string>,
-    private readonly ttysB: Map<number, string>,
-  ) {
+  readonly diff: ImageDiff;
+  private readonly ttysA: Map<number, string>;
+  private readonly ttysB: Map<number, string>;
+
+  constructor({ diff, a, b, ttysA, ttysB }: CompareData) {
+    this.diff = diff;
+    this.ttysA = ttysA;
+    this.ttysB = ttysB;
     const n = diff.records.length;
     this.firstStop = new Uint32Array(n + 1);
     let changed = 0;
@@ -205,6 +218,12 @@ function summaryOf(side: Side, f: CompareFile, img: Image, d: ImageDiff): SideSu
 
 /** Compare two files: refused, naming the file, offset and field, when either is not a Linux-CR image. */
 export function compareFiles(a: CompareFile, b: CompareFile): CompareOutcome {
+  const r = compareData(a, b);
+  return r.ok ? { ok: true, view: new CompareView(r.data) } : r;
+}
+
+/** compareFiles' work, its answer as plain data (src/editor/compare-worker.ts runs it off the extension host's thread). */
+export function compareData(a: CompareFile, b: CompareFile): CompareResult {
   const refused: FileProblem[] = [];
   for (const [side, f] of [['A', a], ['B', b]] as const) {
     if (!looksLikeLinuxCr(f.bytes.subarray(0, SNIFF_BYTES))) {
@@ -215,7 +234,7 @@ export function compareFiles(a: CompareFile, b: CompareFile): CompareOutcome {
   const ia = openImage(a.bytes);
   const ib = openImage(b.bytes);
   const d = diffImages(ia, ib);
-  return { ok: true, view: new CompareView(d, summaryOf('A', a, ia, d), summaryOf('B', b, ib, d), ttyLabels(ia), ttyLabels(ib)) };
+  return { ok: true, data: { diff: d, a: summaryOf('A', a, ia, d), b: summaryOf('B', b, ib, d), ttysA: ttyLabels(ia), ttysB: ttyLabels(ib) } };
 }
 
 /** What the Compare webview reads back from its own DOM when asked (the integration tests' view of it). */

@@ -1,7 +1,9 @@
 // "Checkpoint: Compare with…" and the explorer's "Compare Checkpoint Images": two images side by
 // side in a read-only webview panel (media/compare/), its rows from src/editor/compare-view.ts.
 import * as vscode from 'vscode';
-import { type CompareFromWebview, type CompareOutcome, type CompareProbe, type CompareToWebview, compareFiles } from '../editor/compare-view.js';
+import { compareOffThread } from '../editor/compare-off-thread.js';
+import type { CompareFromWebview, CompareOutcome, CompareProbe, CompareToWebview } from '../editor/compare-view.js';
+import { LoadCancelled } from '../editor/off-thread.js';
 import { makeNonce } from '../editor/webview-page.js';
 import { escapeText } from '../shared/escape.js';
 
@@ -85,11 +87,29 @@ export class CompareCommands {
     return this.lastActive && this.panels.has(this.lastActive) ? this.lastActive : undefined;
   }
 
-  async open(a: vscode.Uri, b: vscode.Uri): Promise<ComparePanel> {
-    const [ba, bb] = await Promise.all([readImage(a), readImage(b)]);
+  /** The panel comparing a with b; undefined when the comparison was cancelled. */
+  async open(a: vscode.Uri, b: vscode.Uri): Promise<ComparePanel | undefined> {
+    try {
+      return await this.openPanel(a, b);
+    } catch (e) {
+      if (e instanceof LoadCancelled) return undefined;
+      throw e;
+    }
+  }
+
+  private async openPanel(a: vscode.Uri, b: vscode.Uri): Promise<ComparePanel> {
     const na = baseName(a);
     const nb = baseName(b);
-    const outcome = compareFiles({ name: na, bytes: ba }, { name: nb, bytes: bb });
+    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Comparing ${na} with ${nb}`, cancellable: true }, async (_p, token) => {
+      const [ba, bb] = await Promise.all([readImage(a), readImage(b)]);
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort());
+      try {
+        return await compareOffThread({ name: na, bytes: ba }, { name: nb, bytes: bb }, ac.signal);
+      } finally {
+        sub.dispose();
+      }
+    });
     const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
     const panel = vscode.window.createWebviewPanel(COMPARE_VIEW, `${na} ↔ ${nb}`, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [dist] });
     const w = panel.webview;
@@ -140,7 +160,7 @@ export class CompareCommands {
   }
 
   /** The explorer's entry: VS Code passes the clicked file and the whole selection. */
-  async compareSelected(uri?: vscode.Uri, uris?: vscode.Uri[]): Promise<ComparePanel> {
+  async compareSelected(uri?: vscode.Uri, uris?: vscode.Uri[]): Promise<ComparePanel | undefined> {
     const all = Array.isArray(uris) && uris.length ? uris : uri ? [uri] : [];
     if (all.length !== 2) throw new Error(`Select exactly two .ckpt files to compare (${all.length} selected).`);
     return this.open(all[0] as vscode.Uri, all[1] as vscode.Uri);
