@@ -47,7 +47,7 @@ export interface SideSummary {
 export interface CompareRecordRow {
   kind: 'record';
   change: RecordDiff['change'];
-  /** Record type name, objref and, for a TTY, its role and pts index. */
+  /** Record type name, objref and, for a TTY, its LDISC and pending input, the pty end's role and pts index. */
   label: string;
   a: RecordSide | null;
   b: RecordSide | null;
@@ -97,7 +97,7 @@ export interface CompareData {
   diff: ImageDiff;
   a: SideSummary;
   b: SideSummary;
-  /** A TTY's role and /dev/pts index by its record index, in A and in B. */
+  /** The pty end (role and /dev/pts index) of TTY, TTY_LDISC and pending-input BUFFER records, by record index, in A and in B. */
   ttysA: Map<number, string>;
   ttysB: Map<number, string>;
 }
@@ -130,10 +130,15 @@ function problemsOf(side: Side, name: string, img: Image): { problems: FileProbl
   };
 }
 
-/** A TTY's role and /dev/pts index by its record, for the record labels. */
+/** The pty end a TTY, its LDISC and the LDISC's BUFFER (pending input) belong to, by record, for the record labels. */
 function ttyLabels(img: Image): Map<number, string> {
   const out = new Map<number, string>();
-  for (const t of img.ttys) out.set(t.record, `${t.role} of /dev/pts/${t.index.value}`);
+  for (const t of img.ttys) {
+    const who = `${t.role} of /dev/pts/${t.index.value}`;
+    out.set(t.record, who);
+    if (t.ldisc) out.set(t.ldisc.record, who);
+    if (t.ldisc?.buffer) out.set(t.ldisc.buffer.record, `pending input of ${who}`);
+  }
   return out;
 }
 
@@ -195,7 +200,7 @@ export class CompareView {
       const first = this.firstStop[i] as number;
       if (first >= end) break;
       const r = this.diff.records[i] as RecordDiff;
-      const tty = r.type === 'TTY' ? ((r.a && this.ttysA.get(r.a.record)) ?? (r.b && this.ttysB.get(r.b.record)) ?? null) : null;
+      const tty = (r.a && this.ttysA.get(r.a.record)) ?? (r.b && this.ttysB.get(r.b.record)) ?? null;
       const label = `${r.type}${r.objref !== null ? ` objref ${r.objref}` : ''}${tty ? ` (${tty})` : ''}`;
       rows.push({ kind: 'record', change: r.change, label, a: r.a, b: r.b, stop: r.change === 'changed' ? null : first });
       if (r.change !== 'changed') continue;

@@ -9,6 +9,7 @@ import { CkptWriter, makeSampleImage, samplePair } from '../lib/image-writer.js'
 
 const TTY = 306;
 const BUFFER = 3;
+const TTY_LDISC = 307;
 const C_LFLAG = 46;
 const WS_COL = 66;
 const ECHO = 0o10;
@@ -83,17 +84,20 @@ test('a BUFFER only in A: one difference, the removed record with its offset in 
   const b = new CkptWriter().header();
   b.pair({}, { icanon: true, lineEnds: [2] });
   const without = b.tail();
-  const buf = records(withBuf).find(([, t]) => t === BUFFER && records(withBuf).some(([o, tt]) => tt === TTY && o < 0 + withBuf.length));
-  // The slave's pending input: the last BUFFER of the image.
+  // The slave's pending input: the last BUFFER of the image, after the slave's LDISC (the last one).
   const last = records(withBuf).filter(([, t]) => t === BUFFER).pop();
-  assert.ok(buf && last);
+  const ldisc = records(withBuf).filter(([, t]) => t === TTY_LDISC).pop();
+  assert.ok(last && ldisc);
   const cv = view(withBuf, without);
-  const removed = cv.page(0).rows.filter((r): r is CompareRecordRow => r.kind === 'record' && r.change === 'removed');
-  assert.deepEqual(removed.map((r) => [r.label, r.a?.offset, r.a?.len, r.b, r.stop === null]), [['BUFFER', last[0], last[2], null, false]]);
+  const rec = cv.page(0).rows.filter((r): r is CompareRecordRow => r.kind === 'record');
+  const removed = rec.filter((r) => r.change === 'removed');
+  assert.deepEqual(removed.map((r) => [r.label, r.a?.offset, r.a?.len, r.b, r.stop === null]), [['BUFFER (pending input of slave of /dev/pts/0)', last[0], last[2], null, false]]);
   assert.equal(cv.header.removedRecords, 1);
+  // Its datalen changed in the slave's LDISC, named by the pty end too.
+  assert.deepEqual(rec.filter((r) => r.change === 'changed').map((r) => [r.label, r.a?.offset]), [['TTY_LDISC (slave of /dev/pts/0)', ldisc[0]]]);
   const back = view(without, withBuf);
   const inserted = back.page(0).rows.filter((r): r is CompareRecordRow => r.kind === 'record' && r.change === 'inserted');
-  assert.deepEqual(inserted.map((r) => [r.label, r.b?.offset, r.a]), [['BUFFER', last[0], null]]);
+  assert.deepEqual(inserted.map((r) => [r.label, r.b?.offset, r.a]), [['BUFFER (pending input of slave of /dev/pts/0)', last[0], null]]);
 });
 
 test('many differences come a page at a time; each page holds its stops in order with their record headings', () => {
