@@ -13,6 +13,7 @@ import { ProblemsPanel } from './panels/problems.js';
 import { StructurePanel } from './panels/structure.js';
 import { TerminalPanel } from './panels/terminal.js';
 import { editStatus } from './edit.js';
+import { FindBar, installFindKeys } from './find-bar.js';
 
 const t0 = performance.now();
 const app = document.getElementById('app')!;
@@ -25,6 +26,10 @@ const terminal = new TerminalPanel();
 const ldisc = new LdiscPanel();
 const graph = new GraphPanel();
 const problems = new ProblemsPanel();
+const findBar = new FindBar();
+// At the top of the Hex panel, under its title.
+hexPanel.el.querySelector('.panel-title')?.after(findBar.el);
+installFindKeys(findBar);
 
 const TABS: { id: PanelId; title: string; el: HTMLElement }[] = [
   { id: 'terminal', title: 'Terminal', el: terminal.el },

@@ -2,7 +2,7 @@
 import type { FieldHit, Selection } from '../src/shared/protocol.js';
 import { post } from './rpc.js';
 
-export type SelectionSource = 'tree' | 'hex' | 'graph' | 'terminal' | 'ldisc' | 'problems' | 'host';
+export type SelectionSource = 'tree' | 'hex' | 'graph' | 'terminal' | 'ldisc' | 'problems' | 'host' | 'find';
 type Listener = (sel: Selection | null, source: SelectionSource, hit: FieldHit | null) => void;
 
 const listeners: Listener[] = [];

@@ -116,8 +116,8 @@ export interface PassOptions {
   chunk?: number;
   /** For findAll: matches to record before the pass stops. */
   limit?: number;
-  /** Awaited before each chunk (tests: a pass held under way). */
-  gate?: () => Promise<void> | undefined;
+  /** Awaited before each chunk, with the pass's signal (tests: a pass held under way until it is cancelled). */
+  gate?: (signal: AbortSignal | undefined) => Promise<void> | undefined;
 }
 
 /**
@@ -180,7 +180,7 @@ export async function findAll(src: FindSource, pat: FindPattern, opts: PassOptio
   const offsets: number[] = [];
   const last = len - m; // the last offset a match can start at
   for (let lo = 0; lo <= last; lo += chunk) {
-    await opts.gate?.();
+    await opts.gate?.(opts.signal);
     checkSignal(opts.signal);
     // Starts in [lo, lo + chunk); a match starting there may end up to m - 1 bytes past it.
     const startsEnd = Math.min(lo + chunk, last + 1);
@@ -212,7 +212,7 @@ export async function findIn(src: FindSource, pat: FindPattern, from: number, to
   let done = 0;
   if (direction === 'next') {
     for (let a = lo; a < hi; a += chunk) {
-      await opts.gate?.();
+      await opts.gate?.(opts.signal);
       checkSignal(opts.signal);
       const b = Math.min(a + chunk, hi);
       const hay = await s.bytes(a, b + m - 1);
@@ -226,7 +226,7 @@ export async function findIn(src: FindSource, pat: FindPattern, from: number, to
     return -1;
   }
   for (let b = hi; b > lo; b -= chunk) {
-    await opts.gate?.();
+    await opts.gate?.(opts.signal);
     checkSignal(opts.signal);
     const a = Math.max(lo, b - chunk);
     const hay = await s.bytes(a, b + m - 1);

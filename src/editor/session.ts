@@ -112,8 +112,8 @@ export class EditorSession {
   private findList: { key: string; generation: number; list: MatchList } | null = null;
   /** Aborted when the bytes change: a find under way stops rather than mix two states of the bytes. */
   private contentChange = new AbortController();
-  /** Tests: awaited before each chunk of a find (a search held under way). */
-  findGate: (() => Promise<void> | undefined) | undefined;
+  /** Tests: awaited before each chunk of a find, with its signal (a search held under way). */
+  findGate: ((signal: AbortSignal | undefined) => Promise<void> | undefined) | undefined;
   /** What the views were last sent of the diagnostics (diagnosticsKey). */
   private sent: { list: readonly unknown[]; key: string } | null = null;
   /** Init data built while a webview boots (the host is idle then); used once. */

@@ -15,6 +15,7 @@ import { bundleHostModule, root, running, sleep, startWorkbench, waitUntil } fro
 import { restoreSession, runCommand } from './restore-ui.mjs';
 import { restrictedChecks } from './restricted-ui.mjs';
 import { compareChecks } from './compare-ui.mjs';
+import { findChecks } from './find-ui.mjs';
 
 const OUT = join(root, 'test-output');
 const TIMEOUT_S = Number(process.env.CKPT_IT_TIMEOUT ?? 300);
@@ -120,6 +121,8 @@ async function main() {
     await editChecks(page, wb.ws, releaseFile);
     await fixChecks(page, wb.ws, releaseFile);
     }
+    log('Find in the Hex panel (Playwright)');
+    await findChecks({ page, check, assert, waitUntil, OUT, ws: wb.ws, manifest, openInEditor: (file) => openInEditor(releaseFile, file), frameOf: (name) => frameOf(page, name), askHost: (name, args) => askHost(releaseFile, name, args) });
     log('first contact: a zip named .ckpt, Ctrl+G, ckpt-inspect in the terminal (Playwright)');
     await firstContactChecks(page, wb.ws, releaseFile);
     // The images are written by the mocha suite's 'Compare images' tests.

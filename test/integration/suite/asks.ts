@@ -1,7 +1,7 @@
 // What the Playwright side of the harness (run.mjs) asks the extension host to do or tell while the
 // DOM checks run ($EXT_TEST_RELEASE.ask holds {name, args}; the answer goes to $EXT_TEST_RELEASE.answer):
 // a load held under way, so the notification with its progress and Cancel can be clicked, and what
-// the host then holds of it; a setting changed.
+// the host then holds of it; a find held under way until it is cancelled; a setting changed.
 import { readdirSync, readlinkSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { CkptDocument } from '../../../src/extension/document.js';
@@ -87,6 +87,18 @@ const asks: Record<string, (args: Record<string, string>) => Promise<unknown>> =
   /** Set a setting of this extension (ckptInspector.*) for the user: {key, value} with value as JSON; without value, back to its default. */
   async setting({ key, value }) {
     await vscode.workspace.getConfiguration('ckptInspector').update(key, value === undefined ? undefined : JSON.parse(value), vscode.ConfigurationTarget.Global);
+    return {};
+  },
+  /** Hold every find in the editor of `file` before its first chunk until it is cancelled (media/find-bar.ts's progress and Cancel). */
+  async holdFind({ file }) {
+    const doc = (await provider()).editorsOf(vscode.Uri.file(file))[0]?.document;
+    if (!doc) throw new Error(`no editor of ${file}`);
+    doc.session.findGate = (signal) => (signal && !signal.aborted ? new Promise((r) => signal.addEventListener('abort', () => r(), { once: true })) : undefined);
+    return {};
+  },
+  async releaseFind({ file }) {
+    const doc = (await provider()).editorsOf(vscode.Uri.file(file))[0]?.document;
+    if (doc) doc.session.findGate = undefined;
     return {};
   },
   async releaseHold() {
