@@ -239,7 +239,19 @@ export class ByteStore {
     const parts: [Hole, number, number][] = [];
     this.forHoles(o, e, (h, a, b) => parts.push([h, a, b]));
     this.source!.check();
-    for (const [h, a, b] of parts) await this.source!.readAtAsync(out, a - o, b - a, h.src + (a - h.at));
+    // Holes whose file offsets keep their distance (no length change between them) are read as one
+    // span of the file, and the kept bytes between them copied over it again from memory: one read
+    // on the thread pool instead of one per page BUFFER.
+    for (let i = 0; i < parts.length; ) {
+      const shift = parts[i][0].src - parts[i][0].at;
+      let j = i;
+      while (j + 1 < parts.length && parts[j + 1][0].src - parts[j + 1][0].at === shift) j++;
+      const a = parts[i][1];
+      const b = parts[j][2];
+      await this.source!.readAtAsync(out, a - o, b - a, a + shift);
+      for (let k = i; k < j; k++) out.set(this.buf.subarray(this.start + parts[k][2], this.start + parts[k + 1][1]), parts[k][2] - o);
+      i = j + 1;
+    }
     return out;
   }
 

@@ -88,8 +88,24 @@ function parseHex(query: string): Uint8Array {
 const isAsciiLetter = (b: number) => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
 /** ASCII upper case to lower case; every other byte as it is. */
 const FOLD = Uint8Array.from({ length: 256 }, (_, b) => (b >= 0x41 && b <= 0x5a ? b + 0x20 : b));
+
+/**
+ * `b` with ASCII upper case letters lowered, into `into` (at least as long; its byteOffset a multiple
+ * of 4). Four bytes at a time: per byte, bit 7 of (its low 7 bits + 0x3f) says >= 'A' and of (its
+ * low 7 bits + 0x25) says > 'Z' (no carry reaches the next byte); an ASCII byte with the one and not
+ * the other gets 0x20.
+ */
 function fold(b: Uint8Array, into: Uint8Array = new Uint8Array(b.length)): Uint8Array {
-  for (let k = 0; k < b.length; k++) into[k] = FOLD[b[k]];
+  into.set(b);
+  const words = Math.floor(b.length / 4);
+  const w32 = new Uint32Array(into.buffer, into.byteOffset, words);
+  for (let k = 0; k < words; k++) {
+    const w = w32[k];
+    const low = w & 0x7f7f7f7f;
+    const upper = ~w & ((low + 0x3f3f3f3f) ^ (low + 0x25252525)) & 0x80808080;
+    w32[k] = w | (upper >>> 2);
+  }
+  for (let k = words * 4; k < b.length; k++) into[k] = FOLD[b[k]];
   return into;
 }
 

@@ -114,6 +114,19 @@ test('case-insensitive text matches ASCII letters in either case, across chunks'
   assert.deepEqual((await findAll(memorySource(base), exact, { chunk: 100 })).offsets, [997]);
 });
 
+test('case folding touches ASCII letters only, whatever a byte\'s place in a 4-byte word', async () => {
+  // Every byte value, five times over, shifted so each falls at every position of a word.
+  const hay = new Uint8Array(5 * 256 + 3);
+  for (let k = 0; k < hay.length; k++) hay[k] = (k * 1 + (k >> 8)) & 255;
+  for (const q of ['a', 'Z', '@', 'q`', '[z{', 'Az@[', '\u00c1']) {
+    const p = parseFindQuery(q, 'text', false);
+    const want = naive(hay, new TextEncoder().encode(q), true);
+    for (const chunk of [1, 3, 4, 5, 8, 1 << 20]) assert.deepEqual((await findAll(memorySource(hay), p, { chunk })).offsets, want, `${JSON.stringify(q)}, chunk ${chunk}`);
+  }
+  // 0xc1 and 0xe1 (A and a with bit 7) stay apart; 'a' matches 'A' and 'a' only.
+  assert.deepEqual(naive(hay, Uint8Array.from([0x61]), true).map((o) => hay[o]).sort(), [0x41, 0x41, 0x41, 0x41, 0x41, 0x61, 0x61, 0x61, 0x61, 0x61]);
+});
+
 test('next and previous from every place, coming round the end, with the whole list and with a list cut short', async () => {
   const n = 700;
   const at = [0, 13, 14, 200, 333, 650, n - PAT.length];
@@ -214,6 +227,34 @@ test('edited bytes are searched as edited: in memory, inside a hole, and after a
     // Insert 3 bytes before the payload: the match on disk moves with it.
     store.apply([{ offset: 20, remove: 0, insert: Uint8Array.from([0, 0, 0]) }]);
     assert.deepEqual((await findAll(store, p, { chunk: 65536 })).offsets, [3, im.payload + 150_003]);
+  } finally {
+    store.dispose();
+  }
+});
+
+test('a sparse store with holes whose file offsets differ (a length change between them): each hole read from its own place', async () => {
+  const w = new CkptWriter().header();
+  const p1 = w.length + 8;
+  w.buffer(noise(100_000, 21));
+  const p2 = w.length + 8;
+  w.buffer(noise(100_000, 22));
+  w.pair({}, {});
+  const bytes = w.tail();
+  for (const o of [p1 + 50_000, p1 + 99_995, p2 + 62, p2 + 70_000]) bytes.set(PAT, o);
+  const path = join(dir, 'two-holes.ckpt');
+  writeFileSync(path, bytes);
+  const store = ByteStore.readFile(path, { sparseMin: 0, holeMin: 4096 });
+  try {
+    assert.ok(!store.holds(p1 + 1000, p1 + 1001) && !store.holds(p2 + 1000, p2 + 1001), 'both payloads on disk');
+    store.poisonHoles(0xee);
+    const p = pattern(PAT);
+    assert.deepEqual((await findAll(store, p, { chunk: 1 << 20 })).offsets, naive(bytes, PAT));
+    // Two bytes inserted in the second payload's kept head: the second hole moves, the first does not.
+    store.apply([{ offset: p2 + 10, remove: 0, insert: Uint8Array.from([1, 2]) }]);
+    const now = store.read(0, store.length);
+    const want = naive(now, PAT);
+    assert.deepEqual(want, [p1 + 50_000, p1 + 99_995, p2 + 64, p2 + 70_002]);
+    for (const chunk of [4096, 1 << 20]) assert.deepEqual((await findAll(store, p, { chunk })).offsets, want, `chunk ${chunk}`);
   } finally {
     store.dispose();
   }
