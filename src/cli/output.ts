@@ -3,6 +3,7 @@
 // the work quietly).
 import { errnoText, InputError, readRegularFile, readStandardInput } from '../io/read-input.js';
 import { readRegularFileSparse } from '../io/read-sparse.js';
+import type { PackedRecords } from '../parser/record-lists.js';
 import type { StreamIndex } from '../parser/stream-index.js';
 import { CliError } from './args.js';
 import { pathArg } from './raw-args.js';
@@ -29,14 +30,15 @@ export function readInput(file: string): Uint8Array {
 }
 
 /**
- * FILE for a report: the bytes the reports read (large payloads nothing decodes are left unread,
- * zeros here), with `hash` the sha256 of the whole file, and the record index when its framing is
- * sound; `-` is read whole and not hashed.
+ * FILE for a report: the bytes the reports read (when the framing is sound, only the records the
+ * reports look into, the list records packed apart: see readRegularFileSparse), with `hash` the
+ * sha256 of the whole file, and the record index when its framing is sound; `-` is read whole and
+ * not hashed.
  */
-export function readReportInput(file: string, hash: boolean): { bytes: Uint8Array; sha256?: string; index?: StreamIndex } {
+export function readReportInput(file: string, hash: boolean): { bytes: Uint8Array; sha256?: string; index?: StreamIndex; packed?: PackedRecords } {
   if (file === '-') return { bytes: readInput(file) };
   try {
-    return readRegularFileSparse(pathArg(file), { hash });
+    return readRegularFileSparse(pathArg(file), { hash, pack: true });
   } catch (e) {
     if (e instanceof InputError) throw new CliError(e.message, { file: nameOf(file) });
     throw new CliError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, { file: nameOf(file) });

@@ -52,7 +52,7 @@ pairs, objhash graph and problems. The text report cuts long lists and says how 
     const input = readReportInput(file, json);
     const bytes = input.bytes;
     progress.step(`parsing ${mib(bytes.length)}`);
-    const img = openImage(bytes, input.index);
+    const img = openImage(bytes, input.index, input.packed);
     progress.step(`validating ${img.index.count} records`);
     const v = validateBounded(img);
     const diags = v.diagnostics;

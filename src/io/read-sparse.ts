@@ -2,7 +2,9 @@
 // (for --json's source) the sha256 of all of it, in one pass.
 import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
-import { type FileHole, type FramedRecords, SparseWalker } from '../parser/sparse-walk.js';
+import { LAYOUT, T } from '../parser/layout.js';
+import type { PackedRecords } from '../parser/record-lists.js';
+import { type FileHole, type FramedRecords, type Placement, SparseWalker } from '../parser/sparse-walk.js';
 import type { StreamIndex } from '../parser/stream-index.js';
 import { InputError, withRegularFile } from './read-input.js';
 
@@ -23,6 +25,9 @@ class FramedIndex implements FramedRecords {
   private readonly lens: Uint32Array;
   private count = 0;
   private sound = true;
+  get length(): number {
+    return this.count;
+  }
   constructor(size: number) {
     const cap = Math.floor(size / 8) + 1;
     this.offsets = size >= 2 ** 32 ? new Float64Array(cap) : new Uint32Array(cap);
@@ -46,14 +51,69 @@ class FramedIndex implements FramedRecords {
   }
 }
 
+/** The longest fixed layout of the records the lists read: no more of each is packed. */
+const PACK_MAX = Math.max(LAYOUT.objref.len, LAYOUT.fileGeneric.len, LAYOUT.fileTty.len, LAYOUT.filePipe.len, LAYOUT.fileSocket.len, LAYOUT.fileTable.len, LAYOUT.fileDesc.len, LAYOUT.signal.len);
+const { OBJREF, FILE, FILE_DESC, FILE_TABLE, SIGNAL, TREE, TTY, TTY_LDISC, BUFFER, STRING, TAIL } = T;
+/** Records starting before this offset are kept whole (the header, and the bytes the byte order is told from). */
+const HEAD_KEEP = 64;
+
+/**
+ * The index of a report read that keeps only what the reports read: the records the lists read
+ * (OBJREF, FILE, FILE_DESC, FILE_TABLE, SIGNAL; their fixed fields) packed one after another, and
+ * the few the report reads at their offsets (the header, TREE, TTY, TTY_LDISC and its BUFFER,
+ * STRING, TAIL) in the file-sized array; nothing else. The pages of the file-sized array are then
+ * mostly never touched: on an image of a million small records, a fresh page costs more than the
+ * work done on its records.
+ */
+class PackingIndex extends FramedIndex {
+  private readonly arena: Uint8Array;
+  private readonly at: Int32Array | Float64Array;
+  private used = 0;
+  private readonly pl: Placement;
+  constructor(
+    size: number,
+    private readonly bytes: Uint8Array,
+  ) {
+    super(size);
+    // Sized for the worst case; only the pages written are ever mapped.
+    this.arena = new Uint8Array(size);
+    this.at = size >= 2 ** 31 ? new Float64Array(Math.floor(size / 8) + 1) : new Int32Array(Math.floor(size / 8) + 1);
+    this.pl = { dst: bytes, at: 0, len: 0 };
+  }
+  place(offset: number, type: number, len: number, prevType: number): Placement | null {
+    const pl = this.pl;
+    if (type === OBJREF || type === FILE || type === FILE_DESC || type === FILE_TABLE || type === SIGNAL) {
+      const n = Math.min(len, PACK_MAX);
+      this.at[this.length - 1] = this.used + 1;
+      pl.dst = this.arena;
+      pl.at = this.used;
+      pl.len = n;
+      this.used += n;
+      return pl;
+    }
+    if (offset < HEAD_KEEP || type === TREE || type === TTY || type === TTY_LDISC || type === STRING || type === TAIL || (type === BUFFER && prevType === TTY_LDISC)) {
+      pl.dst = this.bytes;
+      pl.at = offset;
+      pl.len = len;
+      return pl;
+    }
+    return null;
+  }
+  packed(): PackedRecords {
+    return { bytes: this.arena.subarray(0, this.used), at: this.at.subarray(0, this.length) };
+  }
+}
+
 export interface SparseFile {
-  /** The file's size; the bytes of `holes` are zeros here. */
+  /** The file's size; the bytes of `holes` are zeros here (with `pack`, all but the records it keeps). */
   bytes: Uint8Array;
   holes: FileHole[];
   /** sha256 of every byte of the file as read (holes included), when asked for. */
   sha256?: string;
   /** The record index (indexStream's) when the framing is sound throughout. */
   index?: StreamIndex;
+  /** With `pack`: where the records the lists read are (openImage's `packed`). */
+  packed?: PackedRecords;
 }
 
 /**
@@ -63,49 +123,60 @@ export interface SparseFile {
  * that is mostly page contents costs what its records cost. With `hash`, every byte is hashed in
  * file order in the same pass, the skipped ones read into a scratch buffer for that alone.
  */
-export function readRegularFileSparse(path: string | Buffer, opts: { hash?: boolean } = {}): SparseFile {
+export function readRegularFileSparse(path: string | Buffer, opts: { hash?: boolean; pack?: boolean } = {}): SparseFile {
   return withRegularFile(path, (fd, st) => {
     const size = st.size;
-    const bytes = new Uint8Array(size);
-    const framed = size / 8 <= INDEX_MAX ? new FramedIndex(size) : undefined;
-    const w = new SparseWalker(size, REPORT_HOLE_MIN, framed);
-    const chunk = new Uint8Array(1 << 20);
-    const hash = opts.hash ? createHash('sha256') : null;
-    // Bytes [0, hashed) have gone into the hash. The walker's reads go forward, overlapping only
-    // where a record header was split between two reads.
-    let hashed = 0;
-    const readAt = (into: Uint8Array, off: number, len: number, pos: number): number => {
-      const n = readSync(fd, into, off, len, pos);
-      if (n === 0) throw new InputError(`cannot read: the file ended at offset ${pos} while it was read (${size} bytes when opened)`, 'ECHANGED');
-      return n;
-    };
-    const hashTo = (pos: number): void => {
-      while (hash && hashed < pos) {
-        const n = readAt(chunk, 0, Math.min(chunk.length, pos - hashed), hashed);
-        hash.update(chunk.subarray(0, n));
-        hashed += n;
-      }
-    };
-    for (let r = w.next(); r; r = w.next()) {
-      hashTo(r.pos);
-      if (r.direct) {
-        const n = readAt(bytes, r.pos, r.len, r.pos);
-        if (hash && r.pos + n > hashed) {
-          hash.update(bytes.subarray(hashed, r.pos + n));
-          hashed = r.pos + n;
-        }
-        w.advance(n);
-      } else {
-        const n = readAt(chunk, 0, r.len, r.pos);
-        if (hash && r.pos + n > hashed) {
-          hash.update(chunk.subarray(hashed - r.pos, n));
-          hashed = r.pos + n;
-        }
-        w.take(chunk, n, bytes, 0);
-      }
+    if (opts.pack && size / 8 <= INDEX_MAX) {
+      const r = readSparse(fd, size, opts.hash === true, true);
+      if (r.index) return r;
+      // The framing breaks somewhere: the index is built by resynchronising over every byte.
     }
-    hashTo(size);
-    const index = framed?.index();
-    return { bytes, holes: w.holes, ...(hash ? { sha256: hash.digest('hex') } : {}), ...(index ? { index } : {}) };
+    return readSparse(fd, size, opts.hash === true, false);
   });
+}
+
+function readSparse(fd: number, size: number, hashing: boolean, pack: boolean): SparseFile {
+  const bytes = new Uint8Array(size);
+  const framed = pack ? new PackingIndex(size, bytes) : size / 8 <= INDEX_MAX ? new FramedIndex(size) : undefined;
+  const w = new SparseWalker(size, REPORT_HOLE_MIN, framed);
+  const chunk = new Uint8Array(1 << 20);
+  const hash = hashing ? createHash('sha256') : null;
+  // Bytes [0, hashed) have gone into the hash. The walker's reads go forward, overlapping only
+  // where a record header was split between two reads.
+  let hashed = 0;
+  const readAt = (into: Uint8Array, off: number, len: number, pos: number): number => {
+    const n = readSync(fd, into, off, len, pos);
+    if (n === 0) throw new InputError(`cannot read: the file ended at offset ${pos} while it was read (${size} bytes when opened)`, 'ECHANGED');
+    return n;
+  };
+  const hashTo = (pos: number): void => {
+    while (hash && hashed < pos) {
+      const n = readAt(chunk, 0, Math.min(chunk.length, pos - hashed), hashed);
+      hash.update(chunk.subarray(0, n));
+      hashed += n;
+    }
+  };
+  for (let r = w.next(); r; r = w.next()) {
+    hashTo(r.pos);
+    if (r.direct) {
+      const n = readAt(bytes, r.pos, r.len, r.pos);
+      if (hash && r.pos + n > hashed) {
+        hash.update(bytes.subarray(hashed, r.pos + n));
+        hashed = r.pos + n;
+      }
+      w.advance(n);
+    } else {
+      const n = readAt(chunk, 0, r.len, r.pos);
+      if (hash && r.pos + n > hashed) {
+        hash.update(chunk.subarray(hashed - r.pos, n));
+        hashed = r.pos + n;
+      }
+      w.take(chunk, n, bytes, 0);
+    }
+  }
+  const index = framed?.index();
+  if (pack && !index) return { bytes, holes: [] };
+  hashTo(size);
+  const packed = index && framed instanceof PackingIndex ? framed.packed() : undefined;
+  return { bytes, holes: w.holes, ...(hash ? { sha256: hash.digest('hex') } : {}), ...(index ? { index } : {}), ...(packed ? { packed } : {}) };
 }

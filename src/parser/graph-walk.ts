@@ -234,7 +234,7 @@ export class GraphWalk {
     for (let i = 0; i < signals.length; i++) {
       const rec = signals.records[i];
       const o = signals.src.offsetOf(rec);
-      const ref = signals.src.raw(o, sigRef);
+      const ref = signals.src.rawRec(rec, sigRef);
       if (ref === 0) continue;
       if (counting()) {
         n++;

@@ -6,7 +6,7 @@ import { FILE_TYPE, HDR_SIZE, LAYOUT, OBJ, RecordLayout, T } from './layout.js';
 import type { BufferRecord, Diagnostic, Field, FileTable, HeaderInfo, Image, Ldisc, Termios, Tty, Winsize } from './model.js';
 import { bitmapLayoutForArch } from './read-flags.js';
 import { indexStream, StreamIndex } from './stream-index.js';
-import { FieldDesc, FileDescList, FileList, ObjectTable, ObjrefList, RecordSource, SignalList } from './record-lists.js';
+import { FieldDesc, FileDescList, FileList, ObjectTable, ObjrefList, type PackedRecords, RecordSource, SignalList } from './record-lists.js';
 import { PTY_TYPE_MASTER, PTY_TYPE_SLAVE } from './names.js';
 
 export const V18_REV = 2;
@@ -134,9 +134,10 @@ export function framingDiagnostics(index: StreamIndex): Diagnostic[] {
 /**
  * `index`: the record index of these bytes in the byte order byteOrderOf gives (default: built here),
  * so that a caller that needed it first (the editor counts TTY records before deciding to build
- * the full model) does not walk the stream twice.
+ * the full model) does not walk the stream twice. `packed`: with that index, where a report read
+ * put the records the lists read (their bytes are not at their offsets in `input`).
  */
-export function openImage(input: Uint8Array, prebuilt?: StreamIndex): Image {
+export function openImage(input: Uint8Array, prebuilt?: StreamIndex, packed?: PackedRecords): Image {
   const bytes = input;
   const size = bytes.length;
   const archId = archIdOf(bytes);
@@ -160,7 +161,7 @@ export function openImage(input: Uint8Array, prebuilt?: StreamIndex): Image {
       else if (t === R_SIGNAL) nSignal++;
     }
   }
-  const source = new Reader(bytes, littleEndian, index);
+  const source = new Reader(bytes, littleEndian, index, packed);
   const objrefs = new ObjrefList(source, { objtype: D.objtype, objref: D.objref }, nObjref);
   const img: Image = {
     bytes,
@@ -221,7 +222,7 @@ export function openImage(input: Uint8Array, prebuilt?: StreamIndex): Image {
     const o = offsets[i];
     if (t === R_OBJREF) {
       if (lens[i] < OBJREF_LEN) continue;
-      const k = objrefs.push(i, rd.raw(o, D.objtype), rd.raw(o, D.objref));
+      const k = objrefs.push(i, rd.rawRec(i, D.objtype), rd.rawRec(i, D.objref));
       const prim = primaryOf(oTypes[k]);
       if (prim >= 0) {
         let l = pendingByType.get(prim);
@@ -292,7 +293,7 @@ export function openImage(input: Uint8Array, prebuilt?: StreamIndex): Image {
           record: i,
           offset: o,
           objref: owner >= 0 && oTypes[owner] === O_FILE_TABLE ? oRefs[owner] : null,
-          fdt_nfds: rd.at(o, D.fdt_nfds),
+          fdt_nfds: rd.atRec(i, D.fdt_nfds),
           fds: fds.range(fds.length, fds.length),
         };
         img.fileTables.push(ft);

@@ -17,35 +17,69 @@ export interface FieldDesc {
   signed: boolean;
 }
 
+/**
+ * Where a report read put the records whose fields the lists read (OBJREF, FILE, FILE_DESC,
+ * FILE_TABLE, SIGNAL) instead of at their file offsets: one after another in `bytes`, record r
+ * from `at[r] - 1` (0: not here). A million-record image then costs the pages of those records'
+ * fixed fields rather than a file-sized array (see io/read-sparse.ts).
+ */
+export interface PackedRecords {
+  bytes: Uint8Array;
+  at: Int32Array | Float64Array;
+}
+
 /** The bytes an image's records are read from; one per image, re-pointed when the bytes move. */
 export class RecordSource {
   view: DataView;
+  private packedView: DataView | null = null;
+  private packedAt: Int32Array | Float64Array | null = null;
   constructor(
     public bytes: Uint8Array,
     readonly le: boolean,
     public index: StreamIndex,
+    packed?: PackedRecords,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (packed) {
+      this.packedView = new DataView(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.byteLength);
+      this.packedAt = packed.at;
+    }
   }
+  /** New bytes hold every record at its file offset (an edit's result): nothing is read from a packing any more. */
   rebind(bytes: Uint8Array): void {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.packedView = null;
+    this.packedAt = null;
   }
   offsetOf(record: number): number {
     return this.index.offsets[record];
   }
   raw(o: number, d: FieldDesc): number {
-    const p = o + d.offset;
-    return d.size === 4 ? (d.signed ? this.view.getInt32(p, this.le) : this.view.getUint32(p, this.le)) : d.size === 2 ? this.view.getUint16(p, this.le) : this.view.getUint8(p);
+    return this.read(this.view, o + d.offset, d);
   }
   at(o: number, d: FieldDesc): Field {
     const p = o + d.offset;
-    let value: number;
-    if (d.size === 4) value = d.signed ? this.view.getInt32(p, this.le) : this.view.getUint32(p, this.le);
-    else if (d.size === 2) value = this.view.getUint16(p, this.le);
-    else if (d.size === 1) value = this.view.getUint8(p);
-    else value = Number(this.view.getBigUint64(p, this.le));
-    return { value, offset: p, size: d.size, name: d.name };
+    return { value: this.value(this.view, p, d), offset: p, size: d.size, name: d.name };
+  }
+  /** Field `d` of record `rec` (from the packing when the record is there). */
+  rawRec(rec: number, d: FieldDesc): number {
+    const a = this.packedAt === null ? 0 : this.packedAt[rec];
+    if (a > 0) return this.read(this.packedView as DataView, a - 1 + d.offset, d);
+    return this.read(this.view, this.index.offsets[rec] + d.offset, d);
+  }
+  /** rawRec as a Field at its file offset. */
+  atRec(rec: number, d: FieldDesc): Field {
+    const a = this.packedAt === null ? 0 : this.packedAt[rec];
+    if (a === 0) return this.at(this.index.offsets[rec], d);
+    return { value: this.value(this.packedView as DataView, a - 1 + d.offset, d), offset: this.index.offsets[rec] + d.offset, size: d.size, name: d.name };
+  }
+  /** A Field's value: a field of another size than 4, 2 or 1 is read as a u64. */
+  private value(view: DataView, p: number, d: FieldDesc): number {
+    return d.size === 4 || d.size === 2 || d.size === 1 ? this.read(view, p, d) : Number(view.getBigUint64(p, this.le));
+  }
+  private read(view: DataView, p: number, d: FieldDesc): number {
+    return d.size === 4 ? (d.signed ? view.getInt32(p, this.le) : view.getUint32(p, this.le)) : d.size === 2 ? view.getUint16(p, this.le) : view.getUint8(p);
   }
 }
 
@@ -151,10 +185,10 @@ class ObjrefItem extends ColumnItem<ObjrefList> implements ObjrefRec {
     this.l.targets[this.i] = v;
   }
   get objtype(): Field {
-    return this.l.src.at(this.offset, this.l.d.objtype);
+    return this.l.src.atRec(this.record, this.l.d.objtype);
   }
   get objref(): Field {
-    return this.l.src.at(this.offset, this.l.d.objref);
+    return this.l.src.atRec(this.record, this.l.d.objref);
   }
 }
 
@@ -219,7 +253,7 @@ export class FileList extends RecordList<FileRec> {
     }
   }
   fType(i: number): number {
-    return this.src.raw(this.src.offsetOf(this.records[i]), this.d.f_type);
+    return this.src.rawRec(this.records[i], this.d.f_type);
   }
   /** The reference field of item i, when its type has one and the record is long enough. */
   refDesc(i: number): FieldDesc | null {
@@ -229,7 +263,7 @@ export class FileList extends RecordList<FileRec> {
   }
   refValue(i: number): number | null {
     const d = this.refDesc(i);
-    return d ? this.src.raw(this.src.offsetOf(this.records[i]), d) : null;
+    return d ? this.src.rawRec(this.records[i], d) : null;
   }
   at(i: number): FileRec {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`file item ${i} of ${this.length}`);
@@ -242,11 +276,11 @@ class FileItem extends ColumnItem<FileList> implements FileRec {
     return this.l.hasObjref[this.i] ? this.l.objrefs[this.i] : null;
   }
   get f_type(): Field {
-    return this.l.src.at(this.offset, this.l.d.f_type);
+    return this.l.src.atRec(this.record, this.l.d.f_type);
   }
   get ref(): Field | null {
     const d = this.l.refDesc(this.i);
-    return d ? this.l.src.at(this.offset, d) : null;
+    return d ? this.l.src.atRec(this.record, d) : null;
   }
   get fType(): number {
     return this.l.fType(this.i);
@@ -282,13 +316,13 @@ export class FileDescList extends RecordList<FileDesc> {
     this.tables[i] = table;
   }
   fileRef(i: number): number {
-    return this.src.raw(this.src.offsetOf(this.records[i]), this.d.fd_objref);
+    return this.src.rawRec(this.records[i], this.d.fd_objref);
   }
   fd(i: number): number {
-    return this.src.raw(this.src.offsetOf(this.records[i]), this.d.fd_descriptor);
+    return this.src.rawRec(this.records[i], this.d.fd_descriptor);
   }
   cloexec(i: number): number {
-    return this.src.raw(this.src.offsetOf(this.records[i]), this.d.fd_close_on_exec);
+    return this.src.rawRec(this.records[i], this.d.fd_close_on_exec);
   }
   at(i: number): FileDesc {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`descriptor item ${i} of ${this.length}`);
@@ -322,13 +356,13 @@ class FileDescItem extends ColumnItem<FileDescList> implements FileDesc {
     return this.l.tables[this.i];
   }
   get fd_objref(): Field {
-    return this.l.src.at(this.offset, this.l.d.fd_objref);
+    return this.l.src.atRec(this.record, this.l.d.fd_objref);
   }
   get fd_descriptor(): Field {
-    return this.l.src.at(this.offset, this.l.d.fd_descriptor);
+    return this.l.src.atRec(this.record, this.l.d.fd_descriptor);
   }
   get fd_close_on_exec(): Field {
-    return this.l.src.at(this.offset, this.l.d.fd_close_on_exec);
+    return this.l.src.atRec(this.record, this.l.d.fd_close_on_exec);
   }
   get fileRef(): number {
     return this.l.fileRef(this.i);
@@ -375,13 +409,13 @@ export class SignalList extends RecordList<SignalRec> {
         return l.src.index.lens[record];
       },
       get tty_objref() {
-        return l.src.at(l.src.offsetOf(record), l.d.tty_objref);
+        return l.src.atRec(record, l.d.tty_objref);
       },
       get tty_pgrp() {
-        return l.src.at(l.src.offsetOf(record), l.d.tty_pgrp);
+        return l.src.atRec(record, l.d.tty_pgrp);
       },
       get tty_old_pgrp() {
-        return l.src.at(l.src.offsetOf(record), l.d.tty_old_pgrp);
+        return l.src.atRec(record, l.d.tty_old_pgrp);
       },
     };
   }

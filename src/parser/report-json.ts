@@ -346,13 +346,14 @@ export function* reportJsonBytes(img: Image, diagnostics: Diagnostic[], opts: By
     const { fd_descriptor, fd_objref, fd_close_on_exec } = fds.d;
     yield* list('fds', fds.length, (i) => {
       // fdJson(fds.at(i)), read from the columns.
-      const o = fds.src.offsetOf(fds.records[i]);
+      const rec = fds.records[i];
+      const o = fds.src.offsetOf(rec);
       w.raw(K.fd);
-      w.num(fds.src.raw(o, fd_descriptor));
+      w.num(fds.src.rawRec(rec, fd_descriptor));
       w.raw(K.fileObjref);
-      w.num(fds.src.raw(o, fd_objref));
+      w.num(fds.src.rawRec(rec, fd_objref));
       w.raw(K.closeOnExec);
-      w.num(fds.src.raw(o, fd_close_on_exec));
+      w.num(fds.src.rawRec(rec, fd_close_on_exec));
       w.raw(K.offset2);
       w.num(o);
       w.byte(0x7d);

@@ -43,10 +43,23 @@ export interface ReadRequest {
   direct: boolean;
 }
 
+/** Where to copy the first `len` bytes of a record: `dst` from index `at`. */
+export interface Placement {
+  dst: Uint8Array;
+  at: number;
+  len: number;
+}
+
 /** Told of each record the walker frames while the framing is sound; `broken` once it is not. */
 export interface FramedRecords {
   push(offset: number, type: number, len: number): void;
   broken(): void;
+  /**
+   * When given, it decides where each record's bytes go (called after its push; null: nowhere)
+   * instead of the holes keeping everything else at its file offset; and the walk ends at a
+   * framing break (the caller reads the file again the plain way).
+   */
+  place?(offset: number, type: number, len: number, prevType: number): Placement | null;
 }
 
 export class SparseWalker {
@@ -63,6 +76,11 @@ export class SparseWalker {
   private chunk = CHUNK_MIN;
   private le = true;
   private started = false;
+  /** The placed record split across reads: its bytes [contFrom, contUntil) go to contDst from contAt. */
+  private contDst: Uint8Array | null = null;
+  private contAt = 0;
+  private contFrom = 0;
+  private contUntil = 0;
 
   constructor(
     private readonly size: number,
@@ -98,7 +116,15 @@ export class SparseWalker {
       if (order === undefined) {
         this.denseFrom = 0;
         this.framed?.broken();
+        if (this.framed?.place) {
+          this.cursor = this.size;
+          return;
+        }
       } else this.le = order;
+    }
+    if (this.framed?.place) {
+      this.takePlaced(chunk, pos, end, this.framed);
+      return;
     }
     const view = new DataView(chunk.buffer, chunk.byteOffset, n);
     let p = pos;
@@ -157,5 +183,58 @@ export class SparseWalker {
     // Past the kept bytes of a hole record: the next read starts at the next record.
     if (this.denseFrom < 0 && this.cursor >= this.keepUntil && this.cursor < this.rec) this.cursor = this.rec;
     this.chunk = sawHole ? CHUNK_MIN : Math.min(CHUNK_MAX, this.chunk * 2);
+  }
+
+  /** take() when `framed` places the records: each record's first bytes are copied where it says. */
+  private takePlaced(chunk: Uint8Array, pos: number, end: number, framed: FramedRecords): void {
+    const view = new DataView(chunk.buffer, chunk.byteOffset, end - pos);
+    let p = pos;
+    if (this.contDst !== null && this.contUntil > p) {
+      const to = Math.min(end, this.contUntil);
+      this.contDst.set(chunk.subarray(p - pos, to - pos), this.contAt + (p - this.contFrom));
+      p = to;
+      if (to === this.contUntil) this.contDst = null;
+    }
+    while (p < end) {
+      if (p < this.rec) {
+        p = this.rec;
+        continue;
+      }
+      if (p + HDR_SIZE > end) {
+        if (p + HDR_SIZE > this.size) return this.stopPlaced(framed);
+        break; // split across reads: read again from here
+      }
+      const type = view.getUint32(p - pos, this.le);
+      const len = view.getUint32(p - pos + 4, this.le);
+      if (len < HDR_SIZE || p + len > this.size) return this.stopPlaced(framed);
+      framed.push(p, type, len);
+      const pl = (framed as Required<FramedRecords>).place(p, type, len, this.prevType);
+      if (pl !== null && pl.len > 0) {
+        const to = Math.min(end, p + pl.len);
+        const dst = pl.dst;
+        // Most placed records are a few dozen bytes: a copy loop, not a subarray object per record.
+        if (to - p <= 256) for (let k = p - pos, a = pl.at, e = to - pos; k < e; k++, a++) dst[a] = chunk[k];
+        else dst.set(chunk.subarray(p - pos, to - pos), pl.at);
+        if (to < p + pl.len) {
+          this.contDst = pl.dst;
+          this.contAt = pl.at;
+          this.contFrom = p;
+          this.contUntil = p + pl.len;
+        }
+      }
+      this.prevType = type;
+      this.rec = p + len;
+      p = this.rec;
+    }
+    // p < end: a header split across reads; else the next record's start (or the rest of a
+    // placed record's bytes, which the next read begins with).
+    const skip = p > end && !(this.contDst !== null && this.contUntil > end);
+    this.cursor = p < end ? p : skip ? p : end;
+    this.chunk = skip && p - end >= this.holeMin ? CHUNK_MIN : Math.min(CHUNK_MAX, this.chunk * 2);
+  }
+
+  private stopPlaced(framed: FramedRecords): void {
+    framed.broken();
+    this.cursor = this.size;
   }
 }

@@ -10,12 +10,13 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allImages, generator, ROOT } from '../lib/images.js';
+import { allImages, generator, rng, ROOT } from '../lib/images.js';
 import { readRegularFileSparse } from '../../src/io/read-sparse.js';
 import { byteOrderOf, openImage } from '../../src/parser/image.js';
 import { indexStream } from '../../src/parser/stream-index.js';
+import { LAYOUT, T } from '../../src/parser/layout.js';
 import { validateBounded } from '../../src/parser/validate/index.js';
-import { reportJson } from '../../src/parser/report-json.js';
+import { reportJson, reportJsonBytes, reportNdjsonBytes } from '../../src/parser/report-json.js';
 import { reportText } from '../../src/parser/report-text.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ckpt-read-sparse-'));
@@ -107,4 +108,76 @@ test('ckpt-inspect reports a file with holes as it reports the whole file, and -
     const source = { path: f.path, sha256: createHash('sha256').update(whole).digest('hex') };
     assert.equal(json.stdout, `${JSON.stringify({ ...reportJson(img, v.diagnostics, v.omitted), source })}\n`, f.name);
   }
+});
+
+/** Every report the CLI writes (text, --json as streamed, --ndjson of each section) from one image. */
+function allReports(img: ReturnType<typeof openImage>, name: string): Record<string, string> {
+  const v = validateBounded(img);
+  const dec = (chunks: Iterable<Uint8Array>) => Buffer.concat([...chunks].map((c) => Buffer.from(c))).toString('utf8');
+  const out: Record<string, string> = {
+    text: reportText(img, v.diagnostics, name, { counted: v }),
+    json: dec(reportJsonBytes(img, v.diagnostics, { source: null, omitted: v.omitted, terminal: true, chunk: 4096 })),
+  };
+  for (const s of ['records', 'ttys', 'graph', 'diagnostics'] as const) out[`ndjson ${s}`] = dec(reportNdjsonBytes(img, v.diagnostics, s, 4096, true));
+  return out;
+}
+
+test('the packed read (what ckpt-inspect reads) gives every report the whole file gives, touching only the records they read', () => {
+  const gen = generator();
+  assert.ok(gen);
+  const small = join(dir, 'small.ckpt');
+  execFileSync(gen, ['bench-small', small, '3M']);
+  let packed = 0;
+  for (const f of [...FILES, { name: 'bench-small', path: small }]) {
+    const whole = new Uint8Array(readFileSync(f.path));
+    const r = readRegularFileSparse(f.path, { hash: true, pack: true });
+    assert.equal(r.sha256, createHash('sha256').update(whole).digest('hex'), f.name);
+    const plain = readRegularFileSparse(f.path);
+    if (!plain.index) {
+      // A broken framing: read the plain way (every byte the reports may look at).
+      assert.equal(r.packed, undefined, f.name);
+      assert.ok(Buffer.from(r.bytes).equals(Buffer.from(plain.bytes)), f.name);
+      continue;
+    }
+    assert.ok(r.packed && r.index, f.name);
+    packed++;
+    assert.deepEqual(allReports(openImage(r.bytes, r.index, r.packed), f.name), allReports(openImage(whole), f.name), f.name);
+    if (f.name === 'bench-small') {
+      // Most of the file is not in the file-sized array, and the packing is a fraction of it.
+      let nonzero = 0;
+      for (let i = 0; i < r.bytes.length; i += 64) if (r.bytes[i] !== 0) nonzero++;
+      assert.ok(nonzero < r.bytes.length / 64 / 20, `${nonzero} of ${r.bytes.length / 64} sampled bytes kept`);
+    }
+    // The packing holds the list records' first bytes as the file has them, and only those.
+    const { at, bytes: pb } = r.packed;
+    let sum = 0;
+    for (let i = 0; i < r.index.count; i++) {
+      const list = [T.OBJREF, T.FILE, T.FILE_DESC, T.FILE_TABLE, T.SIGNAL].includes(r.index.types[i]);
+      assert.equal(at[i] > 0, list, `${f.name} record ${i}`);
+      if (!list) continue;
+      const o = r.index.offsets[i];
+      const n = Math.min(r.index.lens[i], LAYOUT.signal.len);
+      assert.ok(Buffer.from(pb.subarray(at[i] - 1, at[i] - 1 + n)).equals(Buffer.from(whole.subarray(o, o + n))), `${f.name} record ${i}`);
+      sum += n;
+    }
+    assert.equal(pb.length, sum, f.name);
+  }
+  assert.ok(packed > 10, `${packed} images read packed`);
+});
+
+test('the packed read of damaged copies of every test image gives the reports of the whole file', () => {
+  const r = rng(12);
+  let n = 0;
+  for (const im of allImages()) {
+    for (let s = 0; s < 4; s++) {
+      const b = im.bytes.slice();
+      for (let k = 0; k < 6; k++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
+      const f = join(dir, `damaged-${im.name}-${s}.ckpt`);
+      writeFileSync(f, b);
+      const got = readRegularFileSparse(f, { pack: true });
+      assert.deepEqual(allReports(openImage(got.bytes, got.index, got.packed), f), allReports(openImage(b), f), f);
+      n++;
+    }
+  }
+  assert.ok(n > 40);
 });
