@@ -6,6 +6,7 @@ import { jsonForTerminal } from '../shared/escape.js';
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const encoder = new TextEncoder();
+const NULL = new Uint8Array([0x6e, 0x75, 0x6c, 0x6c]);
 
 /** A string's bytes, for the keys and constant pieces written many times. */
 export function ascii(s: string): Uint8Array {
@@ -68,8 +69,14 @@ export class JsonBytes {
   }
 
   /** A number as JSON.stringify writes it. */
-  num(v: number): void {
-    // Offsets, lengths, objrefs: non-negative 31-bit integers, written digit by digit.
+  num(n: number): void {
+    let v = n;
+    // Offsets, lengths, objrefs: 31-bit integers, written digit by digit.
+    if (v < 0 && v >= -0x7fffffff && (v | 0) === v) {
+      // A missing record (-1), a negative objref of a damaged image.
+      this.byte(0x2d);
+      v = -v;
+    }
     if (v >= 0 && v <= 0x7fffffff && (v | 0) === v) {
       if (this.p + 10 > this.buf.length) this.room(10);
       const buf = this.buf;
@@ -90,7 +97,7 @@ export class JsonBytes {
 
   /** A number, or null. */
   numOrNull(v: number | null): void {
-    if (v === null) this.text('null');
+    if (v === null) this.raw(NULL);
     else this.num(v);
   }
 
@@ -141,13 +148,21 @@ export class JsonBytes {
 
   /** A string, or null. */
   strOrNull(s: string | null): void {
-    if (s === null) this.text('null');
+    if (s === null) this.raw(NULL);
     else this.str(s);
   }
 
   /** JSON text as it is (JSON.stringify of a small value): encoded as UTF-8, made safe for a terminal when asked. */
   text(json: string): void {
-    const t = this.terminal ? jsonForTerminal(json) : json;
+    // Plain ASCII (most of it) needs neither the terminal escapes nor UTF-8 encoding.
+    let ascii = true;
+    for (let i = 0; i < json.length; i++) {
+      if (json.charCodeAt(i) >= 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    const t = this.terminal && !ascii ? jsonForTerminal(json) : json;
     const n = t.length;
     this.room(3 * n);
     const buf = this.buf;

@@ -173,7 +173,7 @@ test('--ndjson as bytes: one JSON.stringify per line, for each section', () => {
 });
 
 test('JsonBytes writes numbers and strings exactly as JSON.stringify does', () => {
-  const nums = [0, -0, 1, 9, 10, 99, 100, 4294967295, 4294967296, 2 ** 53, -1, -2147483648, 1.5, 1e21, Number.NaN, Number.POSITIVE_INFINITY];
+  const nums = [0, -0, 1, 9, 10, 99, 100, 4294967295, 4294967296, 2 ** 53, -1, -5, -99, -100, -2147483647, -2147483648, 1.5, 1e21, Number.NaN, Number.POSITIVE_INFINITY];
   const strs = ['', 'plain', 'a"b', 'back\\slash', 'nl\n', '\x00\x1f', '\x7f', 'é', '😀', '\ud800', 'x\u2028y', '\u0085', '\u202e', 'x'.repeat(100000) + 'é'];
   for (const terminal of [false, true]) {
     const w = new JsonBytes(8, terminal);
