@@ -96,7 +96,7 @@ const FOLD = Uint8Array.from({ length: 256 }, (_, b) => (b >= 0x41 && b <= 0x5a 
  * the other gets 0x20.
  */
 function fold(b: Uint8Array, into: Uint8Array = new Uint8Array(b.length)): Uint8Array {
-  into.set(b);
+  if (into.buffer !== b.buffer || into.byteOffset !== b.byteOffset) into.set(b);
   const words = Math.floor(b.length / 4);
   const w32 = new Uint32Array(into.buffer, into.byteOffset, words);
   for (let k = 0; k < words; k++) {
@@ -173,8 +173,10 @@ class ChunkSearcher {
     if (this.scratch.length < hi - lo) this.scratch = new Uint8Array(hi - lo);
     let b = await this.src.scanBytes(lo, hi - lo, this.scratch);
     if (this.pat.foldCase) {
-      if (this.folded.length < b.length) this.folded = new Uint8Array(b.length);
-      b = fold(b, this.folded).subarray(0, hi - lo);
+      // Bytes read into the scratch (a copy) are folded where they are; the source's own are copied first.
+      const own = b.buffer === this.scratch.buffer && b.byteOffset === this.scratch.byteOffset;
+      if (!own && this.folded.length < b.length) this.folded = new Uint8Array(b.length);
+      b = fold(b, own ? b : this.folded).subarray(0, hi - lo);
     }
     return Buffer.from(b.buffer, b.byteOffset, b.length);
   }

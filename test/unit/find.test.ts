@@ -204,6 +204,15 @@ test('a sparse store: matches in bytes left on disk and across a hole\'s edge, r
     for (const chunk of [1000, 4096, 65536, 1 << 22]) {
       assert.deepEqual((await findAll(store, pattern(PAT), { chunk })).offsets, want, `chunk ${chunk}`);
     }
+    // Text in either case, in the held head, across the hole's start and inside it (folded where it was read).
+    for (const [o, t] of [[im.payload + 20, 'FIND me'], [im.payload + 60, 'fInD mE'], [im.payload + 120_000, 'Find Me']] as const) {
+      store.apply([{ offset: o, remove: t.length, insert: new TextEncoder().encode(t) }]);
+    }
+    const text = naive(store.read(0, store.length), new TextEncoder().encode('find me'), true);
+    assert.deepEqual(text, [im.payload + 20, im.payload + 60, im.payload + 120_000]);
+    const before = Buffer.from(store.read(0, store.length));
+    for (const chunk of [1000, 1 << 22]) assert.deepEqual((await findAll(store, parseFindQuery('find ME', 'text', false), { chunk })).offsets, text, `text, chunk ${chunk}`);
+    assert.ok(before.equals(store.read(0, store.length)), 'the search folded copies, not the bytes');
   } finally {
     store.dispose();
   }
