@@ -14,6 +14,7 @@ import { StructurePanel } from './panels/structure.js';
 import { TerminalPanel } from './panels/terminal.js';
 import { editStatus } from './edit.js';
 import { FindBar, installFindKeys } from './find-bar.js';
+import { provenanceNotice, setProvenance } from './provenance.js';
 
 const t0 = performance.now();
 const app = document.getElementById('app')!;
@@ -121,6 +122,8 @@ function renderSummary(d: Omit<InitData, 'diagnostics' | 'cause'>): void {
   if (!d.decoded && d.checked !== 'none') msgs.push({ cls: 'bad', text: 'Not decoded as v18 (bad header or unknown byte order): records are only framed.' });
   if (d.modelNote) msgs.push({ cls: 'info', text: d.modelNote });
   if (diskNote) msgs.push({ cls: 'bad disk-note', text: diskNote });
+  const prov = provenanceNotice();
+  if (prov) msgs.push({ cls: `info prov-note prov-${prov.state}`, text: prov.text });
   for (const m of msgs) banner.append(h('p', { class: m.cls, text: m.text }));
   banner.hidden = msgs.length === 0;
   tabButtons.get('problems')!.textContent = `Problems (${d.diagnosticsTotal})`;
@@ -241,6 +244,12 @@ onHost((msg: ToWebview) => {
     case 'disk':
       diskNote = msg.note;
       if (lastSummary) renderSummary(lastSummary);
+      break;
+    case 'provenance':
+      setProvenance(msg.provenance);
+      if (lastSummary) renderSummary(lastSummary);
+      // The marks beside the values: the panels that drew a page draw it again (a hidden one that has not yet draws them when it does).
+      for (const p of [terminal, ldisc]) p.redraw().catch((e: unknown) => post({ type: 'error', message: String(e) }));
       break;
     case 'diagnostics':
       // The list the init left out (InitData.diagnosticsFollow); a later init or update supersedes it.

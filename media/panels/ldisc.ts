@@ -5,6 +5,7 @@ import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { select } from '../selection.js';
 import { bitControl, isControl, sendEdit, textControl } from '../edit.js';
+import { provenanceMark, provenanceVersion } from '../provenance.js';
 import { PagedPanel } from './paged-panel.js';
 
 const PAGE = 4;
@@ -33,7 +34,7 @@ export class LdiscPanel extends PagedPanel<LdiscView> {
 
   /** Only the cards whose view changed are drawn again (a card holds a hexdump and the buffer's editor). */
   protected draw(items: LdiscView[]): void {
-    const next = items.map((l) => JSON.stringify([l, !!this.init?.editable]));
+    const next = items.map((l) => JSON.stringify([l, !!this.init?.editable, provenanceVersion()]));
     const kept = this.drawn.length === next.length && this.body.children.length === next.length;
     if (!kept) clear(this.body);
     next.forEach((key, k) => {
@@ -86,9 +87,11 @@ export class LdiscPanel extends PagedPanel<LdiscView> {
   private card(l: LdiscView): HTMLElement {
     const editable = !!this.init?.editable;
     const facts = h('dl', { class: 'facts' });
+    // Cells of a tty the edit paths do not reach carry no path: their provenance key is built as the capture's.
+    const base = l.dataPath ? l.dataPath.replace(/\.data$/, '') : null;
     for (const c of l.cells) {
       const v = editable && c.path ? h('span', { class: 'edit-wrap' }, textControl(c.path, c.value ?? c.raw, `${l.title} ${c.name}`)) : c.text;
-      facts.append(h('dt', {}, this.pickable(c.name, c.offset, c.size, c.name)), h('dd', {}, v));
+      facts.append(h('dt', {}, this.pickable(c.name, c.offset, c.size, c.name)), h('dd', {}, v, provenanceMark(c.path ?? (base ? `${base}.${c.name}` : undefined))));
     }
     const bits = h('div', { class: editable ? 'edit-wrap bits' : 'chips', role: 'group', 'aria-label': 'state bits' });
     for (const b of l.bitsAll) {

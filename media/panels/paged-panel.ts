@@ -68,6 +68,12 @@ export abstract class PagedPanel<T> {
     restoreFocus(this.body);
   }
 
+  /** Draw the page shown again (what it shows beside the values changed), if it was drawn. */
+  async redraw(): Promise<void> {
+    if (!this.init) return;
+    await this.fill();
+  }
+
   private note(text: string): void {
     this.forget();
     clear(this.body);

@@ -17,6 +17,7 @@ function bitDoc(cell: string, bit: string): string | undefined {
   return BIT_DOCS.get(`${cell}.${bit}`);
 }
 import { bitControl, choiceControl, textControl } from '../edit.js';
+import { provenanceMark, provenanceOf, provenanceText, provenanceVersion, ttyBase } from '../provenance.js';
 
 const PAGE = 4;
 
@@ -55,7 +56,8 @@ export class TerminalPanel extends PagedPanel<PairView> {
 
   /** Only the pairs whose view changed are drawn again: a pair's table is hundreds of controls. */
   protected draw(pairs: PairView[]): void {
-    const editable = !!this.init?.editable;
+    // Provenance marks are drawn again when the host sends the sidecar (after the init, and 'as captured' after a first edit).
+    const editable = `${!!this.init?.editable} ${provenanceVersion()}`;
     const next = pairs.map((p) => ({ key: JSON.stringify(p), editable }));
     const kept = this.drawn.length === next.length && this.body.children.length === next.length;
     if (!kept) clear(this.body);
@@ -72,7 +74,7 @@ export class TerminalPanel extends PagedPanel<PairView> {
   }
 
   /** What each drawn pair section shows (its view, and as JSON), in order. */
-  private drawn: { key: string; editable: boolean; view: PairView }[] = [];
+  private drawn: { key: string; editable: string; view: PairView }[] = [];
   /** Each drawn pair section's value cells, by side (0 master, 1 slave) and field name. */
   private readonly cellsOf = new WeakMap<HTMLElement, Map<string, HTMLElement>>();
 
@@ -173,6 +175,11 @@ export class TerminalPanel extends PagedPanel<PairView> {
       if (c.raw !== c.text) kids.push(h('span', { class: 'raw', text: c.raw }));
     }
     if (c.differs) kids.push(h('span', { class: 'differs-mark', text: '≠', title: 'differs between master and slave' }));
+    const base = ttyBase(t.cells);
+    const key = c.path ?? (base ? `${base}.${c.name}` : undefined);
+    const mark = provenanceMark(key);
+    if (mark) kids.push(mark);
+    const prov = provenanceOf(key);
     return h(
       'span',
       {
@@ -185,7 +192,7 @@ export class TerminalPanel extends PagedPanel<PairView> {
         'data-name': c.name,
         'data-role': t.role,
         title: cellTitle(c),
-        'aria-label': `${t.role} ${c.name}: ${c.text}${c.differs ? ', differs' : ''}`,
+        'aria-label': `${t.role} ${c.name}: ${c.text}${c.differs ? ', differs' : ''}${prov ? `, ${provenanceText(prov)}` : ''}`,
       },
       ...kids,
     );

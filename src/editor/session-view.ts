@@ -56,6 +56,8 @@ export class SessionView {
         this.ready = true;
         if (msg.panel) this.firstPanel = msg.panel;
         // The model may still be on its way (a failed read is reported where load() was started).
+        // A new page has no provenance shown.
+        this.provenanceSent = 'none';
         s.load().then(
           () => this.sendInit(),
           () => undefined,
@@ -99,9 +101,33 @@ export class SessionView {
     }
   }
 
+  /** The state of the provenance the webview was last sent ('none': no sidecar, as a new page assumes). */
+  private provenanceSent: string = 'none';
+
+  /**
+   * The provenance sidecar's view, when it differs from what the webview was last sent. It follows
+   * an init or update in its own message: the sidecar's read and check never hold back a render.
+   */
+  private sendProvenance(): void {
+    if (!this.ready) return;
+    const view = this.session.provenanceView();
+    const state = view?.state ?? 'none';
+    if (state === this.provenanceSent) return;
+    this.provenanceSent = state;
+    this.post({ type: 'provenance', provenance: view });
+  }
+
   /** The whole state of the session, once the webview is ready. */
   sendInit(): void {
     if (!this.ready) return;
+    this.sendInitData();
+    this.session.provenanceReady.then(
+      () => this.sendProvenance(),
+      () => undefined,
+    );
+  }
+
+  private sendInitData(): void {
     const data = this.session.initData();
     // Unless Problems is the first panel shown, its list follows the first screen.
     if (!this.problemsShown && data.diagnostics.length) {
@@ -131,6 +157,7 @@ export class SessionView {
       data.diagnosticsFollow = true;
     }
     this.post({ type: 'update', data });
+    this.sendProvenance();
   }
 
   /** Show `hit` (a command's Go to Offset, Reveal Objref) and take it as the selection. */

@@ -5,19 +5,21 @@
 //
 // Each edit keeps its forward and inverse splices: undo and redo apply them to the CURRENT bytes, so
 // undo after a save simply makes the reverse change (the host's edit stack decides the order).
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type AtomicWriteHooks, SaveError, writeFileAtomicAsync, writeFileAtomicWith } from '../io/atomic-write.js';
 import { EditError, editForPath } from '../parser/edit-paths.js';
 import type { Splice } from '../parser/encode.js';
 import { byteOrderOf } from '../parser/image.js';
-import { type DiagnosticView, type EditOutcome, type FindParams, type FindResult, FIRST_REQUESTS, type InitData, type RequestName, requestKey } from '../shared/protocol.js';
+import { type DiagnosticView, type EditOutcome, type FindParams, type FindResult, FIRST_REQUESTS, type InitData, type ProvenanceView, type RequestName, requestKey } from '../shared/protocol.js';
 import { ByteStore, type FileStamp, SourceChangedError, WriteAborted } from './byte-store.js';
 import { Emitter } from './emitter.js';
 import { FindCancelled, type FindPattern, FindQueryError, findAll, type MatchList, type PassOptions, parseFindQuery, step } from './find.js';
 import { CkptModel, type ModelOptions } from './image-model.js';
 import { indexOffThread } from './off-thread.js';
 import { choiceLabel, choiceSplices, findRepair, fixAllSplices } from './repairs.js';
+import { readSidecar } from './provenance.js';
 import { SavedDiff } from './saved-diff.js';
 import type { SessionView } from './session-view.js';
 
@@ -162,6 +164,47 @@ export class EditorSession {
       }
       void this.model;
     })());
+  }
+
+  /** The capture's provenance sidecar as checked against the bytes as opened, and the generation it was checked at. */
+  private provenance: { view: ProvenanceView; generation: number } | null = null;
+  private sidecar: { read: Promise<Uint8Array | null>; name: string } | null = null;
+  private provenanceCheck: Promise<void> | null = null;
+
+  /**
+   * The bytes of the sidecar `name` beside the image (null when there is none). Checked against the
+   * bytes once they are loaded (src/editor/provenance.ts): a view sends it once provenanceReady
+   * settles, after its init (never before: the read must not delay the first screen), and asks only
+   * after load(), so this starts no read of its own.
+   */
+  attachSidecar(read: Promise<Uint8Array | null>, name: string): void {
+    this.sidecar = { read: read.catch(() => null), name };
+  }
+  get provenanceReady(): Promise<void> {
+    const sc = this.sidecar;
+    if (!sc) return Promise.resolve();
+    return (this.provenanceCheck ??= Promise.all([this.load(), sc.read]).then(
+      ([, bytes]) => {
+        if (bytes === null) return;
+        if (this.store.headOnly) return; // far larger than any capture; its bytes are not all in memory
+        const content = this.content();
+        const view = readSidecar(bytes, createHash('sha256').update(content).digest('hex'), content.length, sc.name);
+        if (view) this.provenance = { view, generation: this._generation };
+      },
+      () => undefined,
+    ));
+  }
+
+  /**
+   * What the views show of the sidecar. Once the content changed (an edit, a reload) the labels are
+   * kept, keyed by edit path so they stay on their fields when offsets move, and said to be of the
+   * image as captured: the sidecar describes the captured bytes, not the edited ones.
+   */
+  provenanceView(): ProvenanceView | null {
+    const p = this.provenance;
+    if (!p) return null;
+    if (p.view.state !== 'ok' || p.generation === this._generation) return p.view;
+    return { state: 'edited', notice: "Provenance as captured: the image has changed since (edited or reloaded), so a changed value's label tells where its captured value came from.", labels: p.view.labels };
   }
 
   /** Stop loading: the read and the worker stop, load() rejects with LoadCancelled. */

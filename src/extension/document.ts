@@ -1,16 +1,43 @@
 // One CustomDocument per .ckpt file: VS Code's side of an EditorSession (src/editor/session.ts), which
 // owns the bytes, the model and the edits. This adds what needs VS Code: URIs and workspace.fs for
 // files that are not local, the file watcher, and cancellation tokens.
-import { open as openFile } from 'node:fs/promises';
+import { open as openFile, readFile as readWhole, stat as statFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { type AtomicWriteHooks, SaveError } from '../io/atomic-write.js';
 import { ByteStore, type ReadWatch } from '../editor/byte-store.js';
 import type { CkptModel } from '../editor/image-model.js';
+import { MAX_SIDECAR_BYTES, SIDECAR_SUFFIX } from '../editor/provenance.js';
 import { writeAborted, EditorSession, type SaveTarget } from '../editor/session.js';
 
 async function readStore(uri: vscode.Uri): Promise<ByteStore> {
   // A file: URI is read with node's fs straight into the store (workspace.fs may copy).
   return uri.scheme === 'file' ? ByteStore.readFile(uri.fsPath) : ByteStore.from(await vscode.workspace.fs.readFile(uri));
+}
+
+/** A capture's provenance sidecar beside the image (null when there is none); too large a one is not read whole. */
+async function readSidecarFile(uri: vscode.Uri): Promise<Uint8Array | null> {
+  // A local one with node's fs, as the image (no round trip through the workbench).
+  if (uri.scheme === 'file') {
+    try {
+      const st = await statFile(uri.fsPath);
+      if (!st.isFile()) return null;
+      if (st.size > MAX_SIDECAR_BYTES) return new Uint8Array(MAX_SIDECAR_BYTES + 1);
+      return new Uint8Array(await readWhole(uri.fsPath));
+    } catch {
+      return null;
+    }
+  }
+  let size: number;
+  try {
+    const st = await vscode.workspace.fs.stat(uri);
+    if ((st.type & vscode.FileType.File) === 0) return null;
+    size = st.size;
+  } catch {
+    return null;
+  }
+  // Past the cap the reader only needs to know the size to refuse it.
+  if (size > MAX_SIDECAR_BYTES) return new Uint8Array(size > MAX_SIDECAR_BYTES + 1 ? MAX_SIDECAR_BYTES + 1 : size);
+  return vscode.workspace.fs.readFile(uri);
 }
 
 export class CkptDocument implements vscode.CustomDocument {
@@ -53,6 +80,8 @@ export class CkptDocument implements vscode.CustomDocument {
     readonly uri: vscode.Uri,
     readonly session: EditorSession,
   ) {
+    const sidecar = uri.with({ path: `${uri.path}${SIDECAR_SUFFIX}` });
+    session.attachSidecar(readSidecarFile(sidecar), sidecar.path.split('/').pop() ?? SIDECAR_SUFFIX);
     if (uri.scheme === 'file' || uri.scheme === 'vscode-remote') {
       const dir = vscode.Uri.joinPath(uri, '..');
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, uri.path.split('/').pop() ?? '*'));

@@ -85,6 +85,23 @@ export interface InitData {
   diagnosticsFollow?: boolean;
 }
 
+/** Where a field's value came from, as a capture's sidecar says. */
+export interface ProvenanceLabel {
+  kind: 'exact' | 'derived' | 'assumed' | 'lost';
+  reason: string;
+}
+
+/**
+ * A provenance sidecar as the editor shows it: labels by edit path (`ttys[1].termios.c_cc[0]`) when
+ * it matched the image as opened ('ok', or 'edited' once the content changed since: the labels are
+ * then of the image as captured), none and a notice saying why when it was ignored.
+ */
+export interface ProvenanceView {
+  state: 'ok' | 'edited' | 'stale' | 'invalid';
+  notice: string | null;
+  labels: Record<string, ProvenanceLabel>;
+}
+
 /** The requests the webview makes for its first screen (tree root, first hex chunk, first page of pairs and line disciplines). */
 export const FIRST_REQUESTS: { [K in RequestName]?: Requests[K]['params'] } = {
   children: { id: 'root', start: 0 },
@@ -358,7 +375,12 @@ export type ToWebview =
   /** The file on disk changed in a way the content shown does not follow (InitData.diskNote). */
   | { type: 'disk'; note: string | null }
   /** A find still under way: `done` of `total` bytes searched. */
-  | { type: 'findProgress'; search: number; done: number; total: number };
+  | { type: 'findProgress'; search: number; done: number; total: number }
+  /**
+   * The capture's provenance sidecar beside the image (src/editor/provenance.ts), null when there is
+   * none: its own message after an init or update, so that the sidecar's read never delays the first screen.
+   */
+  | { type: 'provenance'; provenance: ProvenanceView | null };
 
 export const PANELS = ['terminal', 'ldisc', 'graph', 'problems'] as const;
 
@@ -378,6 +400,12 @@ export const MAX_EDIT_VALUE = 64 * 1024;
 
 function isSelection(v: unknown): v is Selection {
   return isObj(v) && isInt(v.offset) && isInt(v.length) && (v.record === undefined || isInt(v.record)) && (v.path === undefined || isStr(v.path, 1000)) && (v.label === undefined || isStr(v.label, 1000));
+}
+const PROVENANCE_STATES: readonly string[] = ['ok', 'edited', 'stale', 'invalid'];
+const PROVENANCE_KINDS: readonly string[] = ['exact', 'derived', 'assumed', 'lost'];
+function isProvenance(v: unknown): v is ProvenanceView {
+  if (!isObj(v) || !PROVENANCE_STATES.includes(v.state as string) || !(v.notice === null || isStr(v.notice, 4096)) || !isObj(v.labels)) return false;
+  return Object.values(v.labels).every((l) => isObj(l) && PROVENANCE_KINDS.includes(l.kind as string) && isStr(l.reason, 8192));
 }
 function isHit(v: unknown): v is FieldHit {
   if (!isSelection(v)) return false;
@@ -419,6 +447,8 @@ export function checkToWebview(m: unknown): ToWebview | null {
       return m.note === null || isStr(m.note, 4096) ? (m as ToWebview) : null;
     case 'findProgress':
       return isInt(m.search) && isInt(m.done) && isInt(m.total) ? (m as ToWebview) : null;
+    case 'provenance':
+      return m.provenance === null || isProvenance(m.provenance) ? (m as ToWebview) : null;
     default:
       return null;
   }

@@ -74,6 +74,7 @@ async function main() {
       // The sample with the slave's datalen damaged (set exits 1 for an image with errors).
       spawnSync('node', ['bin/ckpt-inspect.js', 'set', manifest.sample, 'ttys[1].ldisc.datalen=12', '-o', join(ws, 'e2e-fix.ckpt'), '--force'], { cwd: root });
       foreignFixtures(ws);
+      step('node', ['--import', 'tsx', 'test/integration/captured-image.ts', ws]);
       copyFileSync(join(root, 'samples/pair.ckpt'), join(ws, 'restore-me.ckpt'));
       if (manifest.large) {
         copyFileSync(manifest.large, join(ws, 'cancel-me.ckpt'));
@@ -120,6 +121,8 @@ async function main() {
     log('editing through the webview (Playwright) and the CLI');
     await editChecks(page, wb.ws, releaseFile);
     await fixChecks(page, wb.ws, releaseFile);
+    log('a captured image with its provenance sidecar, and a stale one (Playwright)');
+    await provenanceChecks(page, wb.ws, releaseFile);
     }
     log('Find in the Hex panel (Playwright)');
     await findChecks({ page, check, assert, waitUntil, OUT, ws: wb.ws, manifest, openInEditor: (file) => openInEditor(releaseFile, file), frameOf: (name) => frameOf(page, name), askHost: (name, args) => askHost(releaseFile, name, args) });
@@ -536,6 +539,47 @@ async function fixChecks(page, ws, releaseFile) {
     await page.keyboard.press('Control+Z');
     await afterEdit(f, gen, 'undo of the quick fix');
     await f.waitForSelector('.problem.sev-error .quick-fix');
+  });
+}
+
+/** What a cell's provenance mark says: its kind, title and accessible name, and whether it takes focus. */
+function markOf(f, selector) {
+  return f.$eval(selector, (el) => ({ kind: el.dataset.provenance, text: el.textContent, title: el.title, aria: el.getAttribute('aria-label'), tab: el.tabIndex }));
+}
+
+async function provenanceChecks(page, ws, releaseFile) {
+  await openInEditor(releaseFile, join(ws, 'captured.ckpt'));
+  const f = await frameOf(page, 'captured.ckpt');
+  await check('a captured image: each field shows its provenance (an exact one, a lost one) with its reason, keyboard reachable', async () => {
+    // The sidecar follows the first screen in its own message: its marks are drawn when it arrives.
+    await f.waitForSelector('body[data-provenance="ok"]', { timeout: 15000 });
+    await tab(f, 'terminal');
+    await f.waitForSelector('.cell[data-role="slave"][data-name="c_lflag"] .prov', { timeout: 15000 });
+    const lflag = await markOf(f, '.cell[data-role="slave"][data-name="c_lflag"] .prov');
+    assert(lflag.kind === 'exact' && /exact$/.test(lflag.text), JSON.stringify(lflag));
+    assert(/TCGETS on the live slave/.test(lflag.title) && /^provenance exact: TCGETS/.test(lflag.aria) && lflag.tab === 0, JSON.stringify(lflag));
+    const cell = await f.getAttribute('.cell[data-role="slave"][data-name="c_lflag"]', 'aria-label');
+    assert(/provenance exact: TCGETS on the live slave/.test(cell), cell);
+    const index = await markOf(f, '.cell[data-role="master"][data-name="index"] .prov');
+    assert(index.kind === 'exact' && /TIOCGPTN/.test(index.title), JSON.stringify(index));
+    await tab(f, 'ldisc');
+    await f.waitForSelector('.prov[data-provenance="lost"]', { timeout: 15000 });
+    const column = await f.$$eval('.prov[data-provenance="lost"]', (els) => els.map((el) => ({ title: el.title, field: el.closest('dd')?.previousElementSibling?.textContent })));
+    const col = column.find((c) => c.field === 'column');
+    assert(col && /output column is kernel-private/.test(col.title) && /^provenance lost: /.test(col.title), JSON.stringify(column));
+    await f.focus('.prov[data-provenance="lost"]');
+    assert(await f.evaluate(() => document.activeElement?.classList.contains('prov')), 'a provenance mark takes keyboard focus');
+    assert((await f.locator('.banner .prov-note').count()) === 0, 'no notice for a sidecar that matches');
+  });
+  await openInEditor(releaseFile, join(ws, 'stale.ckpt'));
+  const g = await frameOf(page, 'stale.ckpt');
+  await check('a stale sidecar (another image\'s sha256) is not shown; a one-line notice says why', async () => {
+    await g.waitForSelector('body[data-provenance="stale"]', { timeout: 15000 });
+    await tab(g, 'terminal');
+    await g.waitForSelector('.cell[data-name="c_lflag"]');
+    assert((await g.locator('.prov').count()) === 0, 'no provenance marks from a stale sidecar');
+    const note = await g.textContent('.banner .prov-note', { timeout: 15000 });
+    assert(/^Provenance sidecar stale\.ckpt\.provenance\.json ignored \(stale\): .*sha256/.test(note ?? ''), note);
   });
 }
 
