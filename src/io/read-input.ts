@@ -49,6 +49,11 @@ function plainBytes(b: Buffer): Uint8Array {
  * `use(fd, st)` on a regular file opened for reading (a string, or a Buffer for a name that is not
  * UTF-8); anything else is refused before a byte is read. Failures become InputErrors in words.
  */
+/** An error the system gave (an errno code from a syscall), as opposed to one thrown by our code. */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
 export function withRegularFile<T>(path: string | Buffer, use: (fd: number, st: Stats) => T): T {
   let fd: number;
   try {
@@ -61,8 +66,9 @@ export function withRegularFile<T>(path: string | Buffer, use: (fd: number, st: 
     if (!st.isFile()) throw new InputError(`cannot read: it is ${fileKind(st)}; only a regular file (or - for the standard input) is read`, 'ENOTREG');
     return use(fd, st);
   } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, (e as NodeJS.ErrnoException).code);
+    // Only the system's answers are about the file; anything else is a bug in `use` and must say so.
+    if (e instanceof InputError || !isSystemError(e)) throw e;
+    throw new InputError(`cannot read: ${errnoText(e)}`, e.code);
   } finally {
     closeSync(fd);
   }
