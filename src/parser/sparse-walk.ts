@@ -201,12 +201,18 @@ export class SparseWalker {
         continue;
       }
       if (p + HDR_SIZE > end) {
-        if (p + HDR_SIZE > this.size) return this.stopPlaced(framed);
+        if (p + HDR_SIZE > this.size) {
+          this.stopPlaced(framed);
+          return;
+        }
         break; // split across reads: read again from here
       }
       const type = view.getUint32(p - pos, this.le);
       const len = view.getUint32(p - pos + 4, this.le);
-      if (len < HDR_SIZE || p + len > this.size) return this.stopPlaced(framed);
+      if (len < HDR_SIZE || p + len > this.size) {
+        this.stopPlaced(framed);
+        return;
+      }
       framed.push(p, type, len);
       const pl = (framed as Required<FramedRecords>).place(p, type, len, this.prevType);
       if (pl !== null && pl.len > 0) {
