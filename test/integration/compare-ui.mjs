@@ -35,7 +35,14 @@ export async function compareChecks({ page, ws, openInEditor, frameOf, check, as
     const dialog = page.locator('.quick-input-widget', { hasText: 'Compare compare-a.ckpt with…' });
     await dialog.waitFor({ timeout: 15000 });
     const input = dialog.locator('input').first();
-    await input.fill(join(ws, 'compare-b.ckpt'));
+    // The dialog puts its starting folder into the input once it has read it, which can be after
+    // the widget shows: typing before that is overwritten. Wait for it, then type until it holds.
+    const want = join(ws, 'compare-b.ckpt');
+    await waitUntil('the file dialog to show its starting folder', async () => (await input.inputValue()) !== '', 15000);
+    await waitUntil('the file dialog to hold the typed path', async () => {
+      if ((await input.inputValue()) !== want) await input.fill(want);
+      return (await input.inputValue()) === want;
+    }, 10000);
     await page.keyboard.press('Enter');
     const f = await compareFrame(page, 'differs');
     const names = await f.$$eval('tbody tr.cmp-field th', (els) => els.map((e) => e.textContent));
