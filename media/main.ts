@@ -167,17 +167,29 @@ async function onInit(d: InitData): Promise<void> {
   // Only the visible panel is drawn before the first screen; the others right after it.
   initData = d;
   problems.update(d, d.diagnosticsFollow ? null : d.diagnostics, false);
-  if (d.cause !== 'edit') showPanel(current);
+  // An init after an edit keeps the place of the page that made it; a new page (a tab switch after an
+  // edit) starts from its saved state like any other.
+  const keep = d.cause === 'edit' && !first;
+  if (!keep) showPanel(current);
   const phases: Record<string, number> = { init: performance.now() - t0 };
   const timed = (name: string, p: Promise<void>) => p.then(() => void (phases[name] = performance.now() - t0));
   const later: (() => Promise<void>)[] = [];
-  const jobs = [timed('structure', d.cause === 'edit' ? structure.refresh() : structure.load()), timed('hex', hexPanel.load(d.size, d.generation, d.editable)), timed('graph', graph.load(d, current === 'graph'))];
+  const jobs = [timed('structure', keep ? structure.refresh() : structure.load()), timed('hex', hexPanel.load(d.size, d.generation, d.editable)), timed('graph', graph.load(d, current === 'graph'))];
   for (const [id, p] of [['terminal', terminal], ['ldisc', ldisc]] as const) {
     if (current === id) jobs.push(timed(id, p.load(d)));
     else later.push(() => p.load(d));
   }
   await Promise.all(jobs);
-  if (first) select(null, 'host');
+  // A restart of the webview (a tab switch) shows what it showed: the selection (told to the host, so
+  // that its commands still have it), the hex caret and first row, the tree as it was opened.
+  if (first) {
+    const st = saved();
+    // What was restored, for the tests: the saved state's keys and panel.
+    document.body.dataset.restored = `${Object.keys(st).sort().join(',')}:${st.panel ?? ''}:${current}`;
+    const sel = st.selection && st.selection.offset < d.size ? st.selection : null;
+    select(sel, 'host', sel && st.hit?.treePath.length ? st.hit : null);
+    hexPanel.restore(st.hex);
+  }
   // The browser has laid out and painted what was appended. For the bench: `script` is when this
   // script started (ms since the webview's page began to load), `frame` the next frame after the panels.
   phases.script = t0;

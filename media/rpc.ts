@@ -1,5 +1,5 @@
 // The webview end of src/shared/protocol.ts: typed requests with promises, host events to listeners.
-import { checkToWebview, filledPage, requestKey, type FromWebview, type PanelId, type Prefetched, type RequestName, type Requests, type ToWebview } from '../src/shared/protocol.js';
+import { checkToWebview, type FieldHit, filledPage, requestKey, type FromWebview, type PanelId, type Prefetched, type RequestName, type Requests, type Selection, type ToWebview } from '../src/shared/protocol.js';
 
 interface VsCodeApi {
   postMessage(msg: FromWebview): void;
@@ -86,13 +86,37 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
   for (const l of listeners) l(msg);
 });
 
+/**
+ * What the webview keeps across its own restarts (VS Code drops a hidden webview's page: a tab
+ * switch reloads it), through VS Code's webview state: the panel shown, the selection, the hex
+ * view's caret and first row, the Structure tree's open nodes and scroll position.
+ */
 export interface SavedState {
   panel?: PanelId;
-  offset?: number;
+  selection?: Selection | null;
+  /** The selection's place in the tree, when it has one. */
+  hit?: FieldHit | null;
+  hex?: { caret: number; firstRow: number };
+  tree?: { open: { id: string; page: number }[]; top: number };
 }
+let state: SavedState = (vscode.getState() as SavedState | undefined) ?? {};
 export function saved(): SavedState {
-  return (vscode.getState() as SavedState | undefined) ?? {};
+  return state;
 }
 export function save(patch: SavedState): void {
-  vscode.setState({ ...saved(), ...patch });
+  state = { ...state, ...patch };
+  vscode.setState(state);
+}
+
+/** `save`, at most once per `ms` for a key (scrolling saves a position per frame). */
+const later = new Map<string, ReturnType<typeof setTimeout>>();
+export function saveSoon(key: string, patch: () => SavedState, ms = 150): void {
+  if (later.has(key)) return;
+  later.set(
+    key,
+    setTimeout(() => {
+      later.delete(key);
+      save(patch());
+    }, ms),
+  );
 }

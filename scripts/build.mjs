@@ -57,7 +57,7 @@ async function bundle() {
     { in: 'src/editor/index-worker.ts', out: 'dist/index-worker.js', platform: 'node', format: 'cjs' },
     { in: 'src/editor/compare-worker.ts', out: 'dist/compare-worker.js', platform: 'node', format: 'cjs' },
     { in: 'media/main.ts', out: 'dist/webview.js', platform: 'browser', format: 'iife' },
-    { in: 'media/editor.css', out: 'dist/webview.css', platform: 'browser' },
+    { in: 'media/editor.css', out: 'dist/webview.css', platform: 'browser', loader: { '.ttf': 'file' }, assetNames: '[name]' },
     { in: 'media/compare/main.ts', out: 'dist/compare.js', platform: 'browser', format: 'iife' },
     // The codicon font goes beside the style that names it (dist/codicon.ttf).
     { in: 'media/compare/compare.css', out: 'dist/compare.css', platform: 'browser', loader: { '.ttf': 'file' }, assetNames: '[name]' },

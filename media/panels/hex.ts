@@ -3,8 +3,8 @@
 // scroll range is scaled when the file has more rows than fit. Keyboard: arrows, PageUp/PageDown,
 // Home/End (row), Ctrl+Home/End (file), Enter selects the innermost field at the caret.
 import { HEX_BYTES_PER_ROW as W, type Selection } from '../../src/shared/protocol.js';
-import { h, hex } from '../dom.js';
-import { request } from '../rpc.js';
+import { clear, h, hex } from '../dom.js';
+import { request, saveSoon } from '../rpc.js';
 import { onSelect, select } from '../selection.js';
 import { sendEdit } from '../edit.js';
 
@@ -37,7 +37,8 @@ export class HexPanel {
     this.rowsEl = h('div', { class: 'hex-rows', role: 'grid', 'aria-label': 'Bytes', 'aria-readonly': 'true' });
     this.scroller = h('div', { class: 'hex-scroll', tabindex: 0, 'aria-label': 'Hex view: arrow keys move, Enter selects the field' }, this.rowsEl, this.spacer);
     this.status = h('div', { class: 'hex-status', 'aria-live': 'polite' });
-    this.el = h('section', { class: 'hex', 'aria-label': 'Hex' }, h('h2', { class: 'panel-title', text: 'Hex' }), this.scroller, this.status);
+    this.inspector = h('dl', { class: 'inspector', 'aria-label': 'Data inspector: the bytes at the caret as numbers' });
+    this.el = h('section', { class: 'hex', 'aria-label': 'Hex' }, h('h2', { class: 'panel-title', text: 'Hex' }), this.scroller, this.status, this.inspector);
     this.scroller.addEventListener('scroll', () => this.onScroll());
     this.scroller.addEventListener('keydown', (e) => this.onKey(e));
     this.rowsEl.addEventListener('click', (e) => this.onClick(e));
@@ -127,12 +128,30 @@ export class HexPanel {
     this.onScroll();
   }
 
+  /** Keep the caret and the first row shown for the webview's next start (rpc.ts SavedState). */
+  private saveView(): void {
+    saveSoon('hex', () => ({ hex: { caret: this.caret, firstRow: this.firstRow } }));
+  }
+
+  /** Back to a saved caret and first row (after a restart of the webview), within this file's size. */
+  restore(view: { caret: number; firstRow: number } | undefined): void {
+    if (!view || this.size === 0) return;
+    this.caret = Math.max(0, Math.min(view.caret, this.size - 1));
+    const maxRow = Math.max(0, this.rows - this.visibleRows);
+    const target = Math.max(0, Math.min(view.firstRow, maxRow));
+    this.scroller.scrollTop = this.rows * this.rowH <= MAX_SCROLL_PX ? target * this.rowH : (target / Math.max(1, maxRow)) * (this.scrollPx - this.scroller.clientHeight);
+    this.firstRow = target;
+    this.paint();
+    void this.fetchVisible().then(() => this.paint());
+  }
+
   private onScroll(): void {
     const max = Math.max(1, this.scrollPx - this.scroller.clientHeight);
     const maxRow = Math.max(0, this.rows - this.visibleRows);
     const first = this.rows * this.rowH <= MAX_SCROLL_PX ? Math.floor(this.scroller.scrollTop / this.rowH) : Math.round((this.scroller.scrollTop / max) * maxRow);
     this.firstRow = Math.max(0, Math.min(maxRow, first));
     this.paint();
+    this.saveView();
     void this.fetchVisible().then(() => this.paint());
   }
 
@@ -207,9 +226,45 @@ export class HexPanel {
         r.chars[j].textContent = b < 0 ? (b === -1 ? '·' : '') : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
       }
     }
+    this.showInspector();
+  }
+
+  private readonly inspector: HTMLElement;
+  /** What the inspector shows now (its caret and the bytes it read), so that a paint redraws it only when that changed. */
+  private inspected = '';
+
+  /** The data inspector: the bytes at the caret as unsigned and signed integers of 1 to 8 bytes, both byte orders. */
+  private showInspector(): void {
+    const bytes: number[] = [];
+    for (let k = 0; k < 8 && this.caret + k < this.size; k++) bytes.push(this.byteAt(this.caret + k));
+    const key = `${this.caret}:${bytes.join(',')}`;
+    if (key === this.inspected) return;
+    this.inspected = key;
+    clear(this.inspector);
+    for (const n of [1, 2, 4, 8]) {
+      const b = bytes.slice(0, n);
+      const known = b.length === n && b.every((x) => x >= 0);
+      const read = (le: boolean): [string, string] => {
+        if (!known) return ['—', '—'];
+        const v = new DataView(Uint8Array.from(b).buffer);
+        if (n === 1) return [String(v.getUint8(0)), String(v.getInt8(0))];
+        if (n === 2) return [String(v.getUint16(0, le)), String(v.getInt16(0, le))];
+        if (n === 4) return [String(v.getUint32(0, le)), String(v.getInt32(0, le))];
+        return [String(v.getBigUint64(0, le)), String(v.getBigInt64(0, le))];
+      };
+      const [ule, ile] = read(true);
+      const [ube, ibe] = read(false);
+      const row = (name: string, le: string, be: string) => {
+        this.inspector.append(h('dt', { text: name }), h('dd', { class: 'le', 'data-type': `${name}le`, title: `${name}, little-endian`, text: le }), h('dd', { class: 'be', 'data-type': `${name}be`, title: `${name}, big-endian`, text: n === 1 ? '' : be }));
+      };
+      row(`u${n * 8}`, ule, ube);
+      row(`i${n * 8}`, ile, ibe);
+    }
   }
 
   private showStatus(): void {
+    this.saveView();
+    this.showInspector();
     const s = this.sel;
     this.status.textContent = s
       ? `${s.label ?? 'selection'} · offset ${s.offset} (${hex(s.offset)}) · ${s.length} byte(s)`

@@ -94,7 +94,7 @@ export class ProblemsPanel {
         h(
           'li',
           { class: `problem sev-${d.severity}`, role: 'option', 'data-i': i, id: `problem-${i}`, 'aria-selected': 'false' },
-          h('span', { class: `sev-icon sev-${d.severity}`, 'aria-label': d.severity, title: d.severity }),
+          h('span', { class: `sev-icon sev-${d.severity} codicon codicon-${d.severity}`, 'aria-label': d.severity, title: d.severity }),
           h('span', { class: 'code', text: d.code }),
           h('span', { class: 'msg', text: escapeText(d.message) }),
           h('span', { class: 'where', text: `${d.field} @ ${d.offset} (${hex(d.offset)})${d.record !== undefined ? ` · record ${d.record}` : ''}` }),

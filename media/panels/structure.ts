@@ -3,7 +3,7 @@
 // Home/End, Enter selects.
 import type { FieldHit, Selection, TreeNode } from '../../src/shared/protocol.js';
 import { clear, h, hex } from '../dom.js';
-import { request } from '../rpc.js';
+import { request, saved, saveSoon } from '../rpc.js';
 import { onSelect, select } from '../selection.js';
 
 interface Item {
@@ -33,6 +33,7 @@ export class StructurePanel {
       const row = (e.target as HTMLElement).closest<HTMLElement>('.treeitem');
       if (row?.dataset.id) this.focusId = row.dataset.id;
     });
+    this.list.addEventListener('scroll', () => this.saveView());
     this.list.addEventListener('focus', () => {
       if (!this.focusId && this.rootKids.length) this.setFocus(this.rootKids[0]);
     });
@@ -43,12 +44,34 @@ export class StructurePanel {
     });
   }
 
+  /** The open nodes and scroll position saved by the webview's last run, used by its first load. */
+  private pendingView = saved().tree ?? null;
+
   async load(): Promise<void> {
     this.items.clear();
     this.focusId = this.selectedId = null;
     const r = await request('children', { id: 'root', start: 0 });
     this.rootKids = this.adopt(null, r.nodes, 0);
+    const view = this.pendingView;
+    this.pendingView = null;
+    // Parents come before their children in the saved list; a node that is not there any more is skipped.
+    for (const o of view?.open ?? []) {
+      const it = this.items.get(o.id);
+      if (!it || !it.node.hasChildren) continue;
+      try {
+        await this.loadKids(o.id, o.page);
+        it.expanded = true;
+      } catch {
+        // a page the host no longer has: left closed
+      }
+    }
     this.paint();
+    if (view) this.list.scrollTop = view.top;
+  }
+
+  /** Keep the open nodes (in tree order) and the scroll position for the webview's next start. */
+  private saveView(): void {
+    saveSoon('tree', () => ({ tree: { open: this.visible().filter((id) => this.items.get(id)?.expanded).map((id) => ({ id, page: this.items.get(id)!.pageStart })), top: this.list.scrollTop } }));
   }
 
   /** Does the tree hold (loaded) a node of one of `records` (null: anything may have changed)? */
@@ -141,6 +164,7 @@ export class StructurePanel {
   }
 
   paint(): void {
+    this.saveView();
     const rows = this.visible();
     if (!this.focusId && rows.length) this.focusId = rows[0];
     clear(this.list);
@@ -164,8 +188,8 @@ export class StructurePanel {
           title: n.kind === 'page' ? n.detail : `${n.label} — ${n.detail}${n.offset >= 0 ? ` @ ${n.offset} (${hex(n.offset)}), ${n.length} byte(s)` : ''}`,
         },
         h('span', { class: `indent lvl-${Math.min(it.level, 12)}` }),
-        h('span', { class: `twisty${n.hasChildren ? (it.expanded ? ' open' : ' closed') : ''}`, 'aria-hidden': 'true' }),
-        n.severity ? h('span', { class: `sev-icon sev-${n.severity}`, 'aria-label': n.severity, title: n.severity }) : null,
+        h('span', { class: `twisty${n.hasChildren ? (it.expanded ? ' open codicon codicon-chevron-down' : ' closed codicon codicon-chevron-right') : ''}`, 'aria-hidden': 'true' }),
+        n.severity ? h('span', { class: `sev-icon sev-${n.severity} codicon codicon-${n.severity}`, 'aria-label': n.severity, title: n.severity }) : null,
         h('span', { class: 'label', text: n.label }),
         h('span', { class: 'detail', text: n.detail }),
         n.offset >= 0 ? h('span', { class: 'where', text: `${hex(n.offset, 6)} +${n.length}` }) : null,

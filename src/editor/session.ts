@@ -515,6 +515,12 @@ export class EditorSession {
     }
   }
 
+  /** A copy of `length` bytes at `offset` (what a sparse store left on disk included), clamped to the content. */
+  read(offset: number, length: number): Uint8Array {
+    const o = Math.max(0, Math.min(offset, this.store.length));
+    return this.store.read(o, Math.max(0, Math.min(length, this.store.length - o)));
+  }
+
   /** The whole content, for a write through a non-local file system. */
   content(): Uint8Array {
     return this.store.read(0, this.store.length);

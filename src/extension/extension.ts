@@ -8,6 +8,10 @@ import { installCliLauncher, OPEN_TERMINAL_COMMAND } from './cli-terminal.js';
 import { requireTrust } from './trust.js';
 import { escapeText } from '../shared/escape.js';
 import { CompareCommands } from './compare.js';
+import { COPY_FORMATS, copyAs, isCopyFormat } from '../editor/copy-as.js';
+
+/** Copy As reads the bytes it copies; a selection is at most a record, far below this. */
+const COPY_MAX = 1 << 20;
 
 let provider: CkptEditorProvider | undefined;
 
@@ -85,6 +89,30 @@ export function activate(context: vscode.ExtensionContext): Api {
       await vscode.env.clipboard.writeText(json);
       void vscode.window.setStatusBarMessage('Checkpoint: selection copied as JSON', 3000);
       return json;
+    }),
+  );
+
+  reg(
+    'ckptInspector.copySelectionAs',
+    command(async (format?: string) => {
+      const e = activeEditor();
+      const sel = e.selection;
+      if (!sel) throw new Error('Nothing is selected: select a record, field or byte first.');
+      let f = format;
+      if (f === undefined) {
+        const pick = await vscode.window.showQuickPick(
+          Object.entries(COPY_FORMATS).map(([id, label]) => ({ label, id })),
+          { title: `Copy ${sel.length} byte(s) at ${hexOffset(sel.offset)} as` },
+        );
+        if (!pick) return undefined;
+        f = pick.id;
+      }
+      if (!isCopyFormat(f)) throw new Error(`No copy format ${escapeText(String(f))}: ${Object.keys(COPY_FORMATS).join(', ')}.`);
+      if (sel.length > COPY_MAX) throw new Error(`The selection is ${sel.length} bytes; Copy As takes at most ${COPY_MAX}.`);
+      const text = copyAs(e.document.session.read(sel.offset, sel.length), f, sel.path ?? sel.label ?? 'selection');
+      await vscode.env.clipboard.writeText(text);
+      void vscode.window.setStatusBarMessage(`Checkpoint: ${sel.length} byte(s) copied as ${f}`, 3000);
+      return text;
     }),
   );
 

@@ -2,7 +2,9 @@
 // per file, any number of webview panels showing it, each an EditorView of the document's session.
 // This file adds what needs VS Code: the webview's page, the edit stack, the Problems panel, the
 // save confirmation, progress notifications and error messages.
+import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { codeLines } from '../editor/diagnostic-docs.js';
 import { DEFAULT_MAX_TTYS } from '../editor/image-model.js';
 import { LoadCancelled } from '../editor/off-thread.js';
 import type { EditEntry } from '../editor/session.js';
@@ -10,8 +12,8 @@ import { SessionView } from '../editor/session-view.js';
 import { webviewPage } from '../editor/webview-page.js';
 import type { AtomicWriteHooks } from '../io/atomic-write.js';
 import { escapeText } from '../shared/escape.js';
-import { checkFromWebview, type EditOutcome, type FieldHit, type PanelId } from '../shared/protocol.js';
-import { toVsDiagnostics } from './diagnostics.js';
+import { checkFromWebview, type EditOutcome, type FieldHit, type FromWebview, hexOffset, type PanelId } from '../shared/protocol.js';
+import { type CodeDocs, toVsDiagnostics } from './diagnostics.js';
 import { CkptDocument } from './document.js';
 import { ForeignFile, ForeignFiles, foreignFile } from './foreign.js';
 
@@ -24,6 +26,16 @@ export class EditorView extends SessionView {
     readonly document: CkptDocument,
   ) {
     super(document.session, (msg) => void panel.webview.postMessage(msg));
+  }
+  /** Told when the webview's selection changed. */
+  onSelection: (() => void) | undefined;
+  override receive(msg: FromWebview): void {
+    super.receive(msg);
+    if (msg.type === 'selection') this.onSelection?.();
+  }
+  override reveal(hit: FieldHit, panel?: PanelId): void {
+    super.reveal(hit, panel);
+    this.onSelection?.();
   }
 }
 /** The editor the commands act on (the name the commands and tests know it by). */
@@ -58,10 +70,28 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
   /** Messages the webviews sent that the protocol does not accept (dropped), for the tests. */
   rejectedMessages = 0;
 
+  /** The active editor's selection: where it is, how long, what field. */
+  private readonly status = vscode.window.createStatusBarItem('ckptInspector.selection', vscode.StatusBarAlignment.Right, 100);
+
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly diagnostics: vscode.DiagnosticCollection,
-  ) {}
+  ) {
+    this.status.name = 'Checkpoint Selection';
+    context.subscriptions.push(this.status);
+  }
+
+  private showStatus(): void {
+    const e = this.active;
+    if (!e || !e.panel.active) {
+      this.status.hide();
+      return;
+    }
+    const s = e.selection;
+    this.status.text = s ? `$(symbol-field) ${escapeText(s.label ?? s.path ?? 'bytes')} @ ${hexOffset(s.offset)} · ${s.length} byte${s.length === 1 ? '' : 's'}` : 'No selection';
+    this.status.tooltip = s ? `Selection at byte offset ${s.offset}, ${s.length} byte(s)${s.path ? `, field ${s.path}` : ''}` : 'Nothing selected in the checkpoint editor';
+    this.status.show();
+  }
 
   static register(context: vscode.ExtensionContext, diagnostics: vscode.DiagnosticCollection): CkptEditorProvider {
     const provider = new CkptEditorProvider(context, diagnostics);
@@ -80,6 +110,20 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
       }),
     );
     return provider;
+  }
+
+  private docs: CodeDocs | null | undefined;
+  /** docs/diagnostics.md as shipped with the extension, read once (null when it is not there). */
+  private codeDocs(): CodeDocs | undefined {
+    if (this.docs === undefined) {
+      const doc = vscode.Uri.joinPath(this.context.extensionUri, 'docs', 'diagnostics.md');
+      try {
+        this.docs = doc.scheme === 'file' ? { uri: doc, lines: codeLines(readFileSync(doc.fsPath, 'utf8')) } : null;
+      } catch {
+        this.docs = null;
+      }
+    }
+    return this.docs ?? undefined;
   }
 
   /** The editor commands act on: the focused one, else the last focused. */
@@ -101,7 +145,7 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     const gate = this.hooks.readGate;
     const doc = await CkptDocument.create(uri, maxTtys, ctx.backupId, gate && ((done, size, signal) => gate(uri, done, size, signal)));
     const s = doc.session;
-    const publish = () => this.diagnostics.set(uri, toVsDiagnostics(s.model.diagnostics, uri, s.model.repairs(), (d) => s.model.shown(d)));
+    const publish = () => this.diagnostics.set(uri, toVsDiagnostics(s.model.diagnostics, uri, s.model.repairs(), (d) => s.model.shown(d), this.codeDocs()));
     // The Problems panel once the webview has rendered (its messages pass the workbench's thread,
     // which the markers would hold up), or after `ms` without a render.
     const publishSoon = (ms: number) => {
@@ -157,11 +201,14 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     this.editors.add(view);
     session.attach(view);
     this.lastActive = view;
+    view.onSelection = () => this.showStatus();
     panel.onDidChangeViewState(() => {
       if (panel.active) this.lastActive = view;
+      this.showStatus();
     });
     panel.onDidDispose(() => {
       this.editors.delete(view);
+      this.showStatus();
       session.detach(view);
       if (this.editorsOf(document.uri).length === 0) {
         clearTimeout(this.publishTimers.get(document.uri.toString())?.timer);

@@ -178,6 +178,8 @@ async function startRestore(page) {
 
 /** The labels of the quick pick's rows. */
 async function pickRows(page) {
+  // The title shows before the rows are drawn.
+  await page.locator('.quick-input-widget .monaco-list-row:visible').first().waitFor({ timeout: 15000 }).catch(() => undefined);
   return page.locator('.quick-input-widget .monaco-list-row:visible').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? e.textContent ?? ''));
 }
 

@@ -70,6 +70,7 @@ async function main() {
       manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
       log(`fixtures: ${manifest.source} images in ${ws}`);
       copyFileSync(manifest.sample, join(ws, 'e2e-edit.ckpt'));
+      copyFileSync(manifest.sample, join(ws, 'e2e-state.ckpt'));
       copyFileSync(join(root, 'test/fixtures/hostile-buffer.ckpt'), join(ws, 'hostile.ckpt'));
       // The sample with the slave's datalen damaged (set exits 1 for an image with errors).
       spawnSync('node', ['bin/ckpt-inspect.js', 'set', manifest.sample, 'ttys[1].ldisc.datalen=12', '-o', join(ws, 'e2e-fix.ckpt'), '--force'], { cwd: root });
@@ -118,6 +119,8 @@ async function main() {
       await sleep(1200);
       await shootAll(page, name);
     }
+    log('state across a tab switch (Playwright)');
+    await stateChecks(page, wb.ws, releaseFile, manifest);
     log('editing through the webview (Playwright) and the CLI');
     await editChecks(page, wb.ws, releaseFile);
     await fixChecks(page, wb.ws, releaseFile);
@@ -270,6 +273,10 @@ async function domChecks(page, m) {
     assert(offs[0] === off && offs[1] === off + 1, `highlighted ${offs}`);
     const label = await f.textContent('.treeitem.selected .label');
     assert(label === 'c_lflag', `tree selection ${label}`);
+    // The workbench's status bar names it, with its offset and length.
+    const want = `c_lflag @ 0x${off.toString(16).padStart(8, "0")}`;
+    await waitUntil('the selection in the status bar', async () => ((await page.textContent('.statusbar').catch(() => '')) ?? '').includes(want) ? true : null, 10000);
+    assert(((await page.textContent('.statusbar')) ?? '').includes('· 2 bytes'), 'two bytes');
   });
   await check('clicking a byte selects the innermost field that holds it', async () => {
     const idx = m.slaveTtyOffset + 24; // index
@@ -277,6 +284,15 @@ async function domChecks(page, m) {
     await waitUntil('tree selection', async () => (await f.textContent('.treeitem.selected .label')) === 'index', 5000);
     const offs = await f.$$eval('.hex-bytes .b.sel', (els) => els.map((e) => Number(e.dataset.off)));
     assert(offs.length === 4 && offs[0] === idx, `highlighted ${offs}`);
+  });
+  await check('data inspector: the bytes at the caret as integers, both byte orders (the slave\'s index)', async () => {
+    const idx = m.slaveTtyOffset + 24; // index, an int32
+    await f.click(`.hex-bytes .b[data-off="${idx}"]`);
+    const v = (t) => f.textContent(`.inspector [data-type="${t}"]`);
+    await waitUntil('the inspector at the index', async () => (await v('u32le')) === String(m.ptsIndex), 5000);
+    const be16 = ((m.ptsIndex & 0xff) << 8) | ((m.ptsIndex >> 8) & 0xff);
+    assert((await v('u16be')) === String(be16), `u16be ${await v('u16be')} want ${be16}`);
+    assert((await v('i32le')) === String(m.ptsIndex) && (await v('u8le')) === String(m.ptsIndex & 0xff), 'i32 and u8');
   });
   await check('Line discipline: `ls -l` complete, `ech` partial, hexdump', async () => {
     await tab(f, 'ldisc');
@@ -312,6 +328,26 @@ async function domChecks(page, m) {
     await waitUntil('HEADER selected', async () => (await f.textContent('.treeitem.selected .label')) === 'HEADER', 5000);
     const sel = await f.locator('.hex-bytes .b.sel').count();
     assert(sel > 0, 'HEADER bytes highlighted');
+  });
+  await check('codicons: tree chevrons and severity icons are glyphs of the codicon font, which loads under the CSP', async () => {
+    const r = await f.evaluate(async () => {
+      const glyph = (sel) => {
+        const el = document.querySelector(sel);
+        return el ? { content: getComputedStyle(el, '::before').content, font: getComputedStyle(el).fontFamily } : null;
+      };
+      await document.fonts.ready;
+      return {
+        closed: glyph('.twisty.closed'),
+        open: glyph('.twisty.open'),
+        sev: glyph('.problem .sev-icon'),
+        loaded: [...document.fonts].filter((x) => x.family.replace(/"/g, '') === 'codicon').map((x) => x.status),
+      };
+    });
+    // Code points of @vscode/codicons: chevron-right U+EAB6, chevron-down U+EAB4.
+    assert(r.closed?.content === '"\ueab6"' && /codicon/.test(r.closed.font), `closed chevron ${JSON.stringify(r.closed)}`);
+    assert(r.open?.content === '"\ueab4"', `open chevron ${JSON.stringify(r.open)}`);
+    assert(r.sev && /codicon/.test(r.sev.font) && r.sev.content !== 'none', `severity icon ${JSON.stringify(r.sev)}`);
+    assert(r.loaded.includes('loaded'), `codicon font ${JSON.stringify(r.loaded)}`);
   });
   await tab(f, 'terminal');
   await f.click('.cell[data-role="slave"][data-name="c_lflag"]');
@@ -382,6 +418,57 @@ async function framingOnlyChecks(page, ws, releaseFile, manifest) {
     } finally {
       await askHost(releaseFile, 'setting', { key: 'fullModelMaxTtys' });
     }
+  });
+}
+
+/**
+ * A tab switch drops the hidden webview's page (no retainContextWhenHidden): coming back shows the
+ * same panel, tree, selection and hex caret, and the host still has the selection for its commands.
+ */
+async function stateChecks(page, ws, releaseFile, m) {
+  const file = join(ws, 'e2e-state.ckpt');
+  await openInEditor(releaseFile, file);
+  let f = await frameOf(page, 'e2e-state.ckpt');
+  // A preview tab would be replaced by the next file, not hidden: keep it.
+  await runCommand(page, 'View: Keep Editor');
+  const idx = m.slaveTtyOffset + 46; // the slave's termios.c_lflag
+  await check('a tab switch keeps the panel, the open tree nodes, the selection and the hex caret; Copy Selection as JSON still works', async () => {
+    // Select the slave's c_lflag (Terminal), then show Line discipline and open Tasks in the tree.
+    await tab(f, 'terminal');
+    await f.click('.cell[data-role="slave"][data-name="c_lflag"]');
+    await waitUntil('tree selection', async () => (await f.textContent('.treeitem.selected .label')) === 'c_lflag', 5000);
+    await tab(f, 'ldisc');
+    await f.focus('.treeitem[data-id="g:tasks"]');
+    await page.keyboard.press('ArrowRight');
+    await waitUntil('tasks expanded', async () => (await f.getAttribute('.treeitem[data-id="g:tasks"]', 'aria-expanded')) === 'true', 5000);
+    await waitUntil('the index highlighted in Hex', async () => (await f.locator(`.hex-bytes .b.sel[data-off="${idx}"]`).count()) === 1, 5000);
+    const before = await f.evaluate(() => ({ caret: document.querySelector('.hex-bytes .b.caret')?.getAttribute('data-off'), sel: Array.from(document.querySelectorAll('.hex-bytes .b.sel')).map((e) => e.getAttribute('data-off')), top: document.querySelector('.hex-scroll')?.scrollTop }));
+    // Let the throttled state saves run before the page goes.
+    await sleep(400);
+    // The page as it is now is marked: the one shown after the switch must be a new one.
+    await f.evaluate(() => void (document.body.dataset.before = 'switch'));
+    await openInEditor(releaseFile, join(ws, 'hostile.ckpt'));
+    await frameOf(page, 'hostile.ckpt');
+    await openInEditor(releaseFile, file);
+    f = await waitUntil(
+      'a new page of the first editor',
+      async () => {
+        for (const fr of page.frames()) {
+          const ok = await fr.evaluate(() => document.body?.dataset.state === 'rendered' && !document.body.dataset.before && document.querySelector('#app .sum-file')?.textContent === 'e2e-state.ckpt').catch(() => false);
+          if (ok) return fr;
+        }
+        return null;
+      },
+      30000,
+    );
+    await waitUntil('the tree selection again', async () => (await f.textContent('.treeitem.selected .label').catch(() => null)) === 'c_lflag', 10000);
+    const after = await f.evaluate(() => ({ caret: document.querySelector('.hex-bytes .b.caret')?.getAttribute('data-off'), sel: Array.from(document.querySelectorAll('.hex-bytes .b.sel')).map((e) => e.getAttribute('data-off')), top: document.querySelector('.hex-scroll')?.scrollTop }));
+    assert(JSON.stringify(after) === JSON.stringify(before), `hex before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
+    const restored = await f.evaluate(() => `${document.body.dataset.restored} tabs ${[...document.querySelectorAll('.tab')].map((t) => `${t.id}=${t.getAttribute('aria-selected')}`).join(' ')}`);
+    assert((await f.getAttribute('#tab-ldisc', 'aria-selected')) === 'true', `Line discipline is the panel shown (${restored})`);
+    assert((await f.getAttribute('.treeitem[data-id="g:tasks"]', 'aria-expanded')) === 'true', 'Tasks still open');
+    await runCommand(page, 'Checkpoint: Copy Selection as JSON');
+    await waitUntil('the status bar says it was copied', async () => /selection copied as JSON/.test((await page.textContent('.statusbar').catch(() => '')) ?? ''), 10000);
   });
 }
 

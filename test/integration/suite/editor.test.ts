@@ -9,6 +9,7 @@ import type { CkptEditorProvider } from '../../../src/extension/provider.js';
 import { CkptDocument } from '../../../src/extension/document.js';
 import type { FieldHit, GraphView, LdiscView, PairView } from '../../../src/shared/protocol.js';
 import type { Manifest } from '../fixtures.js';
+import { toVsDiagnostics } from '../../../src/extension/diagnostics.js';
 import { diagCode, waitFor } from './wait.js';
 
 const EXT_ID = 'ckpt-inspector.ckpt-inspector';
@@ -158,6 +159,24 @@ export function registerTests(): void {
       assert.equal(JSON.parse(await vscode.env.clipboard.readText()).value, m.slaveLflag);
     });
 
+    it('copies the selection as a C array, hex, base64 and Python bytes', async () => {
+      // The selection is the slave's c_lflag (Go to Offset above): two bytes, little-endian.
+      const lo = m.slaveLflag & 0xff;
+      const hi = m.slaveLflag >> 8;
+      const h2 = (b: number) => b.toString(16).padStart(2, '0');
+      const want: Record<string, string> = {
+        hex: `${h2(lo)}${h2(hi)}`,
+        base64: Buffer.from([lo, hi]).toString('base64'),
+        c: `unsigned char termios_c_lflag[2] = {\n  0x${h2(lo)}, 0x${h2(hi)},\n};`,
+      };
+      for (const [format, text] of Object.entries(want)) {
+        const got = await vscode.commands.executeCommand<string>('ckptInspector.copySelectionAs', format);
+        assert.equal(got, text, format);
+        assert.equal(await vscode.env.clipboard.readText(), text, `${format} on the clipboard`);
+      }
+      assert.match((await vscode.commands.executeCommand<string>('ckptInspector.copySelectionAs', 'python'))!, /^b'.*'$/);
+    });
+
     it('reveals a record by objref', async () => {
       const hit = (await vscode.commands.executeCommand<FieldHit>('ckptInspector.revealObjref', m.slaveObjref))!;
       assert.equal(hit.offset, m.slaveTtyOffset);
@@ -198,6 +217,49 @@ export function registerTests(): void {
       await openRendered(m.badMagic);
       const d = await waitFor('diagnostics', () => vscode.languages.getDiagnostics(vscode.Uri.file(m.badMagic)).find((x) => diagCode(x) === 'HDR_MAGIC'));
       assert.equal(d.range.start.character, 8);
+    });
+
+    it('each problem names its row in docs/diagnostics.md; a code without a Quick Fix links to it', async () => {
+      // Raw mode in the line discipline of a canonical tty: two warnings.
+      const file = join(process.env.CKPT_TEST_WORKSPACE!, 'docs-link.ckpt');
+      copyFileSync(m.sample, file);
+      await openRendered(file);
+      try {
+        const p = await provider();
+        const doc = p.active!.document;
+        const slave = doc.model.img!.ttys.findIndex((t) => t.role === 'slave');
+        p.edit(doc, `ttys[${slave}].ldisc.icanon`, '0');
+        const diags = await waitFor('diagnostics', () => {
+          const d = vscode.languages.getDiagnostics(vscode.Uri.file(file)).filter((x) => x.source === 'ckpt' && diagCode(x) !== undefined);
+          return d.length >= 2 ? d : null;
+        });
+        const rowOf = (uri: vscode.Uri, line: number) => readFileSync(uri.fsPath, 'utf8').split('\n')[line];
+        for (const d of diags) {
+          const code = String(diagCode(d));
+          const rel = d.relatedInformation?.[0];
+          assert.ok(rel, `${code} names its docs`);
+          assert.match(rel.location.uri.path, /\/docs\/diagnostics\.md$/);
+          assert.ok(rowOf(rel.location.uri, rel.location.range.start.line).startsWith(`| \`${code}\` |`), `${code} at line ${rel.location.range.start.line + 1}`);
+          const target = typeof d.code === 'object' ? d.code.target : undefined;
+          assert.ok(target && (target.scheme === 'command' || target.fragment === `L${rel.location.range.start.line + 1}`), `${code}: ${target?.toString()}`);
+        }
+        // The same problems without their repairs (as for an image read sparsely): every code links to its row.
+        const docsUri = diags[0].relatedInformation![0].location.uri;
+        const lines = new Map<string, number>();
+        readFileSync(docsUri.fsPath, 'utf8').split('\n').forEach((l, i) => {
+          const c = /^\| `([A-Z0-9_]+)` \|/.exec(l)?.[1];
+          if (c && !lines.has(c)) lines.set(c, i + 1);
+        });
+        const plain = toVsDiagnostics(doc.model.diagnostics, vscode.Uri.file(file), [], undefined, { uri: docsUri, lines });
+        assert.ok(plain.length >= 2);
+        for (const d of plain.filter((x) => x.code !== undefined)) {
+          const c = d.code as { value: string; target: vscode.Uri };
+          assert.equal(c.target.fsPath, docsUri.fsPath, c.value);
+          assert.ok(rowOf(docsUri, Number(c.target.fragment.slice(1)) - 1).startsWith(`| \`${c.value}\` |`), `${c.value} -> ${c.target.fragment}`);
+        }
+      } finally {
+        await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      }
     });
 
     it('reloads when the file changes on disk', async () => {

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { byteOrderOf, openImage } from '../../../src/parser/image.js';
 import { T } from '../../../src/parser/layout.js';
 import type { Manifest } from '../fixtures.js';
-import { waitFor } from './wait.js';
+import { diagCode, waitFor } from './wait.js';
 import { openRendered, provider, VIEW } from './open.js';
 
 const manifest = () => JSON.parse(readFileSync(process.env.CKPT_TEST_MANIFEST!, 'utf8')) as Manifest;
@@ -75,7 +75,7 @@ export function registerHostileTests(): void {
       writeFileSync(file, bytes);
       await openRendered(file);
       const diags = await waitFor('the Problems panel', () => {
-        const d = vscode.languages.getDiagnostics(vscode.Uri.file(file)).filter((x) => x.code === 'ERROR_RECORD');
+        const d = vscode.languages.getDiagnostics(vscode.Uri.file(file)).filter((x) => diagCode(x) === 'ERROR_RECORD');
         return d.length ? d : null;
       });
       const msg = diags[0].message;

@@ -1,0 +1,53 @@
+// The webview's page (src/editor/webview-page.ts): a strict CSP whose nonce is on the one script and
+// style, files named beside the style (the codicon font) by their webview URI, and the bundle linked
+// instead of inlined when its text would end its element early or the files are not local.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { webviewPage } from '../../src/editor/webview-page.js';
+
+function dist(js: string, css: string): string {
+  const d = mkdtempSync(join(tmpdir(), 'ckpt-page-'));
+  writeFileSync(join(d, 'webview.js'), js);
+  writeFileSync(join(d, 'webview.css'), css);
+  return d;
+}
+const uri = (f: string) => `https://webview.test/dist/${f}`;
+
+test('inlined: the nonce on the script and the style, no unsafe-inline, fonts from the webview only, the font named by its webview URI', () => {
+  const d = dist('console.log(1);\n//# sourceMappingURL=webview.js.map\n', '@font-face{src:url("./codicon.ttf?abc") format("truetype")}\n.x{color:red}\n');
+  try {
+    const page = webviewPage({ cspSource: 'https://webview.test', uri, localDir: d });
+    const csp = /content="([^"]*)"/.exec(page)![1];
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1];
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /font-src https:\/\/webview\.test;/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.equal((page.match(new RegExp(`nonce="${nonce}"`, 'g')) ?? []).length, 2, 'the script and the style');
+    assert.match(page, /url\("https:\/\/webview\.test\/dist\/codicon\.ttf\?abc"\)/);
+    assert.match(page, /sourceMappingURL=https:\/\/webview\.test\/dist\/webview\.js\.map/);
+    assert.notEqual(webviewPage({ cspSource: 'x', uri, localDir: d }).match(/nonce-([^']+)/)![1], nonce, 'a new nonce each page');
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('linked: a bundle holding an end tag or a comment opener, or files that are not local', () => {
+  for (const [js, css] of [
+    ['var s = "</script>";', '.x{}'],
+    ['var s = "<!--";', '.x{}'],
+    ['1', '.x{content:"</style>"}'],
+  ]) {
+    const d = dist(js, css);
+    try {
+      const page = webviewPage({ cspSource: 'https://webview.test', uri, localDir: d });
+      assert.match(page, /<script nonce="[^"]+" id="ckpt-webview-script" src="https:\/\/webview\.test\/dist\/webview\.js"><\/script>/, js);
+      assert.match(page, /<link rel="stylesheet" href="https:\/\/webview\.test\/dist\/webview\.css">/);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }
+  assert.match(webviewPage({ cspSource: 'https://webview.test', uri, localDir: null }), /src="https:\/\/webview\.test\/dist\/webview\.js"/);
+});
