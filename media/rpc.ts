@@ -99,9 +99,14 @@ export interface SavedState {
   hex?: { caret: number; firstRow: number };
   tree?: { open: { id: string; page: number }[]; top: number };
 }
-let state: SavedState = (vscode.getState() as SavedState | undefined) ?? {};
-export function saved(): SavedState {
-  return state;
+/**
+ * The state the last run of this webview left, as it was when this page started. The panels save
+ * their own state from their first paint on, so a restore must read this, not the current state.
+ */
+const initial: Readonly<SavedState> = Object.freeze((vscode.getState() as SavedState | undefined) ?? {});
+let state: SavedState = { ...initial };
+export function saved(): Readonly<SavedState> {
+  return initial;
 }
 export function save(patch: SavedState): void {
   state = { ...state, ...patch };
@@ -110,6 +115,10 @@ export function save(patch: SavedState): void {
 
 /** `save`, at most once per `ms` for a key (scrolling saves a position per frame). */
 const later = new Map<string, ReturnType<typeof setTimeout>>();
+/** How many throttled saves are still to run (a test waits for 0 before it drops the page). */
+function showPending(): void {
+  document.body.dataset.savesPending = String(later.size);
+}
 export function saveSoon(key: string, patch: () => SavedState, ms = 150): void {
   if (later.has(key)) return;
   later.set(
@@ -117,6 +126,8 @@ export function saveSoon(key: string, patch: () => SavedState, ms = 150): void {
     setTimeout(() => {
       later.delete(key);
       save(patch());
+      showPending();
     }, ms),
   );
+  showPending();
 }

@@ -56,8 +56,9 @@ async function bundle() {
     { in: 'src/extension/extension.ts', out: 'dist/extension.js', platform: 'node', format: 'cjs' },
     { in: 'src/editor/index-worker.ts', out: 'dist/index-worker.js', platform: 'node', format: 'cjs' },
     { in: 'src/editor/compare-worker.ts', out: 'dist/compare-worker.js', platform: 'node', format: 'cjs' },
-    { in: 'media/main.ts', out: 'dist/webview.js', platform: 'browser', format: 'iife' },
-    { in: 'media/editor.css', out: 'dist/webview.css', platform: 'browser', loader: { '.ttf': 'file' }, assetNames: '[name]' },
+    // The codicons' SVG sources go into the bundle as text (media/codicons.ts).
+    { in: 'media/main.ts', out: 'dist/webview.js', platform: 'browser', format: 'iife', loader: { '.svg': 'text' } },
+    { in: 'media/editor.css', out: 'dist/webview.css', platform: 'browser' },
     { in: 'media/compare/main.ts', out: 'dist/compare.js', platform: 'browser', format: 'iife' },
     // The codicon font goes beside the style that names it (dist/codicon.ttf).
     { in: 'media/compare/compare.css', out: 'dist/compare.css', platform: 'browser', loader: { '.ttf': 'file' }, assetNames: '[name]' },
@@ -71,7 +72,7 @@ async function bundle() {
         platform: e.platform,
         format: e.format,
         target: e.platform === 'node' ? 'node20' : 'chrome120',
-        ...(e.loader ? { loader: e.loader, assetNames: e.assetNames } : {}),
+        ...(e.loader ? { loader: e.loader, ...(e.assetNames ? { assetNames: e.assetNames } : {}) } : {}),
       }),
     ),
   );

@@ -5,6 +5,7 @@
 import type { DiagnosticView, InitSummary, Repair } from '../../src/shared/protocol.js';
 import { editStatus } from '../edit.js';
 import { escapeText } from '../../src/shared/escape.js';
+import { codicon } from '../codicons.js';
 import { clear, h, hex } from '../dom.js';
 import { request } from '../rpc.js';
 import { select } from '../selection.js';
@@ -94,7 +95,7 @@ export class ProblemsPanel {
         h(
           'li',
           { class: `problem sev-${d.severity}`, role: 'option', 'data-i': i, id: `problem-${i}`, 'aria-selected': 'false' },
-          h('span', { class: `sev-icon sev-${d.severity} codicon codicon-${d.severity}`, 'aria-label': d.severity, title: d.severity }),
+          h('span', { class: `sev-icon sev-${d.severity}`, role: 'img', 'aria-label': d.severity, title: d.severity }, codicon(d.severity)),
           h('span', { class: 'code', text: d.code }),
           h('span', { class: 'msg', text: escapeText(d.message) }),
           h('span', { class: 'where', text: `${d.field} @ ${d.offset} (${hex(d.offset)})${d.record !== undefined ? ` · record ${d.record}` : ''}` }),

@@ -2,6 +2,7 @@
 // children fetched from the host page by page. Keyboard: ↑/↓ move, → expand/into, ← collapse/out,
 // Home/End, Enter selects.
 import type { FieldHit, Selection, TreeNode } from '../../src/shared/protocol.js';
+import { codicon } from '../codicons.js';
 import { clear, h, hex } from '../dom.js';
 import { request, saved, saveSoon } from '../rpc.js';
 import { onSelect, select } from '../selection.js';
@@ -188,8 +189,8 @@ export class StructurePanel {
           title: n.kind === 'page' ? n.detail : `${n.label} — ${n.detail}${n.offset >= 0 ? ` @ ${n.offset} (${hex(n.offset)}), ${n.length} byte(s)` : ''}`,
         },
         h('span', { class: `indent lvl-${Math.min(it.level, 12)}` }),
-        h('span', { class: `twisty${n.hasChildren ? (it.expanded ? ' open codicon codicon-chevron-down' : ' closed codicon codicon-chevron-right') : ''}`, 'aria-hidden': 'true' }),
-        n.severity ? h('span', { class: `sev-icon sev-${n.severity} codicon codicon-${n.severity}`, 'aria-label': n.severity, title: n.severity }) : null,
+        h('span', { class: `twisty${n.hasChildren ? (it.expanded ? ' open' : ' closed') : ''}`, 'aria-hidden': 'true' }, n.hasChildren ? codicon(it.expanded ? 'chevron-down' : 'chevron-right') : null),
+        n.severity ? h('span', { class: `sev-icon sev-${n.severity}`, role: 'img', 'aria-label': n.severity, title: n.severity }, codicon(n.severity)) : null,
         h('span', { class: 'label', text: n.label }),
         h('span', { class: 'detail', text: n.detail }),
         n.offset >= 0 ? h('span', { class: 'where', text: `${hex(n.offset, 6)} +${n.length}` }) : null,

@@ -41,11 +41,9 @@ function inlineBundle(dir: string | null): { js: string; css: string } | null {
 export function webviewPage(src: PageSource): string {
   const nonce = makeNonce();
   const inline = inlineBundle(src.localDir);
-  const csp = `default-src 'none'; img-src ${src.cspSource}; font-src ${src.cspSource}; style-src ${src.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';`;
+  const csp = `default-src 'none'; img-src ${src.cspSource}; style-src ${src.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';`;
   // Source maps stay files, named by their full webview URI (the page has no base for a relative one).
-  // Files the style names beside itself (the codicon font) are named by their webview URI, as the source map.
-  const css = inline?.css.replace(/url\((['"]?)\.\/([\w.-]+)(\?[\w]*)?(['"]?)\)/g, (_, q: string, f: string, query: string | undefined, q2: string) => `url(${q}${src.uri(f)}${query ?? ''}${q2})`);
-  const style = inline ? `<style nonce="${nonce}">${css!.replace(/\/\*# sourceMappingURL=(\S+) \*\/\s*$/, (_, f: string) => `/*# sourceMappingURL=${src.uri(f)} */`)}</style>` : `<link rel="stylesheet" href="${src.uri('webview.css')}">`;
+  const style = inline ? `<style nonce="${nonce}">${inline.css.replace(/\/\*# sourceMappingURL=(\S+) \*\/\s*$/, (_, f: string) => `/*# sourceMappingURL=${src.uri(f)} */`)}</style>` : `<link rel="stylesheet" href="${src.uri('webview.css')}">`;
   const script = inline
     ? `<script nonce="${nonce}" id="ckpt-webview-script">${inline.js.replace(/\/\/# sourceMappingURL=(\S+)\s*$/, (_, f: string) => `//# sourceMappingURL=${src.uri(f)}`)}</script>`
     : `<script nonce="${nonce}" id="ckpt-webview-script" src="${src.uri('webview.js')}"></script>`;
