@@ -248,6 +248,7 @@ onHost((msg: ToWebview) => {
       const hit: FieldHit = msg.hit;
       if (msg.panel) showPanel(msg.panel);
       select(hit, 'host', hit.treePath.length ? hit : null);
+      if (msg.at !== undefined) hexPanel.caretTo(msg.at);
       break;
     }
     case 'showPanel':

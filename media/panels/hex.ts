@@ -1,10 +1,12 @@
 // Hex: the whole file, virtualised. Only the visible rows exist in the DOM; bytes come from the host
 // in 4 KiB chunks on demand (ArrayBuffer), kept in a small LRU. Browsers cap element heights, so the
-// scroll range is scaled when the file has more rows than fit. Keyboard: arrows, PageUp/PageDown,
-// Home/End (row), Ctrl+Home/End (file), Enter selects the innermost field at the caret.
+// scroll range is scaled when the file has more rows than fit. Keyboard (onKey): arrows, PageUp/PageDown,
+// Home/End (row), Ctrl+Home/End (file), with Shift they extend a byte range from where the caret was;
+// Enter selects the innermost field at the caret; Ctrl+C copies the selection as hex. Shift+click
+// extends the range to the byte clicked. The grid's aria-activedescendant is the byte at the caret.
 import { HEX_BYTES_PER_ROW as W, type Selection } from '../../src/shared/protocol.js';
 import { clear, h, hex } from '../dom.js';
-import { request, saveSoon } from '../rpc.js';
+import { post, request, saveSoon } from '../rpc.js';
 import { onSelect, select } from '../selection.js';
 import { sendEdit } from '../edit.js';
 
@@ -27,6 +29,8 @@ export class HexPanel {
   private loading = new Map<number, Promise<void>>();
   private sel: Selection | null = null;
   private caret = 0;
+  /** Where a Shift range started (the caret before the first Shift move or Shift+click); null without one. */
+  private anchor: number | null = null;
   private generation = 0;
   private editable = false;
   /** First hex digit typed at the caret, waiting for the second. */
@@ -34,8 +38,10 @@ export class HexPanel {
 
   constructor() {
     this.spacer = h('div', { class: 'hex-spacer' });
-    this.rowsEl = h('div', { class: 'hex-rows', role: 'grid', 'aria-label': 'Bytes', 'aria-readonly': 'true' });
-    this.scroller = h('div', { class: 'hex-scroll', tabindex: 0, 'aria-label': 'Hex view: arrow keys move, Enter selects the field' }, this.rowsEl, this.spacer);
+    this.rowsEl = h('div', { class: 'hex-rows', role: 'rowgroup' });
+    // The focusable scroller is the grid: a screen reader follows its aria-activedescendant (the caret's byte).
+    this.scroller = h('div', { class: 'hex-scroll', role: 'grid', tabindex: 0, 'aria-readonly': 'true', 'aria-label': HEX_LABEL }, this.rowsEl, this.spacer);
+    this.spacer.setAttribute('aria-hidden', 'true');
     this.status = h('div', { class: 'hex-status', 'aria-live': 'polite' });
     this.inspector = h('dl', { class: 'inspector', 'aria-label': 'Data inspector: the bytes at the caret as numbers' });
     this.el = h('section', { class: 'hex', 'aria-label': 'Hex' }, h('h2', { class: 'panel-title', text: 'Hex' }), this.scroller, this.status, this.inspector);
@@ -47,6 +53,7 @@ export class HexPanel {
       this.sel = sel;
       if (sel && source !== 'hex') {
         this.caret = sel.offset;
+        this.anchor = null;
         this.scrollTo(sel.offset);
       }
       this.paint();
@@ -88,8 +95,8 @@ export class HexPanel {
   async load(size: number, generation: number, editable = false): Promise<void> {
     this.editable = editable;
     this.nibble = null;
-    this.rowsEl.setAttribute('aria-readonly', String(!editable));
-    this.scroller.setAttribute('aria-label', `Hex view: arrow keys move, Enter selects the field${editable ? ', hex digits overwrite the byte at the caret' : ''}`);
+    this.scroller.setAttribute('aria-readonly', String(!editable));
+    this.scroller.setAttribute('aria-label', `${HEX_LABEL}${editable ? ', hex digits overwrite the byte at the caret' : ''}`);
     this.size = size;
     this.generation = generation;
     this.chunks.clear();
@@ -107,13 +114,15 @@ export class HexPanel {
     this.spacer.style.height = `${this.scrollPx}px`;
     const need = this.visibleRows + 1;
     while (this.rowEls.length < need) {
-      const off = h('span', { class: 'hex-off' });
+      const slot = this.rowEls.length;
+      const off = h('span', { class: 'hex-off', role: 'rowheader' });
       const bytes: HTMLElement[] = [];
       const chars: HTMLElement[] = [];
-      const bytesEl = h('span', { class: 'hex-bytes' });
-      const charsEl = h('span', { class: 'hex-chars' });
+      const bytesEl = h('span', { class: 'hex-bytes', role: 'presentation' });
+      // The characters repeat the bytes for the eye; the grid's cells are the bytes.
+      const charsEl = h('span', { class: 'hex-chars', 'aria-hidden': 'true' });
       for (let k = 0; k < W; k++) {
-        const b = h('span', { class: `b${k === 7 ? ' gap' : ''}`, role: 'gridcell' });
+        const b = h('span', { class: `b${k === 7 ? ' gap' : ''}`, role: 'gridcell', id: `hex-cell-${slot}-${k}` });
         bytes.push(b);
         bytesEl.append(b);
         const c = h('span', { class: 'c' });
@@ -198,6 +207,7 @@ export class HexPanel {
     const s = this.sel;
     const s0 = s ? s.offset : -1;
     const s1 = s ? s.offset + Math.max(1, s.length) : -1;
+    let caretCell: HTMLElement | null = null;
     for (let k = 0; k < this.rowEls.length; k++) {
       const r = this.rowEls[k];
       const rowOff = (this.firstRow + k) * W;
@@ -221,12 +231,30 @@ export class HexPanel {
         r.bytes[j].className = `b${j === 7 ? ' gap' : ''}${cls}`;
         r.bytes[j].dataset.off = String(o);
         r.bytes[j].textContent = b >= 0 ? HEXCH[b] : b === -1 ? '··' : '';
+        r.bytes[j].setAttribute('aria-selected', String(inSel));
+        if (o === this.caret && o < this.size) caretCell = r.bytes[j];
         r.chars[j].className = `c${cls}`;
         r.chars[j].dataset.off = String(o);
         r.chars[j].textContent = b < 0 ? (b === -1 ? '·' : '') : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
       }
     }
+    this.showCaretCell(caretCell);
     this.showInspector();
+  }
+
+  /** The cell at the caret, the grid's active descendant, named by its offset and value (what a screen reader says). */
+  private caretCell: HTMLElement | null = null;
+  private showCaretCell(cell: HTMLElement | null): void {
+    if (this.caretCell && this.caretCell !== cell) this.caretCell.removeAttribute('aria-label');
+    this.caretCell = cell;
+    if (!cell) {
+      this.scroller.removeAttribute('aria-activedescendant');
+      return;
+    }
+    const b = this.byteAt(this.caret);
+    const ch = b >= 0x20 && b < 0x7f ? `, '${String.fromCharCode(b)}'` : '';
+    cell.setAttribute('aria-label', `${hex(this.caret)}: ${b >= 0 ? `${HEXCH[b]} (${b}${ch})` : 'not loaded'}`);
+    this.scroller.setAttribute('aria-activedescendant', cell.id);
   }
 
   private readonly inspector: HTMLElement;
@@ -282,10 +310,60 @@ export class HexPanel {
     const t = (e.target as HTMLElement).closest<HTMLElement>('[data-off]');
     if (!t?.dataset.off) return;
     this.scroller.focus({ preventScroll: true });
-    void this.pick(Number(t.dataset.off));
+    const o = Number(t.dataset.off);
+    if (o >= this.size) return;
+    if (e.shiftKey) {
+      e.preventDefault();
+      this.extendTo(o);
+      return;
+    }
+    this.anchor = null;
+    void this.pick(o);
   }
 
+  /** The caret on `offset` (Go to Offset), the selection as it is. */
+  caretTo(offset: number): void {
+    if (this.size === 0) return;
+    this.caret = Math.max(0, Math.min(offset, this.size - 1));
+    this.anchor = null;
+    this.scrollTo(this.caret);
+    this.paint();
+    this.showStatus();
+  }
+
+  /** The range from the anchor (set now to the caret if there is none) to `offset`, with the caret there. */
+  private extendTo(offset: number): void {
+    this.anchor ??= this.caret;
+    this.caret = offset;
+    const a = Math.min(this.anchor, offset);
+    const b = Math.max(this.anchor, offset);
+    this.nibble = null;
+    select({ offset: a, length: b - a + 1, label: b > a ? 'bytes' : `byte ${hex(a)}` }, 'hex');
+    this.scrollTo(offset);
+  }
+
+  /** Ctrl+C: the selection (or the byte at the caret) as hex, through the host (it has every byte). */
+  private copy(): void {
+    if (this.size === 0) return;
+    if (!this.sel) select({ offset: this.caret, length: 1, label: `byte ${hex(this.caret)}` }, 'hex');
+    post({ type: 'copy' });
+  }
+
+  /**
+   * Every key of the Hex panel, in order: shortcuts with Ctrl (Ctrl+C), hex digits (overwrite),
+   * caret moves (with Shift, a range), Enter/Space (select the field).
+   */
   private onKey(e: KeyboardEvent): void {
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey) {
+      switch (e.key.toLowerCase()) {
+        case 'c':
+          e.preventDefault();
+          this.copy();
+          return;
+        default:
+          break; // Ctrl+Home/End move below; anything else is the workbench's
+      }
+    }
     const page = this.visibleRows * W;
     const last = Math.max(0, this.size - 1);
     let c = this.caret;
@@ -330,9 +408,17 @@ export class HexPanel {
         return;
     }
     e.preventDefault();
-    this.caret = Math.max(0, Math.min(last, c));
+    const to = Math.max(0, Math.min(last, c));
+    if (e.shiftKey && this.size > 0) {
+      this.extendTo(to);
+      return;
+    }
+    this.anchor = null;
+    this.caret = to;
     this.scrollTo(this.caret);
     this.paint();
     this.showStatus();
   }
 }
+
+const HEX_LABEL = 'Bytes: arrow keys move, Shift+arrows select a range, Enter selects the field, Ctrl+C copies the selection as hex';

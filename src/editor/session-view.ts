@@ -161,9 +161,9 @@ export class SessionView {
   }
 
   /** Show `hit` (a command's Go to Offset, Reveal Objref) and take it as the selection. */
-  reveal(hit: FieldHit, panel?: PanelId): void {
+  reveal(hit: FieldHit, panel?: PanelId, at?: number): void {
     this.selection = hit;
-    this.post({ type: 'reveal', hit, ...(panel ? { panel } : {}) });
+    this.post({ type: 'reveal', hit, ...(panel ? { panel } : {}), ...(at !== undefined ? { at } : {}) });
   }
 
   /**

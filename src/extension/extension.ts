@@ -75,7 +75,7 @@ export function activate(context: vscode.ExtensionContext): Api {
       if (offset === undefined || offset >= e.document.bytes.length) throw new Error(`Not an offset in this file: ${text}`);
       const m = e.document.model;
       const hit = m.structure.fieldAt(offset) ?? { record: -1, offset, length: 1, treePath: [], pageStarts: [], label: hexOffset(offset) };
-      p.reveal(e, hit);
+      p.reveal(e, hit, undefined, offset);
       return hit;
     }),
   );

@@ -32,9 +32,11 @@ export class EditorView extends SessionView {
   override receive(msg: FromWebview): void {
     super.receive(msg);
     if (msg.type === 'selection') this.onSelection?.();
+    // Ctrl+C in the Hex panel: what Copy Selection As… does with hex (the bytes may not all be in the webview).
+    if (msg.type === 'copy') void vscode.commands.executeCommand('ckptInspector.copySelectionAs', 'hex');
   }
-  override reveal(hit: FieldHit, panel?: PanelId): void {
-    super.reveal(hit, panel);
+  override reveal(hit: FieldHit, panel?: PanelId, at?: number): void {
+    super.reveal(hit, panel, at);
     this.onSelection?.();
   }
 }
@@ -317,8 +319,8 @@ export class CkptEditorProvider implements vscode.CustomEditorProvider<CkptDocum
     }
   }
 
-  reveal(e: EditorView, hit: FieldHit, panel?: PanelId): void {
-    e.reveal(hit, panel);
+  reveal(e: EditorView, hit: FieldHit, panel?: PanelId, at?: number): void {
+    e.reveal(hit, panel, at);
   }
 
   // ---- CustomEditorProvider: save, save as, revert and backup work on the document alone (never the webview). ----

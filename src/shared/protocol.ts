@@ -361,6 +361,8 @@ export type FromWebview =
   | { type: 'panel'; panel: PanelId }
   /** Stop the find request of this `search` number. */
   | { type: 'findCancel'; search: number }
+  /** Ctrl+C in the Hex panel: the selection's bytes as hex text to the clipboard. */
+  | { type: 'copy' }
   | { type: 'error'; message: string };
 
 export type ToWebview =
@@ -368,7 +370,8 @@ export type ToWebview =
   | { type: 'update'; data: UpdateData }
   | { type: 'response'; id: number; ok: true; result: unknown }
   | { type: 'response'; id: number; ok: false; error: string }
-  | { type: 'reveal'; hit: FieldHit; panel?: PanelId }
+  /** `at`: the byte to put the hex caret on (Go to Offset), when not the field's first. */
+  | { type: 'reveal'; hit: FieldHit; panel?: PanelId; at?: number }
   | { type: 'showPanel'; panel: PanelId }
   /** The diagnostics an init of this generation left out (InitData.diagnosticsFollow). */
   | { type: 'diagnostics'; generation: number; diagnostics: DiagnosticView[] }
@@ -438,7 +441,7 @@ export function checkToWebview(m: unknown): ToWebview | null {
       if (m.ok === true) return m as ToWebview;
       return m.ok === false && isStr(m.error) ? (m as ToWebview) : null;
     case 'reveal':
-      return isHit(m.hit) && (m.panel === undefined || isPanel(m.panel)) ? (m as ToWebview) : null;
+      return isHit(m.hit) && (m.panel === undefined || isPanel(m.panel)) && (m.at === undefined || isInt(m.at)) ? (m as ToWebview) : null;
     case 'showPanel':
       return isPanel(m.panel) ? (m as ToWebview) : null;
     case 'diagnostics':
@@ -488,6 +491,8 @@ export function checkFromWebview(m: unknown): FromWebview | null {
       return isPanel(m.panel) ? (m as FromWebview) : null;
     case 'findCancel':
       return isInt(m.search) ? (m as FromWebview) : null;
+    case 'copy':
+      return { type: 'copy' };
     case 'error':
       return isStr(m.message, 10000) ? (m as FromWebview) : null;
     default:

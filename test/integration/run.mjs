@@ -107,6 +107,7 @@ async function main() {
     if (editorChecks) {
     log('webview DOM checks (Playwright)');
     await domChecks(page, manifest);
+    await hexKeyboardChecks(page, releaseFile, manifest);
     log(`screenshots in ${OUT}`);
     for (const [theme, name] of [
       ['Default Light Modern', 'light'],
@@ -468,6 +469,89 @@ async function stateChecks(page, ws, releaseFile, m) {
     await runCommand(page, 'Checkpoint: Copy Selection as JSON');
     await waitUntil('the status bar says it was copied', async () => /selection copied as JSON/.test((await page.textContent('.statusbar').catch(() => '')) ?? ''), 10000);
   });
+}
+
+/**
+ * The Hex panel by keyboard and mouse on the sample: Shift+arrows and Shift+click select a byte range,
+ * Ctrl+C puts it on the clipboard as hex (read back through VS Code's clipboard API), Ctrl+G goes to
+ * an offset it validates; the status bar names the range and the grid's active descendant is the
+ * byte at the caret. Bytes expected are read from the file here.
+ */
+async function hexKeyboardChecks(page, releaseFile, m) {
+  const f = await editorFrame(page);
+  const bytes = readFileSync(m.sample);
+  const idx = m.slaveTtyOffset + 24; // the slave's index
+  const h8 = (n) => `0x${n.toString(16).padStart(8, '0')}`;
+  const status = async () => (await page.textContent('.statusbar').catch(() => '')) ?? '';
+  const selected = () => f.$$eval('.hex-bytes .b.sel', (els) => els.map((e) => Number(e.dataset.off)));
+  const range = (a, n) => Array.from({ length: n }, (_, k) => a + k);
+  const active = () =>
+    f.evaluate(() => {
+      const grid = document.querySelector('.hex-scroll');
+      const id = grid?.getAttribute('aria-activedescendant');
+      const cell = id ? document.getElementById(id) : null;
+      return { role: grid?.getAttribute('role'), focused: document.activeElement === grid, id, cellRole: cell?.getAttribute('role'), label: cell?.getAttribute('aria-label'), caret: cell?.classList.contains('caret') ? cell.dataset.off : null };
+    });
+  await check('Hex: Shift+arrows select a byte range from the caret; the status bar says its offset and length; the active descendant follows the caret', async () => {
+    await f.click(`.hex-bytes .b[data-off="${idx}"]`);
+    await waitUntil('the index selected', async () => (await selected()).length === 4, 5000);
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('Shift+ArrowRight');
+    await waitUntil('three bytes selected', async () => JSON.stringify(await selected()) === JSON.stringify(range(idx, 3)), 5000);
+    await waitUntil('the range in the status bar', async () => (await status()).includes(`bytes @ ${h8(idx)} · 3 bytes`), 10000);
+    const a = await active();
+    const b = bytes[idx + 2];
+    assert(a.role === 'grid' && a.focused && a.cellRole === 'gridcell' && a.caret === String(idx + 2), `active descendant ${JSON.stringify(a)}`);
+    assert(a.label?.startsWith(`${h8(idx + 2)}: ${b.toString(16).padStart(2, '0')} (${b}`), `its label ${a.label}`);
+    // Back over the anchor: the range is then before it.
+    for (let k = 0; k < 3; k++) await page.keyboard.press('Shift+ArrowLeft');
+    await waitUntil('the range before the anchor', async () => JSON.stringify(await selected()) === JSON.stringify([idx - 1, idx]), 5000);
+  });
+  await check('Hex: Shift+click extends the range to the byte clicked; Ctrl+C copies it as hex (VS Code\'s clipboard)', async () => {
+    await f.click(`.hex-bytes .b[data-off="${idx}"]`);
+    await f.click(`.hex-bytes .b[data-off="${idx + 5}"]`, { modifiers: ['Shift'] });
+    await waitUntil('six bytes selected', async () => JSON.stringify(await selected()) === JSON.stringify(range(idx, 6)), 5000);
+    await waitUntil('six bytes in the status bar', async () => (await status()).includes(`bytes @ ${h8(idx)} · 6 bytes`), 10000);
+    // docs/hex-inspector-status.png: the range, the data inspector at the caret and the status bar.
+    await page.screenshot({ path: join(OUT, 'hex-inspector-status.png') });
+    await askHost(releaseFile, 'setClipboard', { text: 'before Ctrl+C' });
+    await page.keyboard.press('Control+c');
+    const want = bytes.subarray(idx, idx + 6).toString('hex');
+    const got = await waitUntil('the clipboard', async () => {
+      const c = await askHost(releaseFile, 'clipboard');
+      return c !== 'before Ctrl+C' ? c : null;
+    }, 10000);
+    assert(got === want, `clipboard ${JSON.stringify(got)}, want ${want}`);
+  });
+  await check('Ctrl+G: Go to Offset refuses what is not an offset or is past the end, takes decimal or 0x hex, and moves the hex caret there', async () => {
+    await f.click('.summary');
+    const box = page.locator('.quick-input-widget', { hasText: 'Go to offset' });
+    const input = page.locator('.quick-input-widget input');
+    // The input box validates as it is typed into: each value's own message.
+    const refuses = async (text, want) => {
+      await input.fill(text);
+      await waitUntil(`"${want}" for ${text}`, async () => ((await box.textContent()) ?? '').includes(want) || null, 5000);
+    };
+    await page.keyboard.press('Control+g');
+    await box.waitFor({ timeout: 10000 });
+    await refuses('zz', 'Not an offset');
+    await refuses(String(bytes.length), `Past the end (${bytes.length} bytes)`);
+    await refuses('0x', 'Not an offset');
+    await input.fill(String(idx + 1)); // decimal: a byte inside the index
+    await page.keyboard.press('Enter');
+    await waitUntil('the caret at the offset', async () => (await active()).caret === String(idx + 1) || null, 5000).catch(async () => {
+      throw new Error(`active descendant ${JSON.stringify(await active())}`);
+    });
+    await f.click('.summary');
+    await page.keyboard.press('Control+g');
+    await box.waitFor({ timeout: 10000 });
+    await input.fill(`0x${(idx + 2).toString(16)}`);
+    await page.keyboard.press('Enter');
+    await waitUntil('the caret at the hex offset', async () => (await active()).caret === String(idx + 2) || null, 5000);
+  });
+  // As domChecks left it, for the screenshots.
+  await tab(f, 'terminal');
+  await f.click('.cell[data-role="slave"][data-name="c_lflag"]');
 }
 
 /** Ask the extension host (suite/index.ts, while it waits) to open a file in the checkpoint editor. */

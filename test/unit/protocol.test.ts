@@ -14,6 +14,8 @@ test('the webview accepts only host messages of the protocol', () => {
   assert.equal(checkToWebview(null), null);
   assert.equal(checkToWebview({ type: 'reveal', hit: { offset: 1, length: 1, record: 0, treePath: ['a'], pageStarts: [0] } })?.type, 'reveal');
   assert.equal(checkToWebview({ type: 'reveal', hit: { offset: 1, length: 1, record: 0, treePath: [{}], pageStarts: [0] } }), null);
+  assert.equal(checkToWebview({ type: 'reveal', hit: { offset: 1, length: 4, record: 0, treePath: ['a'], pageStarts: [0] }, at: 3 })?.type, 'reveal');
+  assert.equal(checkToWebview({ type: 'reveal', hit: { offset: 1, length: 4, record: 0, treePath: ['a'], pageStarts: [0] }, at: '3' }), null, 'the caret of Go to Offset is an integer');
   assert.equal(checkToWebview({ type: 'init', data: { generation: 1, size: 10, fileName: 'x', diagnostics: [] } })?.type, 'init');
   assert.equal(checkToWebview({ type: 'init', data: { generation: 1 } }), null);
   assert.equal(checkToWebview({ type: 'diagnostics', generation: 1, diagnostics: [] })?.type, 'diagnostics');
@@ -42,6 +44,7 @@ test('the host accepts only webview messages of the protocol', () => {
   assert.equal(checkFromWebview({ type: 'selection', selection: { offset: 1, length: 2 } })?.type, 'selection');
   assert.equal(checkFromWebview({ type: 'selection', selection: { offset: 'x', length: 2 } }), null);
   assert.equal(checkFromWebview({ type: 'panel', panel: 'hex' }), null);
+  assert.deepEqual(checkFromWebview({ type: 'copy', format: 'anything', text: 'x' }), { type: 'copy' }, 'Ctrl+C carries nothing: the host copies its own bytes');
   assert.deepEqual(checkFromWebview({ type: 'ready', extra: 1 }), { type: 'ready' });
   assert.deepEqual(checkFromWebview({ type: 'ready', panel: 'problems' }), { type: 'ready', panel: 'problems' });
   assert.deepEqual(checkFromWebview({ type: 'ready', panel: 'hex' }), { type: 'ready' });

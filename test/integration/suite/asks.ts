@@ -1,7 +1,8 @@
 // What the Playwright side of the harness (run.mjs) asks the extension host to do or tell while the
 // DOM checks run ($EXT_TEST_RELEASE.ask holds {name, args}; the answer goes to $EXT_TEST_RELEASE.answer):
 // a load held under way, so the notification with its progress and Cancel can be clicked, and what
-// the host then holds of it; a find held under way until it is cancelled; a setting changed.
+// the host then holds of it; a find held under way until it is cancelled; a setting changed; the
+// clipboard.
 import { readdirSync, readlinkSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { CkptDocument } from '../../../src/extension/document.js';
@@ -102,6 +103,14 @@ const asks: Record<string, (args: Record<string, string>) => Promise<unknown>> =
   async releaseFind({ file }) {
     const doc = (await provider()).editorsOf(vscode.Uri.file(file))[0]?.document;
     if (doc) doc.session.findGate = undefined;
+    return {};
+  },
+  /** The clipboard as VS Code's API reads it (what Ctrl+C in the webview put there). */
+  async clipboard() {
+    return vscode.env.clipboard.readText();
+  },
+  async setClipboard({ text }) {
+    await vscode.env.clipboard.writeText(text);
     return {};
   },
   async releaseHold() {
