@@ -31,6 +31,8 @@ export class HexPanel {
   private caret = 0;
   /** Where a Shift range started (the caret before the first Shift move or Shift+click); null without one. */
   private anchor: number | null = null;
+  /** Counts picks, Shift ranges and selections made elsewhere: a pick whose field arrives after a newer one drops it. */
+  private picks = 0;
   private generation = 0;
   private editable = false;
   /** First hex digit typed at the caret, waiting for the second. */
@@ -51,6 +53,7 @@ export class HexPanel {
     new ResizeObserver(() => this.layout()).observe(this.scroller);
     onSelect((sel, source) => {
       this.sel = sel;
+      if (source !== 'hex') this.picks++;
       if (sel && source !== 'hex') {
         this.caret = sel.offset;
         this.anchor = null;
@@ -301,7 +304,10 @@ export class HexPanel {
 
   private async pick(offset: number): Promise<void> {
     this.caret = offset;
+    const picked = ++this.picks;
     const hit = await request('fieldAt', { offset });
+    // A Shift range or another pick made while the host answered is the newer selection.
+    if (picked !== this.picks) return;
     if (hit) select(hit, 'hex', hit);
     else select({ offset, length: 1, label: `byte ${hex(offset)}` }, 'hex');
   }
@@ -333,6 +339,7 @@ export class HexPanel {
 
   /** The range from the anchor (set now to the caret if there is none) to `offset`, with the caret there. */
   private extendTo(offset: number): void {
+    this.picks++;
     this.anchor ??= this.caret;
     this.caret = offset;
     const a = Math.min(this.anchor, offset);

@@ -508,7 +508,12 @@ async function hexKeyboardChecks(page, releaseFile, m) {
     await waitUntil('the range before the anchor', async () => JSON.stringify(await selected()) === JSON.stringify([idx - 1, idx]), 5000);
   });
   await check('Hex: Shift+click extends the range to the byte clicked; Ctrl+C copies it as hex (VS Code\'s clipboard)', async () => {
+    await f.click(`.hex-bytes .b[data-off="${idx + 1}"]`);
+    // The click's field (the index) and at once the Shift+click: the range wins over the field that comes after it.
+    await f.click(`.hex-bytes .b[data-off="${idx + 5}"]`, { modifiers: ['Shift'] });
+    await waitUntil('five bytes selected', async () => JSON.stringify(await selected()) === JSON.stringify(range(idx + 1, 5)), 5000);
     await f.click(`.hex-bytes .b[data-off="${idx}"]`);
+    await waitUntil('the index selected', async () => (await selected()).length === 4, 5000);
     await f.click(`.hex-bytes .b[data-off="${idx + 5}"]`, { modifiers: ['Shift'] });
     await waitUntil('six bytes selected', async () => JSON.stringify(await selected()) === JSON.stringify(range(idx, 6)), 5000);
     await waitUntil('six bytes in the status bar', async () => (await status()).includes(`bytes @ ${h8(idx)} · 6 bytes`), 10000);
