@@ -59,9 +59,8 @@ async function bundle() {
     // The codicons' SVG sources go into the bundle as text (media/codicons.ts).
     { in: 'media/main.ts', out: 'dist/webview.js', platform: 'browser', format: 'iife', loader: { '.svg': 'text' } },
     { in: 'media/editor.css', out: 'dist/webview.css', platform: 'browser' },
-    { in: 'media/compare/main.ts', out: 'dist/compare.js', platform: 'browser', format: 'iife' },
-    // The codicon font goes beside the style that names it (dist/codicon.ttf).
-    { in: 'media/compare/compare.css', out: 'dist/compare.css', platform: 'browser', loader: { '.ttf': 'file' }, assetNames: '[name]' },
+    { in: 'media/compare/main.ts', out: 'dist/compare.js', platform: 'browser', format: 'iife', loader: { '.svg': 'text' } },
+    { in: 'media/compare/compare.css', out: 'dist/compare.css', platform: 'browser' },
   ].filter((e) => existsSync(join(root, e.in)));
   await Promise.all(
     entries.map((e) =>

@@ -4,6 +4,7 @@
 // sends one page of differences at a time (src/editor/compare-view.ts).
 import type { CompareFromWebview, CompareHeader, ComparePage, CompareProbe, CompareRow, CompareToWebview, FileProblem } from '../../src/editor/compare-view.js';
 import { clear, h } from '../dom.js';
+import { type CodiconName, codicon } from '../codicons.js';
 
 interface VsCodeApi {
   postMessage(msg: CompareFromWebview): void;
@@ -23,9 +24,7 @@ let current = -1;
 const hexOff = (n: number) => `0x${n.toString(16)} (${n})`;
 const sizeText = (n: number) => `${n.toLocaleString('en')} bytes`;
 
-function icon(name: string): HTMLElement {
-  return h('span', { class: `codicon codicon-${name}`, 'aria-hidden': 'true' });
-}
+const icon = (name: CodiconName): SVGSVGElement => codicon(name);
 
 function problemList(problems: FileProblem[]): HTMLElement {
   return h(

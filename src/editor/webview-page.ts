@@ -16,37 +16,55 @@ export interface PageSource {
   localDir: string | null;
 }
 
+/** Which page: its bundle (dist/NAME.js and NAME.css), title and body. The editor's by default. */
+export interface PageKind {
+  bundle: string;
+  title: string;
+  /** Attributes of <body> (trusted, ours) and its content before the script. */
+  bodyAttrs: string;
+  body: string;
+}
+
+const EDITOR_PAGE: PageKind = {
+  bundle: 'webview',
+  title: 'Checkpoint image',
+  bodyAttrs: '',
+  body: '<div id="app" class="app" role="application" aria-label="Checkpoint image inspector"></div>',
+};
+
 export function makeNonce(): string {
   return randomBytes(18).toString('base64').replace(/[+/=]/g, 'x');
 }
 
-/** dist/webview.js and webview.css, read once per folder (null: link them instead). */
+/** dist/NAME.js and NAME.css, read once per folder and bundle (null: link them instead). */
 const bundles = new Map<string, { js: string; css: string } | null>();
 
-function inlineBundle(dir: string | null): { js: string; css: string } | null {
+function inlineBundle(dir: string | null, name: string): { js: string; css: string } | null {
   if (dir === null) return null;
-  let b = bundles.get(dir);
+  const key = join(dir, name);
+  let b = bundles.get(key);
   if (b !== undefined) return b;
   try {
-    const js = readFileSync(join(dir, 'webview.js'), 'utf8');
-    const css = readFileSync(join(dir, 'webview.css'), 'utf8');
+    const js = readFileSync(join(dir, `${name}.js`), 'utf8');
+    const css = readFileSync(join(dir, `${name}.css`), 'utf8');
     b = /<\/script|<!--/i.test(js) || /<\/style/i.test(css) ? null : { js, css };
   } catch {
     b = null;
   }
-  bundles.set(dir, b);
+  bundles.set(key, b);
   return b;
 }
 
-export function webviewPage(src: PageSource): string {
+export function webviewPage(src: PageSource, kind: PageKind = EDITOR_PAGE): string {
   const nonce = makeNonce();
-  const inline = inlineBundle(src.localDir);
+  const { bundle } = kind;
+  const inline = inlineBundle(src.localDir, bundle);
   const csp = `default-src 'none'; img-src ${src.cspSource}; style-src ${src.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';`;
   // Source maps stay files, named by their full webview URI (the page has no base for a relative one).
-  const style = inline ? `<style nonce="${nonce}">${inline.css.replace(/\/\*# sourceMappingURL=(\S+) \*\/\s*$/, (_, f: string) => `/*# sourceMappingURL=${src.uri(f)} */`)}</style>` : `<link rel="stylesheet" href="${src.uri('webview.css')}">`;
+  const style = inline ? `<style nonce="${nonce}">${inline.css.replace(/\/\*# sourceMappingURL=(\S+) \*\/\s*$/, (_, f: string) => `/*# sourceMappingURL=${src.uri(f)} */`)}</style>` : `<link rel="stylesheet" href="${src.uri(`${bundle}.css`)}">`;
   const script = inline
     ? `<script nonce="${nonce}" id="ckpt-webview-script">${inline.js.replace(/\/\/# sourceMappingURL=(\S+)\s*$/, (_, f: string) => `//# sourceMappingURL=${src.uri(f)}`)}</script>`
-    : `<script nonce="${nonce}" id="ckpt-webview-script" src="${src.uri('webview.js')}"></script>`;
+    : `<script nonce="${nonce}" id="ckpt-webview-script" src="${src.uri(`${bundle}.js`)}"></script>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -54,10 +72,10 @@ export function webviewPage(src: PageSource): string {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 ${style}
-<title>Checkpoint image</title>
+<title>${kind.title}</title>
 </head>
-<body>
-<div id="app" class="app" role="application" aria-label="Checkpoint image inspector"></div>
+<body${kind.bodyAttrs ? ` ${kind.bodyAttrs}` : ''}>
+${kind.body}
 ${script}
 </body>
 </html>`;

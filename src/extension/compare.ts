@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { compareOffThread } from '../editor/compare-off-thread.js';
 import type { CompareFromWebview, CompareOutcome, CompareProbe, CompareToWebview } from '../editor/compare-view.js';
 import { LoadCancelled } from '../editor/off-thread.js';
-import { makeNonce } from '../editor/webview-page.js';
+import { webviewPage } from '../editor/webview-page.js';
 import { escapeText } from '../shared/escape.js';
 
 export const COMPARE_VIEW = 'ckptInspector.compare';
@@ -113,24 +113,11 @@ export class CompareCommands {
     const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
     const panel = vscode.window.createWebviewPanel(COMPARE_VIEW, `${na} ↔ ${nb}`, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [dist] });
     const w = panel.webview;
-    const nonce = makeNonce();
-    const uri = (f: string) => w.asWebviewUri(vscode.Uri.joinPath(dist, f)).toString();
-    const csp = `default-src 'none'; font-src ${w.cspSource}; style-src ${w.cspSource}; script-src 'nonce-${nonce}';`;
     const cp = new ComparePanel(panel, outcome);
-    w.html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${uri('compare.css')}">
-<title>Compare checkpoint images</title>
-</head>
-<body data-view="compare">
-<main id="compare" aria-label="Compare checkpoint images"></main>
-<script nonce="${nonce}" src="${uri('compare.js')}"></script>
-</body>
-</html>`;
+    w.html = webviewPage(
+      { cspSource: w.cspSource, uri: (f) => w.asWebviewUri(vscode.Uri.joinPath(dist, f)).toString(), localDir: dist.scheme === 'file' ? dist.fsPath : null },
+      { bundle: 'compare', title: 'Compare checkpoint images', bodyAttrs: 'data-view="compare"', body: '<main id="compare" aria-label="Compare checkpoint images"></main>' },
+    );
     this.panels.add(cp);
     this.lastActive = cp;
     panel.onDidChangeViewState(() => {

@@ -3,7 +3,9 @@
 // the real keys of the panel (F7 / Shift+F7 / Alt+F5 / Shift+Alt+F5, the toolbar's buttons) moving
 // the focus between the differences. The screenshot is docs/compare.png's source (test-output/compare.png).
 // The images are those test/integration/suite/compare.test.ts wrote into the workspace.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runCommand } from './restore-ui.mjs';
 import { waitUntil } from './workbench.mjs';
 
@@ -65,8 +67,18 @@ export async function compareChecks({ page, ws, openInEditor, frameOf, check, as
     await step('Home', /^- TTY objref \d+ \(master of/);
     await f.click('.cmp-prev');
     await waitUntil('the Previous Difference button', async () => (await focused(f)) === '0 ws_col', 5000);
-    const glyph = await f.$eval('.cmp-next .codicon', (e) => getComputedStyle(e, '::before').fontFamily);
-    assert(/codicon/.test(glyph), `codicon font on the buttons: ${glyph}`);
+    // The icons are @vscode/codicons' own, drawn inline: a page that fetches anything (a font, its
+    // bundle) can hold up every later webview when it is closed mid-fetch (media/codicons.ts).
+    const r = await f.evaluate(() => ({
+      next: [...document.querySelectorAll('.cmp-next svg.codicon path')].map((p) => p.getAttribute('d')),
+      changed: [...document.querySelectorAll('.cmp-label svg.codicon-diff-modified path')].map((p) => p.getAttribute('d')),
+      fonts: [...document.fonts].map((x) => x.family),
+      fetched: performance.getEntriesByType('resource').map((e) => e.name),
+    }));
+    const icon = (n) => [...readFileSync(fileURLToPath(new URL(`../../node_modules/@vscode/codicons/src/icons/${n}.svg`, import.meta.url)), 'utf8').matchAll(/ d="([^"]+)"/g)].map((x) => x[1]);
+    assert(JSON.stringify(r.next) === JSON.stringify(icon('arrow-down')), `the Next Difference button's icon ${JSON.stringify(r.next)}`);
+    assert(r.changed.length > 0 && JSON.stringify(r.changed.slice(0, icon('diff-modified').length)) === JSON.stringify(icon('diff-modified')), `the changed-record icon ${JSON.stringify(r.changed)}`);
+    assert(r.fonts.length === 0 && r.fetched.length === 0, `fonts ${JSON.stringify(r.fonts)}, requests ${JSON.stringify(r.fetched)}`);
     await page.screenshot({ path: join(OUT, 'compare.png') });
   });
 }

@@ -97,7 +97,7 @@ test('a plain vsce package --no-dependencies makes a .vsix with the bundles (min
   const want = [`${x}package.json`, `${x}images/icon.png`, `${x}${HELPER}`, `${x}${HELPER}.source-sha256`, `${x}dist/extension.js`, `${x}dist/cli.js`];
   const { modes, data } = readZip(vsix, want);
   const names = [...modes.keys()];
-  for (const f of [...want, `${x}dist/webview.js`, `${x}dist/webview.css`, `${x}dist/compare.js`, `${x}dist/compare.css`, `${x}dist/compare-worker.js`, `${x}dist/codicon.ttf`, `${x}bin/ckpt-inspect.js`, `${x}helper/ckpt-pty-helper.c`, `${x}LICENSE.txt`, `${x}changelog.md`, `${x}readme.md`, `${x}docs/diagnostics.md`]) {
+  for (const f of [...want, `${x}dist/webview.js`, `${x}dist/webview.css`, `${x}dist/compare.js`, `${x}dist/compare.css`, `${x}dist/compare-worker.js`, `${x}bin/ckpt-inspect.js`, `${x}helper/ckpt-pty-helper.c`, `${x}LICENSE.txt`, `${x}changelog.md`, `${x}readme.md`, `${x}docs/diagnostics.md`]) {
     assert.ok(modes.has(f), `${f} is not in the .vsix: ${names.join(' ')}`);
   }
   assert.deepEqual(names.filter((n) => /^extension\/(src|test|media|scripts|formats|node_modules)\/|\.map$|\.ts$/.test(n)), [], 'sources, tests or source maps in the .vsix');

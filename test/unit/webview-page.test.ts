@@ -50,3 +50,19 @@ test('linked: a bundle holding an end tag or a comment opener, or files that are
   }
   assert.match(webviewPage({ cspSource: 'https://webview.test', uri, localDir: null }), /src="https:\/\/webview\.test\/dist\/webview\.js"/);
 });
+
+test("another page (Compare's): its own bundle inlined, its body and title, nothing else of the editor's", () => {
+  const d = dist('editor();', '.editor{}');
+  writeFileSync(join(d, 'compare.js'), 'compare();');
+  writeFileSync(join(d, 'compare.css'), '.cmp{}');
+  try {
+    const page = webviewPage({ cspSource: 'https://webview.test', uri, localDir: d }, { bundle: 'compare', title: 'Compare checkpoint images', bodyAttrs: 'data-view="compare"', body: '<main id="compare"></main>' });
+    assert.match(page, /<script nonce="[^"]+" id="ckpt-webview-script">compare\(\);<\/script>/);
+    assert.match(page, /<style nonce="[^"]+">\.cmp\{\}<\/style>/);
+    assert.match(page, /<body data-view="compare">\n<main id="compare"><\/main>/);
+    assert.match(page, /<title>Compare checkpoint images<\/title>/);
+    assert.doesNotMatch(page, /editor|id="app"|src=|href=/);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
