@@ -97,13 +97,24 @@ export function scalingProbe(maxGrowth = 2.5, maxMsPerMiB = 2000): { results: Sc
     checkInput(small, { roundtrip: false, sparse: false }); // warm-up
     const per = (b: Uint8Array) => {
       let best = Infinity;
-      for (let k = 0; k < 2; k++) best = Math.min(best, checkInput(b, { roundtrip: false, sparse: false, budgetBaseMs: 1e9 }).ms);
+      for (let k = 0; k < 3; k++) best = Math.min(best, checkInput(b, { roundtrip: false, sparse: false, budgetBaseMs: 1e9 }).ms);
       return best / (b.length / 2 ** 20);
     };
-    const a = per(small);
-    const c = per(big);
-    const r: ScalingResult = { pattern: name, sizes: [small.length, big.length], msPerMiB: [a, c], growth: c / a };
+    const measure = (): ScalingResult => {
+      const a = per(small);
+      const c = per(big);
+      return { pattern: name, sizes: [small.length, big.length], msPerMiB: [a, c], growth: c / a };
+    };
+    // A loaded machine (CI beside other work) can slow one measurement by 2x or more; a superlinear
+    // or slow path is slow every time, so a limit passed must stay passed on two more measurements.
+    const over = (x: ScalingResult) => x.growth > maxGrowth || x.msPerMiB[1] > maxMsPerMiB;
+    let r = measure();
+    for (let k = 0; k < 2 && over(r); k++) {
+      const again = measure();
+      if (!over(again) || again.growth < r.growth) r = again;
+    }
     results.push(r);
+    const [a, c] = r.msPerMiB;
     if (r.growth > maxGrowth) {
       findings.push({ kind: 'slow', key: `slow:superlinear:${name}`, detail: `${name}: ${a.toFixed(0)} ms/MiB at ${small.length} bytes, ${c.toFixed(0)} ms/MiB at ${big.length} bytes (x${r.growth.toFixed(1)} per byte for x4 size): superlinear` });
       inputs.set(`slow:superlinear:${name}`, big);
