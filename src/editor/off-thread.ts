@@ -19,13 +19,29 @@ export class LoadCancelled extends Error {
 }
 
 /**
+ * A worker for indexOffThread, started ahead: its start (a new isolate loading its bundle) takes
+ * longer than the index itself, and can overlap the file's read. Null where there is no worker file.
+ * Whoever does not hand it to indexOffThread terminates it.
+ */
+export function startIndexWorker(workerFile = WORKER): Worker | null {
+  if (!existsSync(workerFile)) return null;
+  const w = new Worker(workerFile);
+  w.unref(); // an idle worker keeps no process alive; indexOffThread refs it while it works
+  return w;
+}
+
+/**
  * The record index of `bytes`, built in a worker when they live in shared memory and the worker is
  * there (the bundled extension), else here. Rejects with LoadCancelled when `signal` aborts.
+ * `started` (from startIndexWorker) is used instead of a new worker, and terminated in any case.
  */
-export function indexOffThread(bytes: Uint8Array, littleEndian: boolean, signal?: AbortSignal, workerFile = WORKER): Promise<StreamIndex> {
+export function indexOffThread(bytes: Uint8Array, littleEndian: boolean, signal?: AbortSignal, workerFile = WORKER, started?: Worker | null): Promise<StreamIndex> {
+  const here = !(bytes.buffer instanceof SharedArrayBuffer) || !(started || existsSync(workerFile));
+  if (signal?.aborted || here) void started?.terminate();
   if (signal?.aborted) return Promise.reject(new LoadCancelled());
-  if (!(bytes.buffer instanceof SharedArrayBuffer) || !existsSync(workerFile)) return Promise.resolve(indexStream(bytes, littleEndian));
-  const worker = new Worker(workerFile);
+  if (here) return Promise.resolve(indexStream(bytes, littleEndian));
+  const worker = started ?? new Worker(workerFile);
+  worker.ref();
   return new Promise<StreamIndex>((resolve, reject) => {
     const done = () => {
       signal?.removeEventListener('abort', abort);

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { type AtomicWriteHooks, SaveError, writeFileAtomicAsync, writeFileAtomicWith } from '../io/atomic-write.js';
 import { EditError, editForPath } from '../parser/edit-paths.js';
 import type { Splice } from '../parser/encode.js';
@@ -17,7 +18,7 @@ import { ByteStore, type FileStamp, SourceChangedError, WriteAborted } from './b
 import { Emitter } from './emitter.js';
 import { FindCancelled, type FindPattern, FindQueryError, findAll, type MatchList, type PassOptions, parseFindQuery, step } from './find.js';
 import { CkptModel, type ModelOptions } from './image-model.js';
-import { indexOffThread } from './off-thread.js';
+import { indexOffThread, startIndexWorker } from './off-thread.js';
 import { choiceLabel, choiceSplices, findRepair, fixAllSplices } from './repairs.js';
 import { readSidecar } from './provenance.js';
 import { SavedDiff } from './saved-diff.js';
@@ -127,6 +128,8 @@ export class EditorSession {
   private loadedModel: CkptModel | null = null;
   private loadPromise: Promise<void> | undefined;
   private readonly abort: AbortController;
+  /** The worker load() indexes the bytes in, started with the read (terminated if the model is built without it). */
+  private indexWorker: Worker | null;
   /** Told how far load() has come (a fraction of the file read; then the index). */
   progress: ((fraction: number, step: 'reading' | 'indexing') => void) | undefined;
 
@@ -139,6 +142,8 @@ export class EditorSession {
     this.loading = source instanceof ByteStore ? null : source;
     this.marks.open = opts.openedAt ?? performance.now();
     if (this.loadedStore) this.marks.read = performance.now();
+    // The index worker starts while the file is read: its start takes longer than the index.
+    this.indexWorker = this.loading ? startIndexWorker() : null;
     // Content restored from a backup differs from the file until it is saved.
     this.diffValid = !opts.restored;
     if (opts.restored) this.changeSeq++;
@@ -151,16 +156,24 @@ export class EditorSession {
    */
   load(): Promise<void> {
     return (this.loadPromise ??= (async () => {
-      if (!this.loadedStore && this.loading) {
-        const store = await this.loading.read;
-        if (!this.loadedStore) this.adoptRead(store);
-      }
-      const store = this.store;
-      if (!this.loadedModel && !store.headOnly) {
-        // The record index is the one walk over every byte: in a worker, so the event loop stays free.
-        this.progress?.(1, 'indexing');
-        const index = await indexOffThread(store.view, byteOrderOf(store.view) ?? true, this.abort.signal);
-        if (!this.loadedModel && this.loadedStore === store) this.setModel(new CkptModel(store.view, this.fileName, { ...this.modelOptions, index }));
+      let worker = this.indexWorker;
+      this.indexWorker = null;
+      try {
+        if (!this.loadedStore && this.loading) {
+          const store = await this.loading.read;
+          if (!this.loadedStore) this.adoptRead(store);
+        }
+        const store = this.store;
+        if (!this.loadedModel && !store.headOnly) {
+          // The record index is the one walk over every byte: in a worker, so the event loop stays free.
+          this.progress?.(1, 'indexing');
+          const started = worker;
+          worker = null;
+          const index = await indexOffThread(store.view, byteOrderOf(store.view) ?? true, this.abort.signal, undefined, started);
+          if (!this.loadedModel && this.loadedStore === store) this.setModel(new CkptModel(store.view, this.fileName, { ...this.modelOptions, index }));
+        }
+      } finally {
+        void worker?.terminate();
       }
       void this.model;
     })());
@@ -243,6 +256,8 @@ export class EditorSession {
   }
 
   private setModel(model: CkptModel): void {
+    void this.indexWorker?.terminate();
+    this.indexWorker = null;
     this.loadedModel = model;
     this.marks.model ??= performance.now();
     this.warmSoon();
@@ -711,6 +726,8 @@ export class EditorSession {
 
   dispose(): void {
     clearTimeout(this.warmTimer);
+    void this.indexWorker?.terminate();
+    this.indexWorker = null;
     this.contentChange.abort('disposed');
     this.loadedStore?.dispose();
     if (this.loading)
