@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type CompareFile, type CompareOutcome, CompareView, compareData } from './compare-view.js';
-import { LoadCancelled } from './off-thread.js';
+import { LoadCancelled, runInWorker } from './off-thread.js';
 
 const WORKER = join(__dirname, 'compare-worker.js');
 
@@ -12,27 +12,14 @@ export function compareOffThread(a: CompareFile, b: CompareFile, signal?: AbortS
   if (signal?.aborted) return Promise.reject(new LoadCancelled());
   const outcome = (r: ReturnType<typeof compareData>): CompareOutcome => (r.ok ? { ok: true, view: new CompareView(r.data) } : r);
   if (!existsSync(workerFile)) return Promise.resolve(outcome(compareData(a, b)));
-  const worker = new Worker(workerFile);
-  return new Promise<CompareOutcome>((resolve, reject) => {
-    const done = () => {
-      signal?.removeEventListener('abort', abort);
-      void worker.terminate();
-    };
-    const abort = () => {
-      done();
-      reject(new LoadCancelled());
-    };
-    signal?.addEventListener('abort', abort, { once: true });
-    worker.once('message', (m: { ok: true; result: ReturnType<typeof compareData> } | { ok: false; error: string }) => {
-      done();
-      if (m.ok) resolve(outcome(m.result));
-      else reject(new Error(`internal error comparing the images: ${m.error}`));
-    });
-    worker.once('error', (e) => {
-      done();
-      reject(e);
-    });
-    // Copies: the caller's bytes stay usable (a transfer would detach them).
-    worker.postMessage({ a, b });
-  });
+  // Copies: the caller's bytes stay usable (a transfer would detach them).
+  return runInWorker<{ ok: true; result: ReturnType<typeof compareData> } | { ok: false; error: string }, CompareOutcome>(
+    new Worker(workerFile),
+    { a, b },
+    (m) => {
+      if (m.ok) return outcome(m.result);
+      throw new Error(`internal error comparing the images: ${m.error}`);
+    },
+    signal,
+  );
 }

@@ -42,7 +42,23 @@ export function indexOffThread(bytes: Uint8Array, littleEndian: boolean, signal?
   if (here) return Promise.resolve(indexStream(bytes, littleEndian));
   const worker = started ?? new Worker(workerFile);
   worker.ref();
-  return new Promise<StreamIndex>((resolve, reject) => {
+  return runInWorker<{ ok: true; index: StreamIndex } | { ok: false; error: string }, StreamIndex>(
+    worker,
+    { buffer: bytes.buffer, byteOffset: bytes.byteOffset, length: bytes.length, littleEndian },
+    (m) => {
+      if (m.ok) return m.index;
+      throw new Error(m.error);
+    },
+    signal,
+  );
+}
+
+/**
+ * Post `message` to `worker` and settle with `answer(its one reply)`; the worker is terminated once
+ * it has answered, failed, or `signal` aborted (LoadCancelled).
+ */
+export function runInWorker<M, T>(worker: Worker, message: unknown, answer: (m: M) => T, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     const done = () => {
       signal?.removeEventListener('abort', abort);
       void worker.terminate();
@@ -52,15 +68,18 @@ export function indexOffThread(bytes: Uint8Array, littleEndian: boolean, signal?
       reject(new LoadCancelled());
     };
     signal?.addEventListener('abort', abort, { once: true });
-    worker.once('message', (m: { ok: true; index: StreamIndex } | { ok: false; error: string }) => {
+    worker.once('message', (m: M) => {
       done();
-      if (m.ok) resolve(m.index);
-      else reject(new Error(m.error));
+      try {
+        resolve(answer(m));
+      } catch (e) {
+        reject(e);
+      }
     });
     worker.once('error', (e) => {
       done();
       reject(e);
     });
-    worker.postMessage({ buffer: bytes.buffer, byteOffset: bytes.byteOffset, length: bytes.length, littleEndian });
+    worker.postMessage(message);
   });
 }
