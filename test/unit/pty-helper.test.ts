@@ -1,12 +1,12 @@
 // ckpt-pty-helper with real parts: the C helper compiled by gcc here, real PTYs in a private devpts
 // instance (--devpts private), real ioctls.  The oracle is the kernel, read by an independent python3
 // script (fcntl.ioctl + read) that gets the restored fds through `restore --exec`; the helper's own
-// --verify report is checked against the plan as well.  Every test checks that kernel.pty.nr and the
-// helper processes are the same before and after.
+// --verify report is checked against the plan as well.  Every test checks that no process it started
+// is left (with the ptys it holds) and that the test process holds no new pty.
 import { test, before, after, afterEach, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -190,39 +190,65 @@ function assertOracleMatches(p: PlanPair, o: Oracle): void {
 }
 
 // ---------------------------------------------------------------- leak checks
-function ptyNr(): number { return Number(readFileSync('/proc/sys/kernel/pty/nr', 'utf8').trim()); }
-function helperProcs(): string[] {
+// A pty stays allocated while some process holds a descriptor on it. The processes this test starts
+// (the helper, and what it runs: python3 oracles, sh, anything they fork or daemonize) inherit the
+// environment, so each test marks its children with its own value of LEAK_MARK and, after the test,
+// looks for live processes carrying that value, and for the pty descriptors they hold. Ptys of anyone
+// else on the machine (another suite, a user's terminal) are not counted: kernel.pty.nr would count them.
+const LEAK_MARK = 'CKPT_PTY_HELPER_TEST_RUN';
+let testRun = '';
+let runCount = 0;
+/** A descriptor on a pty: the multiplexer (/dev/ptmx, 5:2, or a devpts instance's ptmx) or a slave (majors 136-143). */
+function isPtyFd(path: string): boolean {
+  try {
+    const st = statSync(path);
+    if (!st.isCharacterDevice()) return false;
+    const major = Math.floor(st.rdev / 256) & 0xfff;
+    const minor = st.rdev & 0xff;
+    return (major === 5 && minor === 2) || (major >= 136 && major <= 143);
+  } catch { return false; } // closed meanwhile
+}
+function ptyFdsOf(pid: string): string[] {
+  const out: string[] = [];
+  let fds: string[] = [];
+  try { fds = readdirSync(`/proc/${pid}/fd`); } catch { return out; } // gone
+  for (const fd of fds) {
+    const path = `/proc/${pid}/fd/${fd}`;
+    if (!isPtyFd(path)) continue;
+    let target = '?';
+    try { target = readlinkSync(path); } catch { /* closed meanwhile */ }
+    out.push(`${fd} -> ${target}`);
+  }
+  return out;
+}
+/** Live processes started by the current test (its mark in their environment, or the helper's files in their name), with their pty descriptors. */
+function ourProcs(): string[] {
+  const mark = `${LEAK_MARK}=${testRun}`;
   const out: string[] = [];
   for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
     try {
-      const exe = readlinkSync(`/proc/${d}/exe`);
+      // a zombie has no environment, no descriptors and no exe: it holds nothing
+      const env = readFileSync(`/proc/${d}/environ`, 'latin1').split('\0');
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'latin1');
-      if (exe.startsWith(dir) || cmd.includes(dir)) out.push(`${d} ${cmd.replace(/\0/g, ' ')}`);
+      let exe = '';
+      try { exe = readlinkSync(`/proc/${d}/exe`); } catch { /* zombie or gone */ }
+      if (env.includes(mark) || (exe !== '' && exe.startsWith(dir)) || cmd.includes(dir)) {
+        const ptys = ptyFdsOf(d);
+        out.push(`${d} ${cmd.replace(/\0/g, ' ').trim()}${ptys.length > 0 ? ` holding ptys [${ptys.join(', ')}]` : ''}`);
+      }
     } catch { /* gone */ }
   }
   return out;
 }
-let nrBefore = 0;
-async function settledNr(want: number): Promise<number> {
-  // kernel.pty.nr counts every pty on the machine: other users may open one meanwhile, so a rise gets
-  // 3 s to settle back. A fall is someone else closing theirs (CI tears down earlier suites' terminals
-  // while this runs): it is no leak of ours.
-  let v = ptyNr();
-  for (let i = 0; i < 30 && v > want; i++) { await new Promise((r) => setTimeout(r, 100)); v = ptyNr(); }
+/** Waits for the test's processes to finish exiting (a grandchild may outlive the helper by a moment); what is still there after 10 s is left behind. */
+async function settledProcs(): Promise<string[]> {
+  let v = ourProcs();
+  for (let i = 0; i < 100 && v.length > 0; i++) { await new Promise((r) => setTimeout(r, 100)); v = ourProcs(); }
   return v;
 }
-/** This process's own descriptors on a pty (a master from /dev/ptmx or a /dev/pts/N slave). */
-function ownPtyFds(): string[] {
-  const out: string[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const t = readlinkSync(`/proc/self/fd/${fd}`);
-      if (t === '/dev/ptmx' || t.startsWith('/dev/pts/')) out.push(`${fd} -> ${t}`);
-    } catch { /* closed meanwhile (the readdir's own fd) */ }
-  }
-  return out;
-}
+/** This process's own descriptors on a pty. */
+function ownPtyFds(): string[] { return ptyFdsOf('self'); }
 
 before(() => {
   if (skip) return;
@@ -234,15 +260,18 @@ before(() => {
   oracle = join(dir, 'oracle.py');
   writeFileSync(oracle, ORACLE_PY);
 });
-after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+after(() => { delete process.env[LEAK_MARK]; if (dir) rmSync(dir, { recursive: true, force: true }); });
 let fdsBefore: string[] = [];
-beforeEach(() => { if (!skip) { nrBefore = ptyNr(); fdsBefore = ownPtyFds(); } });
+beforeEach(() => {
+  if (skip) return;
+  testRun = `${process.pid}.${++runCount}`;
+  process.env[LEAK_MARK] = testRun;
+  fdsBefore = ownPtyFds();
+});
 afterEach(async () => {
   if (skip) return;
-  assert.deepEqual(helperProcs(), [], 'helper processes left behind');
+  assert.deepEqual(await settledProcs(), [], 'processes started by the test left behind (a pty they hold stays allocated)');
   assert.deepEqual(ownPtyFds().filter((f) => !fdsBefore.includes(f)), [], 'ptys left open in the test process');
-  const nr = await settledNr(nrBefore);
-  assert.ok(nr <= nrBefore, `kernel.pty.nr rose from ${nrBefore} to ${nr}: a pty was left behind`);
 });
 
 // ---------------------------------------------------------------- builds
