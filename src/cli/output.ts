@@ -74,6 +74,19 @@ export class StdoutWriter {
     return this.pending >= this.chunk;
   }
 
+  /**
+   * Queue text and write a full chunk at once, without waiting for 'drain': for a producer that
+   * cannot wait and makes a bounded amount of text (the text report), so that the text written
+   * can be collected while the rest is made.
+   */
+  pushNow(s: string): void {
+    if (!this.push(s)) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.pending = 0;
+    this.stream.write(text);
+  }
+
   async flush(): Promise<void> {
     if (!this.pending && !this.parts.length) return;
     const text = this.parts.join('');

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { openImage } from '../parser/image.js';
 import { REPORT_SECTIONS, reportJsonBytes, reportNdjsonBytes, type ReportSection } from '../parser/report-json.js';
-import { reportText } from '../parser/report-text.js';
+import { reportTextChunks } from '../parser/report-text.js';
 import { validateBounded } from '../parser/validate/index.js';
 import { flag, strs, UsageError, type Command } from './args.js';
 import { nameOf, escapeText, readReportInput, StdoutWriter } from './output.js';
@@ -74,9 +74,8 @@ pairs, objhash graph and problems. The text report cuts long lists and says how 
         for (const chunk of reportNdjsonBytes(img, diags, only?.[0] ?? 'records', CHUNK, true)) await send(chunk);
       } else {
         progress.step('writing the report');
-        const text = reportText(img, diags, nameOf(file), { counted: v, ...(only ? { only } : {}) });
+        reportTextChunks(img, diags, nameOf(file), (c) => out.pushNow(c), { counted: v, ...(only ? { only } : {}) });
         progress.done();
-        await out.write(text);
       }
     } finally {
       progress.done();

@@ -2,7 +2,7 @@
 // (for --json's source) the sha256 of all of it, in one pass.
 import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
-import { LAYOUT, T } from '../parser/layout.js';
+import { HDR_SIZE, LAYOUT, T } from '../parser/layout.js';
 import type { PackedRecords } from '../parser/record-lists.js';
 import { type FileHole, type FramedRecords, type Placement, SparseWalker } from '../parser/sparse-walk.js';
 import type { StreamIndex } from '../parser/stream-index.js';
@@ -68,7 +68,8 @@ const HEAD_KEEP = 64;
 class PackingIndex extends FramedIndex {
   private readonly arena: Uint8Array;
   private readonly at: Int32Array | Float64Array;
-  private used = 0;
+  /** Arena bytes used; it starts at HDR_SIZE so that every `at` is positive. */
+  private used = HDR_SIZE;
   private readonly pl: Placement;
   constructor(
     size: number,
@@ -78,22 +79,27 @@ class PackingIndex extends FramedIndex {
     // Sized for the worst case; only the pages written are ever mapped.
     this.arena = new Uint8Array(size);
     this.at = size >= 2 ** 31 ? new Float64Array(Math.floor(size / 8) + 1) : new Int32Array(Math.floor(size / 8) + 1);
-    this.pl = { dst: bytes, at: 0, len: 0 };
+    this.pl = { dst: bytes, at: 0, from: 0, len: 0 };
   }
   place(offset: number, type: number, len: number, prevType: number): Placement | null {
     const pl = this.pl;
     if (type === OBJREF || type === FILE || type === FILE_DESC || type === FILE_TABLE || type === SIGNAL) {
-      const n = Math.min(len, PACK_MAX);
-      this.at[this.length - 1] = this.used + 1;
+      // The payload only: the lists read payload fields, and the header's type and len are in the
+      // index (a million records' headers would be 8 MB of pages). Record r's field at offset o
+      // (from its header) is at `at[r] - 1 + o`, as if the header were there.
+      const n = Math.min(len, PACK_MAX) - HDR_SIZE;
+      this.at[this.length - 1] = this.used - HDR_SIZE + 1;
       pl.dst = this.arena;
       pl.at = this.used;
-      pl.len = n;
+      pl.from = HDR_SIZE;
+      pl.len = n + HDR_SIZE;
       this.used += n;
       return pl;
     }
     if (offset < HEAD_KEEP || type === TREE || type === TTY || type === TTY_LDISC || type === STRING || type === TAIL || (type === BUFFER && prevType === TTY_LDISC)) {
       pl.dst = this.bytes;
       pl.at = offset;
+      pl.from = 0;
       pl.len = len;
       return pl;
     }

@@ -189,12 +189,13 @@ export class GraphWalk {
     }
     const files = img.files;
     for (let i = 0; i < files.length; i++) {
-      const d = files.refDesc(i);
-      const ref = d ? files.refValue(i) : null;
       if (counting()) {
+        const ref = files.refValue(i);
         if (ref !== null && ref !== 0) n++;
         continue;
       }
+      const d = files.refDesc(i);
+      const ref = d ? files.src.rawRec(files.records[i], d) : null;
       const rec = files.records[i];
       fromNode(files.hasObjref[i] ? files.objrefs[i] : null, rec, 'file');
       if (d && ref !== null && ref !== 0) toObj(ref, d.name, files.src.offsetOf(rec) + d.offset);

@@ -29,8 +29,39 @@ export interface TextOptions {
   counted?: Pick<Validation, 'omitted' | 'errors' | 'warnings'>;
 }
 
+/**
+ * The report's lines, escaped, gathered into chunks of about `chunk` characters that go to `emit`
+ * as they fill: a caller that writes each chunk out lets the lines die young instead of holding
+ * every line of the report until the end (on an image of a thousand pty pairs, holding them cost
+ * more in garbage collection than making them).
+ */
+class Lines {
+  private buf = '';
+  constructor(
+    private readonly emit: (chunk: string) => void,
+    private readonly chunk: number,
+  ) {}
+  push(...lines: string[]): void {
+    // Each entry is one line: the file name and quoted image text in it are escaped, so an embedded
+    // newline or escape sequence is shown, not obeyed (no forged lines, no terminal control).
+    for (const l of lines) this.buf += `${escapeText(l)}\n`;
+    if (this.buf.length >= this.chunk) this.end();
+  }
+  end(): void {
+    if (this.buf) this.emit(this.buf);
+    this.buf = '';
+  }
+}
+
 export function reportText(img: Image, diags: Diagnostic[], file: string, opts: TextOptions = {}): string {
-  const out: string[] = [];
+  const parts: string[] = [];
+  reportTextChunks(img, diags, file, (c) => parts.push(c), opts);
+  return parts.join('');
+}
+
+/** reportText, handed to `emit` in chunks of about 64 KiB as it is made. */
+export function reportTextChunks(img: Image, diags: Diagnostic[], file: string, emit: (chunk: string) => void, opts: TextOptions = {}): void {
+  const out = new Lines(emit, 1 << 16);
   const { index } = img;
   const arch = enumName(Enums.archId, img.archId) ?? `unknown (${img.archId})`;
   out.push(`${file}: ${img.size} bytes, ${index.count} records, ${img.littleEndian ? 'little' : 'big'}-endian, arch ${arch}`);
@@ -65,18 +96,22 @@ export function reportText(img: Image, diags: Diagnostic[], file: string, opts: 
     // The edges listed are walked; the rest are only counted (no graph is built).
     const maxEdges = 10 * maxTtys;
     const g = new GraphWalk(img);
-    const lines: string[] = [];
+    let headed = false;
+    const head = () => {
+      if (!headed) out.push('', 'Objhash graph:');
+      headed = true;
+    };
     const edgeCount = g.walk(
       {
         edge: (ft, fa, fb, _fc, tt, ta, tb, _tc, label, _offset, dangling) => {
-          lines.push(`  ${g.label(ft, fa, fb)} --${label}--> ${g.label(tt, ta, tb)}${dangling ? '  (dangling)' : ''}`);
+          head();
+          out.push(`  ${g.label(ft, fa, fb)} --${label}--> ${g.label(tt, ta, tb)}${dangling ? '  (dangling)' : ''}`);
         },
       },
       maxEdges,
     );
     if (edgeCount) {
-      out.push('', 'Objhash graph:');
-      for (const l of lines) out.push(l);
+      head();
       if (edgeCount > maxEdges) out.push(`  … ${edgeCount - maxEdges} more edges (use --json for all)`);
     }
   }
@@ -90,9 +125,7 @@ export function reportText(img: Image, diags: Diagnostic[], file: string, opts: 
   const errors = opts.counted?.errors ?? diags.filter((d) => d.severity === 'error').length;
   const warnings = opts.counted?.warnings ?? diags.filter((d) => d.severity === 'warning').length;
   out.push('', `${errors} error(s), ${warnings} warning(s)`);
-  // Each entry is one line: the file name and quoted image text in it are escaped, so an embedded
-  // newline or escape sequence is shown, not obeyed (no forged lines, no terminal control).
-  return out.map(escapeText).join('\n') + '\n';
+  out.end();
 }
 
 function ttyText(img: Image, t: Tty): string[] {

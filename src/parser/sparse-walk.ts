@@ -43,10 +43,12 @@ export interface ReadRequest {
   direct: boolean;
 }
 
-/** Where to copy the first `len` bytes of a record: `dst` from index `at`. */
+/** Where to copy bytes [from, len) of a record: `dst` from index `at`. */
 export interface Placement {
   dst: Uint8Array;
   at: number;
+  /** Leading bytes not copied: 0, or the header (HDR_SIZE), whose type and len the index holds. */
+  from: number;
   len: number;
 }
 
@@ -215,17 +217,20 @@ export class SparseWalker {
       }
       framed.push(p, type, len);
       const pl = (framed as Required<FramedRecords>).place(p, type, len, this.prevType);
-      if (pl !== null && pl.len > 0) {
-        const to = Math.min(end, p + pl.len);
+      if (pl !== null && pl.len > pl.from) {
+        // The header is whole in this chunk (checked above) and `from` is 0 or HDR_SIZE: the copy starts here.
+        const s = p + pl.from;
+        const e = p + pl.len;
+        const to = Math.min(end, e);
         const dst = pl.dst;
         // Most placed records are a few dozen bytes: a copy loop, not a subarray object per record.
-        if (to - p <= 256) for (let k = p - pos, a = pl.at, e = to - pos; k < e; k++, a++) dst[a] = chunk[k];
-        else dst.set(chunk.subarray(p - pos, to - pos), pl.at);
-        if (to < p + pl.len) {
+        if (to - s <= 256) for (let k = s - pos, a = pl.at, z = to - pos; k < z; k++, a++) dst[a] = chunk[k];
+        else dst.set(chunk.subarray(s - pos, to - pos), pl.at);
+        if (to < e) {
           this.contDst = pl.dst;
           this.contAt = pl.at;
-          this.contFrom = p;
-          this.contUntil = p + pl.len;
+          this.contFrom = s;
+          this.contUntil = e;
         }
       }
       this.prevType = type;

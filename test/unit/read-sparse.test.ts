@@ -14,7 +14,7 @@ import { allImages, generator, rng, ROOT } from '../lib/images.js';
 import { readRegularFileSparse } from '../../src/io/read-sparse.js';
 import { byteOrderOf, openImage } from '../../src/parser/image.js';
 import { indexStream } from '../../src/parser/stream-index.js';
-import { LAYOUT, T } from '../../src/parser/layout.js';
+import { HDR_SIZE, LAYOUT, T } from '../../src/parser/layout.js';
 import { validateBounded } from '../../src/parser/validate/index.js';
 import { reportJson, reportJsonBytes, reportNdjsonBytes } from '../../src/parser/report-json.js';
 import { reportText } from '../../src/parser/report-text.js';
@@ -148,17 +148,18 @@ test('the packed read (what ckpt-inspect reads) gives every report the whole fil
       for (let i = 0; i < r.bytes.length; i += 64) if (r.bytes[i] !== 0) nonzero++;
       assert.ok(nonzero < r.bytes.length / 64 / 20, `${nonzero} of ${r.bytes.length / 64} sampled bytes kept`);
     }
-    // The packing holds the list records' first bytes as the file has them, and only those.
+    // The packing holds the list records' first payload bytes as the file has them, and only those
+    // (the header's type and len are the index's): record i's byte k is at at[i] - 1 + k.
     const { at, bytes: pb } = r.packed;
-    let sum = 0;
+    let sum = HDR_SIZE;
     for (let i = 0; i < r.index.count; i++) {
       const list = [T.OBJREF, T.FILE, T.FILE_DESC, T.FILE_TABLE, T.SIGNAL].includes(r.index.types[i]);
       assert.equal(at[i] > 0, list, `${f.name} record ${i}`);
       if (!list) continue;
       const o = r.index.offsets[i];
       const n = Math.min(r.index.lens[i], LAYOUT.signal.len);
-      assert.ok(Buffer.from(pb.subarray(at[i] - 1, at[i] - 1 + n)).equals(Buffer.from(whole.subarray(o, o + n))), `${f.name} record ${i}`);
-      sum += n;
+      assert.ok(Buffer.from(pb.subarray(at[i] - 1 + HDR_SIZE, at[i] - 1 + n)).equals(Buffer.from(whole.subarray(o + HDR_SIZE, o + n))), `${f.name} record ${i}`);
+      sum += n - HDR_SIZE;
     }
     assert.equal(pb.length, sum, f.name);
   }
