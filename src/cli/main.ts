@@ -1,34 +1,47 @@
 // ckpt-inspect: the table of subcommands, dispatch, --help/--version, and how errors are reported.
 import { CliError, commandHelp, parseCommand, PROG, tryHelp, type Command } from './args.js';
-import { captureCommand } from './capture.js';
-import { diffCommand } from './diff.js';
-import { encodeCommand, setCommand } from './edit.js';
-import { fixCommand } from './fix.js';
 import { escapeText } from './output.js';
 import { reportCommand } from './report.js';
-import { restoreCommand } from './restore.js';
 import { VERSION } from './version.js';
 
 export { CliError, UsageError } from './args.js';
 
+/**
+ * The named subcommands, each loaded when it is run or described: the report is what a user waits
+ * on most, and loading restore's and capture's modules (ssh, the helper cache, child_process,
+ * crypto) before it cost a large part of its start-up. `require` keeps them in the one bundle, where
+ * esbuild initialises a required module when it is first required.
+ */
+const SUBCOMMANDS: readonly (readonly [string, () => Command])[] = [
+  ['set', () => (require('./edit.js') as typeof import('./edit.js')).setCommand],
+  ['encode', () => (require('./edit.js') as typeof import('./edit.js')).encodeCommand],
+  ['restore', () => (require('./restore.js') as typeof import('./restore.js')).restoreCommand],
+  ['capture', () => (require('./capture.js') as typeof import('./capture.js')).captureCommand],
+  ['fix', () => (require('./fix.js') as typeof import('./fix.js')).fixCommand],
+  ['diff', () => (require('./diff.js') as typeof import('./diff.js')).diffCommand],
+];
+
 /** Every subcommand; the report is the command without a name (`ckpt-inspect FILE`). */
-export const COMMANDS: readonly Command[] = [reportCommand, setCommand, encodeCommand, restoreCommand, captureCommand, fixCommand, diffCommand];
+export function commands(): Command[] {
+  return [reportCommand, ...SUBCOMMANDS.map(([, load]) => load())];
+}
 
 function usage(): string {
   const lines = [`usage: ${PROG} ${reportCommand.synopsis[0]}`];
-  for (const c of COMMANDS) if (c.name) lines.push(`       ${PROG} ${c.synopsis[0]}`);
+  for (const c of commands()) if (c.name) lines.push(`       ${PROG} ${c.synopsis[0]}`);
   lines.push(`       ${PROG} COMMAND --help | --help | --version`);
   return lines.join('\n') + '\n';
 }
 
 function mainHelp(): string {
-  const w = Math.max(...COMMANDS.map((c) => c.name.length));
+  const all = commands();
+  const w = Math.max(...all.map((c) => c.name.length));
   return [
     usage(),
     commandHelp(reportCommand).split('\n').slice(reportCommand.synopsis.length + 1).join('\n').trimEnd(),
     '',
     'Commands:',
-    ...COMMANDS.filter((c) => c.name).map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
+    ...all.filter((c) => c.name).map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
     '',
     `'${PROG} COMMAND --help' describes a command.`,
     '',
@@ -57,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${PROG} ${VERSION}\n`);
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name !== '' && c.name === first) ?? reportCommand;
+  const cmd = SUBCOMMANDS.find(([name]) => name === first)?.[1]() ?? reportCommand;
   const rest = cmd === reportCommand ? argv : argv.slice(1);
   try {
     const p = parseCommand(cmd, rest);

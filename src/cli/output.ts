@@ -35,10 +35,10 @@ export function readInput(file: string): Uint8Array {
  * sha256 of the whole file, and the record index when its framing is sound; `-` is read whole and
  * not hashed.
  */
-export function readReportInput(file: string, hash: boolean): { bytes: Uint8Array; sha256?: string; index?: StreamIndex; packed?: PackedRecords } {
+export async function readReportInput(file: string, hash: boolean): Promise<{ bytes: Uint8Array; sha256?: string; index?: StreamIndex; packed?: PackedRecords }> {
   if (file === '-') return { bytes: readInput(file) };
   try {
-    return readRegularFileSparse(pathArg(file), { hash, pack: true });
+    return await readRegularFileSparse(pathArg(file), { hash, pack: true });
   } catch (e) {
     if (e instanceof InputError) throw new CliError(e.message, { file: nameOf(file) });
     throw new CliError(`cannot read: ${errnoText(e as NodeJS.ErrnoException)}`, { file: nameOf(file) });

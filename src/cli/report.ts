@@ -49,7 +49,7 @@ pairs, objhash graph and problems. The text report cuts long lists and says how 
 
     const progress = new Progress(nameOf(file));
     progress.step('reading');
-    const input = readReportInput(file, json);
+    const input = await readReportInput(file, json);
     const bytes = input.bytes;
     progress.step(`parsing ${mib(bytes.length)}`);
     const img = openImage(bytes, input.index, input.packed);

@@ -54,7 +54,8 @@ function isSystemError(e: unknown): e is NodeJS.ErrnoException {
   return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }
 
-export function withRegularFile<T>(path: string | Buffer, use: (fd: number, st: Stats) => T): T {
+/** A regular file opened for reading (never a device, a FIFO or a directory), with its stat. */
+function openRegular(path: string | Buffer): { fd: number; st: Stats } {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -64,11 +65,37 @@ export function withRegularFile<T>(path: string | Buffer, use: (fd: number, st: 
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new InputError(`cannot read: it is ${fileKind(st)}; only a regular file (or - for the standard input) is read`, 'ENOTREG');
+    return { fd, st };
+  } catch (e) {
+    closeSync(fd);
+    throw readError(e);
+  }
+}
+
+/** Only the system's answers are about the file; anything else is a bug in the reader and must say so. */
+function readError(e: unknown): unknown {
+  if (e instanceof InputError || !isSystemError(e)) return e;
+  return new InputError(`cannot read: ${errnoText(e)}`, e.code);
+}
+
+export function withRegularFile<T>(path: string | Buffer, use: (fd: number, st: Stats) => T): T {
+  const { fd, st } = openRegular(path);
+  try {
     return use(fd, st);
   } catch (e) {
-    // Only the system's answers are about the file; anything else is a bug in `use` and must say so.
-    if (e instanceof InputError || !isSystemError(e)) throw e;
-    throw new InputError(`cannot read: ${errnoText(e)}`, e.code);
+    throw readError(e);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** withRegularFile for an asynchronous `use`: the file is closed when what it returns settles. */
+export async function withRegularFileAsync<T>(path: string | Buffer, use: (fd: number, st: Stats) => Promise<T>): Promise<T> {
+  const { fd, st } = openRegular(path);
+  try {
+    return await use(fd, st);
+  } catch (e) {
+    throw readError(e);
   } finally {
     closeSync(fd);
   }

@@ -1,12 +1,12 @@
 // Reading an image for a report: the file's bytes that the parser and the reports look at, and
 // (for --json's source) the sha256 of all of it, in one pass.
 import { createHash } from 'node:crypto';
-import { readSync } from 'node:fs';
+import { read, readSync } from 'node:fs';
 import { HDR_SIZE, LAYOUT, T } from '../parser/layout.js';
 import type { PackedRecords } from '../parser/record-lists.js';
 import { type FileHole, type FramedRecords, type Placement, SparseWalker } from '../parser/sparse-walk.js';
 import type { StreamIndex } from '../parser/stream-index.js';
-import { InputError, withRegularFile } from './read-input.js';
+import { InputError, withRegularFileAsync } from './read-input.js';
 
 /** A payload at least this long that no report reads (page contents) is not read (see sparse-walk.ts). */
 const REPORT_HOLE_MIN = 16 * 1024;
@@ -129,11 +129,11 @@ export interface SparseFile {
  * that is mostly page contents costs what its records cost. With `hash`, every byte is hashed in
  * file order in the same pass, the skipped ones read into a scratch buffer for that alone.
  */
-export function readRegularFileSparse(path: string | Buffer, opts: { hash?: boolean; pack?: boolean } = {}): SparseFile {
-  return withRegularFile(path, (fd, st) => {
+export async function readRegularFileSparse(path: string | Buffer, opts: { hash?: boolean; pack?: boolean } = {}): Promise<SparseFile> {
+  return withRegularFileAsync(path, async (fd, st) => {
     const size = st.size;
     if (opts.pack && size / 8 <= INDEX_MAX) {
-      const r = readSparse(fd, size, opts.hash === true, true);
+      const r = await readSparse(fd, size, opts.hash === true, true);
       if (r.index) return r;
       // The framing breaks somewhere: the index is built by resynchronising over every byte.
     }
@@ -141,44 +141,118 @@ export function readRegularFileSparse(path: string | Buffer, opts: { hash?: bool
   });
 }
 
-function readSparse(fd: number, size: number, hashing: boolean, pack: boolean): SparseFile {
+const CHUNK = 1 << 20;
+
+/**
+ * The chunks the walker asks for, each read while the one before is taken apart: the file's next
+ * bytes are read ahead on libuv's thread pool, so that the copies out of the page cache (a tenth of
+ * a report of a million small records) are made on another core. A read ahead starts HDR_SIZE bytes
+ * before the end of the chunk it follows, so that a record header split between the two is in it;
+ * when the walker asks for something else (it skips a large payload), the read ahead is dropped.
+ */
+class ReadAhead {
+  private readonly bufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
+  /** The buffer the last chunk was handed out of; the other one is free for reading ahead. */
+  private cur = 0;
+  private ahead: { pos: number; buf: number; done: Promise<number> } | null = null;
+
+  constructor(
+    private readonly fd: number,
+    private readonly size: number,
+  ) {}
+
+  /** A buffer free for a synchronous read now: not the one being read ahead into, nor (until the next `chunk`) one handed out. */
+  scratch(): Uint8Array {
+    return this.bufs[this.cur] as Uint8Array;
+  }
+
+  /** The file's bytes from `pos` (at least one, at most CHUNK): a view of one of the buffers. */
+  async chunk(pos: number, len: number): Promise<Uint8Array> {
+    const a = this.ahead;
+    this.ahead = null;
+    if (a) {
+      const got = await a.done.catch(() => 0);
+      if (pos >= a.pos && pos < a.pos + got) {
+        this.cur = a.buf;
+        return (this.bufs[a.buf] as Uint8Array).subarray(pos - a.pos, got);
+      }
+    }
+    const b = this.scratch();
+    const n = readAt(this.fd, this.size, b, 0, Math.min(len, CHUNK), pos);
+    return b.subarray(0, n);
+  }
+
+  /** Start reading what follows a chunk that ended at `end`, when the walker reads on in order. */
+  readOn(end: number): void {
+    const pos = Math.max(0, end - HDR_SIZE);
+    if (pos >= this.size || this.ahead) return;
+    const buf = 1 - this.cur;
+    const len = Math.min(CHUNK, this.size - pos);
+    this.ahead = {
+      pos,
+      buf,
+      done: new Promise<number>((resolve, reject) => read(this.fd, this.bufs[buf] as Uint8Array, 0, len, pos, (e, n) => (e ? reject(e) : resolve(n)))),
+    };
+  }
+
+  /** Wait for a read ahead still running (the file is closed after this). */
+  async settle(): Promise<void> {
+    const a = this.ahead;
+    this.ahead = null;
+    if (a) await a.done.catch(() => 0);
+  }
+}
+
+function readAt(fd: number, size: number, into: Uint8Array, off: number, len: number, pos: number): number {
+  const n = readSync(fd, into, off, len, pos);
+  if (n === 0) throw new InputError(`cannot read: the file ended at offset ${pos} while it was read (${size} bytes when opened)`, 'ECHANGED');
+  return n;
+}
+
+async function readSparse(fd: number, size: number, hashing: boolean, pack: boolean): Promise<SparseFile> {
   const bytes = new Uint8Array(size);
   const framed = pack ? new PackingIndex(size, bytes) : size / 8 <= INDEX_MAX ? new FramedIndex(size) : undefined;
   const w = new SparseWalker(size, REPORT_HOLE_MIN, framed);
-  const chunk = new Uint8Array(1 << 20);
+  const reads = new ReadAhead(fd, size);
   const hash = hashing ? createHash('sha256') : null;
   // Bytes [0, hashed) have gone into the hash. The walker's reads go forward, overlapping only
   // where a record header was split between two reads.
   let hashed = 0;
-  const readAt = (into: Uint8Array, off: number, len: number, pos: number): number => {
-    const n = readSync(fd, into, off, len, pos);
-    if (n === 0) throw new InputError(`cannot read: the file ended at offset ${pos} while it was read (${size} bytes when opened)`, 'ECHANGED');
-    return n;
-  };
   const hashTo = (pos: number): void => {
     while (hash && hashed < pos) {
-      const n = readAt(chunk, 0, Math.min(chunk.length, pos - hashed), hashed);
-      hash.update(chunk.subarray(0, n));
+      const scratch = reads.scratch();
+      const n = readAt(fd, size, scratch, 0, Math.min(scratch.length, pos - hashed), hashed);
+      hash.update(scratch.subarray(0, n));
       hashed += n;
     }
   };
-  for (let r = w.next(); r; r = w.next()) {
-    hashTo(r.pos);
-    if (r.direct) {
-      const n = readAt(bytes, r.pos, r.len, r.pos);
-      if (hash && r.pos + n > hashed) {
-        hash.update(bytes.subarray(hashed, r.pos + n));
-        hashed = r.pos + n;
+  try {
+    for (let r = w.next(); r; r = w.next()) {
+      if (r.direct) {
+        await reads.settle();
+        hashTo(r.pos);
+        const n = readAt(fd, size, bytes, r.pos, r.len, r.pos);
+        if (hash && r.pos + n > hashed) {
+          hash.update(bytes.subarray(hashed, r.pos + n));
+          hashed = r.pos + n;
+        }
+        w.advance(n);
+        continue;
       }
-      w.advance(n);
-    } else {
-      const n = readAt(chunk, 0, r.len, r.pos);
+      // Into the buffer the last chunk came from, which the walker is done with.
+      hashTo(r.pos);
+      const chunk = await reads.chunk(r.pos, r.len);
+      const n = chunk.length;
+      // A chunk as large as the walker reads when nothing is skipped: the next one is likely to follow it.
+      if (r.len >= CHUNK) reads.readOn(r.pos + n);
       if (hash && r.pos + n > hashed) {
         hash.update(chunk.subarray(hashed - r.pos, n));
         hashed = r.pos + n;
       }
       w.take(chunk, n, bytes, 0);
     }
+  } finally {
+    await reads.settle();
   }
   const index = framed?.index();
   if (pack && !index) return { bytes, holes: [] };

@@ -56,11 +56,11 @@ function reports(bytes: Uint8Array, name: string): { text: string; json: string 
   return { text: reportText(img, v.diagnostics, name, { counted: v }), json: JSON.stringify(reportJson(img, v.diagnostics, v.omitted)) };
 }
 
-test('the sparse read leaves page contents unread, and every report from it is the whole file\'s', () => {
+test('the sparse read leaves page contents unread, and every report from it is the whole file\'s', async () => {
   let holes = 0;
   for (const f of FILES) {
     const whole = new Uint8Array(readFileSync(f.path));
-    const r = readRegularFileSparse(f.path, { hash: true });
+    const r = await readRegularFileSparse(f.path, { hash: true });
     assert.equal(r.sha256, createHash('sha256').update(whole).digest('hex'), f.name);
     assert.equal(r.bytes.length, whole.length);
     // Outside the holes, the bytes are the file's; the holes were not read (zeros).
@@ -70,15 +70,15 @@ test('the sparse read leaves page contents unread, and every report from it is t
     holes += r.holes.length;
     if (f.name === 'bench-pairs') assert.ok(r.holes.reduce((a, h) => a + h.len, 0) > whole.length * 0.9, 'most of bench-pairs is left unread');
     assert.deepEqual(reports(r.bytes, f.name), reports(whole, f.name), f.name);
-    assert.equal(readRegularFileSparse(f.path).sha256, undefined);
+    assert.equal((await readRegularFileSparse(f.path)).sha256, undefined);
   }
   assert.ok(holes >= 1000, `${holes} holes`);
 });
 
-test('the index built from the headers the read walked is indexStream\'s, and is not given when the framing breaks', () => {
+test('the index built from the headers the read walked is indexStream\'s, and is not given when the framing breaks', async () => {
   let given = 0;
   for (const f of FILES) {
-    const r = readRegularFileSparse(f.path);
+    const r = await readRegularFileSparse(f.path);
     const want = indexStream(r.bytes, byteOrderOf(r.bytes) ?? true);
     const sound = want.problems.length === 0 && byteOrderOf(r.bytes) !== undefined;
     if (!sound) {
@@ -92,11 +92,11 @@ test('the index built from the headers the read walked is indexStream\'s, and is
     assert.deepEqual(r.index.problems, []);
   }
   assert.ok(given > 10, `${given} indexes`);
-  assert.equal(readRegularFileSparse(join(dir, 'broken.ckpt')).index, undefined);
-  assert.equal(readRegularFileSparse(join(dir, 'cut.ckpt')).index, undefined);
+  assert.equal((await readRegularFileSparse(join(dir, 'broken.ckpt'))).index, undefined);
+  assert.equal((await readRegularFileSparse(join(dir, 'cut.ckpt'))).index, undefined);
 });
 
-test('ckpt-inspect reports a file with holes as it reports the whole file, and --json names its sha256', () => {
+test('ckpt-inspect reports a file with holes as it reports the whole file, and --json names its sha256', async () => {
   const bin = join(ROOT, 'bin/ckpt-inspect.js');
   for (const f of FILES.slice(0, 3)) {
     const whole = new Uint8Array(readFileSync(f.path));
@@ -122,7 +122,7 @@ function allReports(img: ReturnType<typeof openImage>, name: string): Record<str
   return out;
 }
 
-test('the packed read (what ckpt-inspect reads) gives every report the whole file gives, touching only the records they read', () => {
+test('the packed read (what ckpt-inspect reads) gives every report the whole file gives, touching only the records they read', async () => {
   const gen = generator();
   assert.ok(gen);
   const small = join(dir, 'small.ckpt');
@@ -130,9 +130,9 @@ test('the packed read (what ckpt-inspect reads) gives every report the whole fil
   let packed = 0;
   for (const f of [...FILES, { name: 'bench-small', path: small }]) {
     const whole = new Uint8Array(readFileSync(f.path));
-    const r = readRegularFileSparse(f.path, { hash: true, pack: true });
+    const r = await readRegularFileSparse(f.path, { hash: true, pack: true });
     assert.equal(r.sha256, createHash('sha256').update(whole).digest('hex'), f.name);
-    const plain = readRegularFileSparse(f.path);
+    const plain = await readRegularFileSparse(f.path);
     if (!plain.index) {
       // A broken framing: read the plain way (every byte the reports may look at).
       assert.equal(r.packed, undefined, f.name);
@@ -166,7 +166,7 @@ test('the packed read (what ckpt-inspect reads) gives every report the whole fil
   assert.ok(packed > 10, `${packed} images read packed`);
 });
 
-test('the packed read of damaged copies of every test image gives the reports of the whole file', () => {
+test('the packed read of damaged copies of every test image gives the reports of the whole file', async () => {
   const r = rng(12);
   let n = 0;
   for (const im of allImages()) {
@@ -175,7 +175,7 @@ test('the packed read of damaged copies of every test image gives the reports of
       for (let k = 0; k < 6; k++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
       const f = join(dir, `damaged-${im.name}-${s}.ckpt`);
       writeFileSync(f, b);
-      const got = readRegularFileSparse(f, { pack: true });
+      const got = await readRegularFileSparse(f, { pack: true });
       assert.deepEqual(allReports(openImage(got.bytes, got.index, got.packed), f), allReports(openImage(b), f), f);
       n++;
     }
