@@ -39,6 +39,8 @@ export interface Command {
   run(p: Parsed): number | Promise<number>;
 }
 
+const CLI_ERROR = Symbol.for('ckpt-inspect.CliError');
+
 /**
  * A failure to report as `ckpt-inspect: FILE: message`. `usage` adds the "Try … --help" line;
  * `exit` is the status (2 unless said otherwise).
@@ -48,11 +50,21 @@ export class CliError extends Error {
   readonly usage: boolean;
   readonly exit: number;
   command = '';
+  /** Marks a CliError of either bundle (see `is`). */
+  readonly [CLI_ERROR] = true;
   constructor(message: string, opts: { file?: string; usage?: boolean; exit?: number } = {}) {
     super(message);
     this.file = opts.file;
     this.usage = opts.usage ?? false;
     this.exit = opts.exit ?? 2;
+  }
+
+  /**
+   * A CliError made by this module or by its copy in the subcommands' bundle (dist/cli-commands.js,
+   * loaded only when a subcommand runs), whose class is another object than this one.
+   */
+  static is(e: unknown): e is CliError {
+    return e instanceof Error && (e as Partial<Record<typeof CLI_ERROR, unknown>>)[CLI_ERROR] === true;
   }
 }
 

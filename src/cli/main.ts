@@ -6,19 +6,15 @@ import { VERSION } from './version.js';
 
 export { CliError, UsageError } from './args.js';
 
-/**
- * The named subcommands, each loaded when it is run or described: the report is what a user waits
- * on most, and loading restore's and capture's modules (ssh, the helper cache, child_process,
- * crypto) before it cost a large part of its start-up. `require` keeps them in the one bundle, where
- * esbuild initialises a required module when it is first required.
- */
+/** The named subcommands (src/cli/subcommands.ts), loaded when one is run or described. */
+const sub = () => require('./subcommands.js') as typeof import('./subcommands.js');
 const SUBCOMMANDS: readonly (readonly [string, () => Command])[] = [
-  ['set', () => (require('./edit.js') as typeof import('./edit.js')).setCommand],
-  ['encode', () => (require('./edit.js') as typeof import('./edit.js')).encodeCommand],
-  ['restore', () => (require('./restore.js') as typeof import('./restore.js')).restoreCommand],
-  ['capture', () => (require('./capture.js') as typeof import('./capture.js')).captureCommand],
-  ['fix', () => (require('./fix.js') as typeof import('./fix.js')).fixCommand],
-  ['diff', () => (require('./diff.js') as typeof import('./diff.js')).diffCommand],
+  ['set', () => sub().setCommand],
+  ['encode', () => sub().encodeCommand],
+  ['restore', () => sub().restoreCommand],
+  ['capture', () => sub().captureCommand],
+  ['fix', () => sub().fixCommand],
+  ['diff', () => sub().diffCommand],
 ];
 
 /** Every subcommand; the report is the command without a name (`ckpt-inspect FILE`). */
@@ -84,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await cmd.run(p);
   } catch (e) {
-    if (e instanceof CliError) return report(e, cmd.name);
+    if (CliError.is(e)) return report(e, cmd.name);
     // Never a stack trace for bad input: an unexpected failure is reported as a bug, briefly.
     process.stderr.write(`${PROG}: internal error: ${escapeText(e instanceof Error ? e.message : String(e))}\n`);
     return 2;

@@ -104,8 +104,8 @@ export function testOnlyCommandPrefix(): string[] | undefined {
 }
 
 export function packageRoot(): string {
-  // dist/cli.js (bundled) or src/cli/restore.ts (tsx): the package root is two levels up from
-  // src/cli and one from dist.
+  // dist/cli-commands.js (bundled) or src/cli/restore.ts (tsx): the package root is two levels up
+  // from src/cli and one from dist.
   const here = __dirname;
   return /[\\/]src[\\/]cli$/.test(here) ? join(here, '..', '..') : join(here, '..');
 }

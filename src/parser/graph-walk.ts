@@ -190,9 +190,8 @@ export class GraphWalk {
     const files = img.files;
     for (let i = 0; i < files.length; i++) {
       if (counting()) {
-        const ref = files.refValue(i);
-        if (ref !== null && ref !== 0) n++;
-        continue;
+        n += fileEdges(img, i);
+        break;
       }
       const d = files.refDesc(i);
       const ref = d ? files.src.rawRec(files.records[i], d) : null;
@@ -249,4 +248,15 @@ export class GraphWalk {
     }
     return n;
   }
+}
+
+/** Edges from the FILEs from item `from` on: one for each whose reference field is there and not 0. */
+function fileEdges(img: Image, from: number): number {
+  const files = img.files;
+  let n = 0;
+  for (let i = from; i < files.length; i++) {
+    const ref = files.refValue(i);
+    if (ref !== null && ref !== 0) n++;
+  }
+  return n;
 }
