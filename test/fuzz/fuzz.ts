@@ -291,7 +291,7 @@ async function parent(o: Opts): Promise<number> {
 
   // Linear-time property, probed with structural patterns at n and 4n copies.
   const sc = scalingProbe();
-  for (const r of sc.results) process.stdout.write(`fuzz: scaling: ${r.pattern}: ${r.msPerMiB[0].toFixed(0)} -> ${r.msPerMiB[1].toFixed(0)} ms/MiB (x${r.growth.toFixed(1)} for x4 size)\n`);
+  for (const r of sc.results) process.stdout.write(`fuzz: scaling: ${r.pattern}: ${r.msPerMiB[0].toFixed(0)} -> ${r.msPerMiB[1] === null || r.growth === null ? 'not measured' : `${r.msPerMiB[1].toFixed(0)} ms/MiB (x${r.growth.toFixed(1)} for x4 size)`}\n`);
   for (const f of sc.findings) save(f, sc.inputs.get(f.key)!, sc.inputs.get(f.key)!, ['scaling-probe']);
   }
 
