@@ -12,6 +12,9 @@ import diffModified from '@vscode/codicons/src/icons/diff-modified.svg';
 import diffRemoved from '@vscode/codicons/src/icons/diff-removed.svg';
 import error from '@vscode/codicons/src/icons/error.svg';
 import info from '@vscode/codicons/src/icons/info.svg';
+import passFilled from '@vscode/codicons/src/icons/pass-filled.svg';
+import question from '@vscode/codicons/src/icons/question.svg';
+import symbolOperator from '@vscode/codicons/src/icons/symbol-operator.svg';
 import warning from '@vscode/codicons/src/icons/warning.svg';
 import { s } from './dom.js';
 
@@ -25,16 +28,24 @@ const SOURCES = {
   'diff-removed': diffRemoved,
   error,
   info,
+  'pass-filled': passFilled,
+  question,
+  'symbol-operator': symbolOperator,
   warning,
 } as const;
 export type CodiconName = keyof typeof SOURCES;
 
-/** The path data of each icon (every icon is drawn on a 16×16 grid in currentColor). */
-const PATHS = new Map<CodiconName, string[]>();
-function paths(name: CodiconName): string[] {
+/** The paths of each icon (every icon is drawn on a 16×16 grid in currentColor): their data, and the
+ * fill rule of those whose hole depends on it (the ring of `question`). */
+interface IconPath { d: string; fillRule: string | undefined }
+const PATHS = new Map<CodiconName, IconPath[]>();
+function paths(name: CodiconName): IconPath[] {
   let p = PATHS.get(name);
   if (!p) {
-    p = [...SOURCES[name].matchAll(/<path\b[^>]*\bd="([^"]+)"/g)].map((m) => m[1]);
+    p = [...SOURCES[name].matchAll(/<path\b[^>]*>/g)].flatMap((m) => {
+      const d = /\bd="([^"]+)"/.exec(m[0])?.[1];
+      return d ? [{ d, fillRule: /\bfill-rule="(nonzero|evenodd)"/.exec(m[0])?.[1] }] : [];
+    });
     PATHS.set(name, p);
   }
   return p;
@@ -42,5 +53,5 @@ function paths(name: CodiconName): string[] {
 
 /** The icon `name` as an `<svg class="codicon codicon-NAME">`, hidden from screen readers (its parent labels it). */
 export function codicon(name: CodiconName): SVGSVGElement {
-  return s('svg', { class: `codicon codicon-${name}`, viewBox: '0 0 16 16', width: 16, height: 16, fill: 'currentColor', 'aria-hidden': 'true', focusable: 'false' }, ...paths(name).map((d) => s('path', { d })));
+  return s('svg', { class: `codicon codicon-${name}`, viewBox: '0 0 16 16', width: 16, height: 16, fill: 'currentColor', 'aria-hidden': 'true', focusable: 'false' }, ...paths(name).map(({ d, fillRule }) => s('path', { d, 'fill-rule': fillRule })));
 }

@@ -2,6 +2,7 @@
 // sidecar (the host's `provenance` message, which follows an init or update): the reason in its
 // tooltip and accessible name, focusable so the keyboard reaches the reason too.
 import type { ProvenanceLabel, ProvenanceView } from '../src/shared/protocol.js';
+import { codicon, type CodiconName } from './codicons.js';
 import { h } from './dom.js';
 
 let shown: ProvenanceView | null = null;
@@ -34,8 +35,9 @@ export function provenanceText(p: ProvenanceLabel): string {
   return `provenance ${p.kind}${shown?.state === 'edited' ? ' (as captured)' : ''}: ${p.reason}`;
 }
 
-/** A symbol for each kind, beside its name (the name and reason are what is read aloud). */
-const SYMBOL: Record<ProvenanceLabel['kind'], string> = { exact: '✓', derived: '≈', assumed: '?', lost: '✗' };
+/** A codicon for each kind, beside its name (the name and reason are what is read aloud): the kernel's
+ * answer, computed from its answers, not readable and so assumed, not kept in the image. */
+const ICON: Record<ProvenanceLabel['kind'], CodiconName> = { exact: 'pass-filled', derived: 'symbol-operator', assumed: 'question', lost: 'error' };
 
 export function provenanceMark(key: string | undefined): HTMLElement | null {
   const p = provenanceOf(key);
@@ -44,7 +46,7 @@ export function provenanceMark(key: string | undefined): HTMLElement | null {
   return h(
     'span',
     { class: `prov prov-${p.kind}`, role: 'note', tabindex: 0, 'data-provenance': p.kind, title: text, 'aria-label': text },
-    h('span', { class: 'prov-symbol', 'aria-hidden': 'true', text: SYMBOL[p.kind] }),
+    codicon(ICON[p.kind]),
     p.kind,
   );
 }

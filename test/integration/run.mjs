@@ -721,6 +721,32 @@ function markOf(f, selector) {
   return f.$eval(selector, (el) => ({ kind: el.dataset.provenance, text: el.textContent, title: el.title, aria: el.getAttribute('aria-label'), tab: el.tabIndex }));
 }
 
+/** Each provenance mark's codicon: its name, path data and fill rules, and its colour against the mark's and the theme's. */
+function markIcons(f) {
+  const THEME = { exact: '--vscode-testing-iconPassed', derived: '--vscode-textLink-foreground', assumed: '--vscode-editorWarning-foreground', lost: '--vscode-errorForeground' };
+  return f.$$eval('.prov', (els, theme) => els.map((el) => {
+    const svg = el.querySelector(':scope > svg.codicon');
+    const paths = svg ? [...svg.querySelectorAll('path')] : [];
+    // The theme's colour for the kind, resolved the way the page's CSS resolves it.
+    const probe = document.createElement('span');
+    probe.style.color = `var(${theme[el.dataset.provenance]}, var(--vscode-foreground))`;
+    document.body.append(probe);
+    const themed = getComputedStyle(probe).color;
+    probe.remove();
+    return {
+      kind: el.dataset.provenance,
+      icon: [...(svg?.classList ?? [])].find((c) => c.startsWith('codicon-'))?.slice('codicon-'.length) ?? null,
+      d: paths.map((p) => p.getAttribute('d')),
+      rules: paths.map((p) => p.getAttribute('fill-rule')),
+      hidden: svg?.getAttribute('aria-hidden') ?? null,
+      fill: svg ? getComputedStyle(svg).fill : null,
+      color: getComputedStyle(el).color,
+      themed,
+      text: el.textContent,
+    };
+  }), THEME);
+}
+
 async function provenanceChecks(page, ws, releaseFile) {
   await openInEditor(releaseFile, join(ws, 'captured.ckpt'));
   const f = await frameOf(page, 'captured.ckpt');
@@ -744,6 +770,29 @@ async function provenanceChecks(page, ws, releaseFile) {
     await f.focus('.prov[data-provenance="lost"]');
     assert(await f.evaluate(() => document.activeElement?.classList.contains('prov')), 'a provenance mark takes keyboard focus');
     assert((await f.locator('.banner .prov-note').count()) === 0, 'no notice for a sidecar that matches');
+  });
+  await check('provenance marks are codicons of @vscode/codicons (pass-filled, symbol-operator, question, error), drawn in the kind\'s --vscode-* colour, beside the kind\'s name', async () => {
+    const ICON = { exact: 'pass-filled', derived: 'symbol-operator', assumed: 'question', lost: 'error' };
+    const source = (n) => [...readFileSync(join(root, `node_modules/@vscode/codicons/src/icons/${n}.svg`), 'utf8').matchAll(/<path\b[^>]*>/g)]
+      .map((m) => ({ d: / d="([^"]+)"/.exec(m[0])?.[1] ?? null, rule: / fill-rule="([^"]+)"/.exec(m[0])?.[1] ?? null }));
+    const marks = [];
+    for (const t of ['terminal', 'ldisc']) {
+      await tab(f, t);
+      await f.waitForSelector(`#panel-${t} .prov`, { timeout: 15000 });
+      marks.push(...(await markIcons(f)));
+    }
+    const kinds = new Set(marks.map((m) => m.kind));
+    assert(Object.keys(ICON).every((k) => kinds.has(k)), `every kind is on the Terminal or Line discipline tab: ${[...kinds]}`);
+    for (const m of marks) {
+      const want = source(ICON[m.kind]);
+      assert(m.icon === ICON[m.kind], `${m.kind}: codicon ${m.icon}`);
+      assert(JSON.stringify(m.d) === JSON.stringify(want.map((p) => p.d)) && JSON.stringify(m.rules) === JSON.stringify(want.map((p) => p.rule)), `${m.kind}: the paths of ${ICON[m.kind]}.svg: ${JSON.stringify(m)}`);
+      assert(m.hidden === 'true' && m.text === m.kind, `${m.kind}: the icon is hidden from screen readers, the name is the text: ${JSON.stringify(m)}`);
+      assert(m.fill === m.color && m.color === m.themed, `${m.kind}: drawn in the mark's colour, the theme's: ${JSON.stringify(m)}`);
+    }
+    const colours = new Map(marks.map((m) => [m.kind, m.color]));
+    assert(new Set(colours.values()).size === 4, `four kinds, four colours: ${JSON.stringify([...colours])}`);
+    assert(JSON.stringify(source('question').map((p) => p.rule)).includes('evenodd'), 'question.svg has an evenodd ring (the fill rule is carried)');
   });
   await openInEditor(releaseFile, join(ws, 'stale.ckpt'));
   const g = await frameOf(page, 'stale.ckpt');
