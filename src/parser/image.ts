@@ -132,6 +132,27 @@ export function framingDiagnostics(index: StreamIndex): Diagnostic[] {
 }
 
 /**
+ * How many records each list will hold. A loop over every record is a function of its own here and
+ * in the validators: V8 optimises a long loop while it runs, and code after it in the same function
+ * that has never run throws the optimised code away (then the next loop waits for a new compile).
+ */
+function countListRecords(index: StreamIndex): { nObjref: number; nFile: number; nDesc: number; nSignal: number } {
+  const { types } = index;
+  let nObjref = 0;
+  let nFile = 0;
+  let nDesc = 0;
+  let nSignal = 0;
+  for (let i = 0; i < index.count; i++) {
+    const t = types[i];
+    if (t === R_OBJREF) nObjref++;
+    else if (t === R_FILE) nFile++;
+    else if (t === R_FILE_DESC) nDesc++;
+    else if (t === R_SIGNAL) nSignal++;
+  }
+  return { nObjref, nFile, nDesc, nSignal };
+}
+
+/**
  * `index`: the record index of these bytes in the byte order byteOrderOf gives (default: built here),
  * so that a caller that needed it first (the editor counts TTY records before deciding to build
  * the full model) does not walk the stream twice. `packed`: with that index, where a report read
@@ -148,19 +169,7 @@ export function openImage(input: Uint8Array, prebuilt?: StreamIndex, packed?: Pa
   const { offsets, types, lens, spans } = index;
 
   // Columns sized exactly: count each kind first (a pass over a typed array, no allocation).
-  let nObjref = 0;
-  let nFile = 0;
-  let nDesc = 0;
-  let nSignal = 0;
-  if (order !== undefined) {
-    for (let i = 0; i < index.count; i++) {
-      const t = types[i];
-      if (t === R_OBJREF) nObjref++;
-      else if (t === R_FILE) nFile++;
-      else if (t === R_FILE_DESC) nDesc++;
-      else if (t === R_SIGNAL) nSignal++;
-    }
-  }
+  const { nObjref, nFile, nDesc, nSignal } = order !== undefined ? countListRecords(index) : { nObjref: 0, nFile: 0, nDesc: 0, nSignal: 0 };
   const source = new Reader(bytes, littleEndian, index, packed);
   const objrefs = new ObjrefList(source, { objtype: D.objtype, objref: D.objref }, nObjref);
   const img: Image = {

@@ -17,6 +17,8 @@ export const HOLE_KEEP = 64;
 /** The largest read the walker asks for; after a hole it starts small again. */
 const CHUNK_MAX = 1 << 20;
 const CHUNK_MIN = 16 * 1024;
+/** A placed record this long or shorter is never split between two reads (it fits in CHUNK_MIN). */
+const REREAD_MAX = 8 * 1024;
 
 /** A range of the file whose bytes are not held: file offset `at`, `len` bytes. */
 export interface FileHole {
@@ -215,6 +217,11 @@ export class SparseWalker {
         this.stopPlaced(framed);
         return;
       }
+      // A short record that ends past this chunk is read again, whole, with the next one (unless it
+      // is the chunk's first, so that every read gets past a record). The loop then has no rare
+      // path that its usual records never take: V8 optimises it while it runs, and throws that code
+      // away when a path it has never seen taken is taken (a record split between two reads).
+      if (p + len > end && len <= REREAD_MAX && p > pos) break;
       framed.push(p, type, len);
       const pl = (framed as Required<FramedRecords>).place(p, type, len, this.prevType);
       if (pl !== null && pl.len > pl.from) {
@@ -223,8 +230,9 @@ export class SparseWalker {
         const e = p + pl.len;
         const to = Math.min(end, e);
         const dst = pl.dst;
-        // Most placed records are a few dozen bytes: a copy loop, not a subarray object per record.
-        if (to - s <= 256) for (let k = s - pos, a = pl.at, z = to - pos; k < z; k++, a++) dst[a] = chunk[k];
+        // Most placed records are a few dozen bytes, the largest usual one (a pending input BUFFER)
+        // 4 KiB: a copy loop, not a subarray object per record.
+        if (to - s <= REREAD_MAX) for (let k = s - pos, a = pl.at, z = to - pos; k < z; k++, a++) dst[a] = chunk[k];
         else dst.set(chunk.subarray(s - pos, to - pos), pl.at);
         if (to < e) {
           this.contDst = pl.dst;

@@ -13,6 +13,17 @@ const FILE_TYPE_MAX = Math.max(...Object.values(Enums.fileType).filter((v): v is
 const SOCK = 14;
 
 export function checkFiles(img: Image, sink: Sink): void {
+  // Each loop over every record, file or descriptor is a function of its own (see countListRecords in image.ts).
+  checkFileLens(img, sink);
+  checkFileRefs(img, sink);
+  checkTableFds(img, sink);
+  checkDescRefs(img, sink);
+  for (const s of img.signals) {
+    if (s.tty_objref.value !== 0) checkRef(img, sink, s.tty_objref, s.record, [OBJ.TTY], 'a controlling tty');
+  }
+}
+
+function checkFileLens(img: Image, sink: Sink): void {
   const { index } = img;
   const { FILE_TABLE, FILE_DESC, SIGNAL, FILE } = T;
   for (let i = 0; i < index.count; i++) {
@@ -24,6 +35,10 @@ export function checkFiles(img: Image, sink: Sink): void {
     if (t === T.SIGNAL && len !== LAYOUT.signal.len) at(sink, 'error', 'SIGNAL_LEN', hdrField(img, i, 'len'), `SIGNAL has len ${len}; restart requires ${LAYOUT.signal.len}.`, i);
     if (t === T.FILE && len < LAYOUT.fileGeneric.len) at(sink, 'error', 'FILE_LEN', hdrField(img, i, 'len'), `FILE has len ${len}, shorter than the common file header (${LAYOUT.fileGeneric.len}).`, i);
   }
+}
+
+function checkFileRefs(img: Image, sink: Sink): void {
+  const { index } = img;
   const files = img.files;
   const objs = img.objrefs;
   for (let k = 0; k < files.length; k++) {
@@ -60,6 +75,10 @@ export function checkFiles(img: Image, sink: Sink): void {
       checkRef(img, sink, f.ref, rec, [SOCK], 'a socket file');
     }
   }
+}
+
+/** No descriptor twice in one table, none negative. */
+function checkTableFds(img: Image, sink: Sink): void {
   const fds = img.fds;
   for (const table of img.fileTables) {
     const seen = new ObjrefSet();
@@ -76,6 +95,11 @@ export function checkFiles(img: Image, sink: Sink): void {
       seen.add(fd);
     }
   }
+}
+
+function checkDescRefs(img: Image, sink: Sink): void {
+  const fds = img.fds;
+  const objs = img.objrefs;
   const OBJ_FILE = OBJ.FILE;
   for (let k = 0; k < fds.length; k++) {
     const rec = fds.records[k];
@@ -89,8 +113,5 @@ export function checkFiles(img: Image, sink: Sink): void {
     if (cloexec > 1) at(sink, 'warning', 'FILE_DESC_CLOEXEC', fieldPlace(d.fd_close_on_exec), `fd_close_on_exec is ${cloexec}, not 0 or 1.`, rec);
     if (o >= 0 && objs.types[o] === OBJ_FILE && objs.records[o] < rec) continue;
     checkRef(img, sink, d.fd_objref, rec, [OBJ_FILE], 'a descriptor');
-  }
-  for (const s of img.signals) {
-    if (s.tty_objref.value !== 0) checkRef(img, sink, s.tty_objref, s.record, [OBJ.TTY], 'a controlling tty');
   }
 }

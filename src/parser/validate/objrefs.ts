@@ -23,6 +23,14 @@ function objName(objtype: number): string {
 }
 
 export function checkObjrefs(img: Image, sink: Sink): void {
+  // Each loop over every record or object is a function of its own (see countListRecords in image.ts).
+  checkObjrefLens(img, sink);
+  checkObjrefItems(img, sink);
+  checkReservedUsed(img, sink);
+  checkOwnObjref(img, sink);
+}
+
+function checkObjrefLens(img: Image, sink: Sink): void {
   const { index } = img;
   const OBJREF = T.OBJREF;
   const LEN = LAYOUT.objref.len;
@@ -31,6 +39,9 @@ export function checkObjrefs(img: Image, sink: Sink): void {
       at(sink, 'error', 'OBJREF_LEN', hdrField(img, i, 'len'), `OBJREF record ${i} has len ${index.lens[i]}; restart requires ${LAYOUT.objref.len}.`, i);
     }
   }
+}
+
+function checkObjrefItems(img: Image, sink: Sink): void {
   const seen = new ObjrefSet();
   // Columns, not items: an image may hold a hundred thousand OBJREFs and most need no diagnostic.
   const { records, types, refs, targets, length } = img.objrefs;
@@ -57,7 +68,10 @@ export function checkObjrefs(img: Image, sink: Sink): void {
       at(sink, 'error', 'OBJREF_NO_OBJECT', fieldPlace(r.objtype), `OBJREF ${ref} (${objName(type)}) is not followed by its object's record.`, records[k]);
     }
   }
-  // A reserved objref that an object also carries: restart fails at whichever comes later.
+}
+
+/** A reserved objref that an object also carries: restart fails at whichever comes later. */
+function checkReservedUsed(img: Image, sink: Sink): void {
   const reservedAt = new Map<number, Field>();
 
   for (const t of img.ttys) {
@@ -78,7 +92,6 @@ export function checkObjrefs(img: Image, sink: Sink): void {
       at(sink, 'error', 'REF_RESERVED_USED', fieldPlace(t.file_objref), `The master's reserved file_objref ${v} is already the objref of ${objName(ref.objtype.value)} at record ${ref.record}.`, t.record);
     }
   }
-  checkOwnObjref(img, sink);
 }
 
 function checkOwnObjref(img: Image, sink: Sink): void {
