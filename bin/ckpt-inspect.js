@@ -13,8 +13,18 @@ process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(0);
   throw e;
 });
-require(cli)
-  .main(process.argv.slice(2))
-  .then((code) => {
-    process.exitCode = code;
-  });
+const argv = process.argv.slice(2);
+const { main, exitsWhenWritten } = require(cli);
+main(argv).then((code) => {
+  process.exitCode = code;
+  if (!exitsWhenWritten(argv)) return;
+  // The report is done once its output is written: leave then, instead of waiting for the event
+  // loop to wind down and the heap to be torn down. A write's callback runs after every write
+  // before it has been handed to the system, on either stream.
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+});

@@ -52,6 +52,15 @@ function report(e: CliError, command: string): number {
   return e.exit;
 }
 
+/**
+ * The process may exit as soon as main's output is written (bin/ckpt-inspect.js): the report and
+ * --help/--version leave nothing running. The subcommands run ssh and clean up after themselves,
+ * and end when the event loop is empty.
+ */
+export function exitsWhenWritten(argv: string[]): boolean {
+  return !SUBCOMMANDS.some(([name]) => name === argv[0]);
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv.length === 0) {
     process.stderr.write(usage() + `${tryHelp('')}\n`);
