@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { read, readSync } from 'node:fs';
 import { HDR_SIZE, LAYOUT, T } from '../parser/layout.js';
 import type { PackedRecords } from '../parser/record-lists.js';
-import { type FileHole, type FramedRecords, type Placement, SparseWalker } from '../parser/sparse-walk.js';
+import { type FileHole, type FramedRecords, type Placement, REREAD_MAX, SparseWalker } from '../parser/sparse-walk.js';
 import type { StreamIndex } from '../parser/stream-index.js';
 import { InputError, withRegularFileAsync } from './read-input.js';
 
@@ -146,9 +146,10 @@ const CHUNK = 1 << 20;
 /**
  * The chunks the walker asks for, each read while the one before is taken apart: the file's next
  * bytes are read ahead on libuv's thread pool, so that the copies out of the page cache (a tenth of
- * a report of a million small records) are made on another core. A read ahead starts HDR_SIZE bytes
- * before the end of the chunk it follows, so that a record header split between the two is in it;
- * when the walker asks for something else (it skips a large payload), the read ahead is dropped.
+ * a report of a million small records) are made on another core. A read ahead starts REREAD_MAX
+ * bytes before the end of the chunk it follows, where the walker may start again (a record split
+ * between the two); when the walker asks for something else (it skips a large payload), the read
+ * ahead is dropped.
  */
 class ReadAhead {
   private readonly bufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
@@ -184,7 +185,7 @@ class ReadAhead {
 
   /** Start reading what follows a chunk that ended at `end`, when the walker reads on in order. */
   readOn(end: number): void {
-    const pos = Math.max(0, end - HDR_SIZE);
+    const pos = Math.max(0, end - REREAD_MAX);
     if (pos >= this.size || this.ahead) return;
     const buf = 1 - this.cur;
     const len = Math.min(CHUNK, this.size - pos);

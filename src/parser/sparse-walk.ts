@@ -17,8 +17,11 @@ export const HOLE_KEEP = 64;
 /** The largest read the walker asks for; after a hole it starts small again. */
 const CHUNK_MAX = 1 << 20;
 const CHUNK_MIN = 16 * 1024;
-/** A placed record this long or shorter is never split between two reads (it fits in CHUNK_MIN). */
-const REREAD_MAX = 8 * 1024;
+/**
+ * A placed record this long or shorter is never split between two reads (it fits in CHUNK_MIN): the
+ * next read after a chunk that ended at E starts at E - REREAD_MAX or later.
+ */
+export const REREAD_MAX = 8 * 1024;
 
 /** A range of the file whose bytes are not held: file offset `at`, `len` bytes. */
 export interface FileHole {
