@@ -104,13 +104,15 @@ function main(): void {
           const peak = Math.max(...ss.map((s) => s.peak));
           const label = `${shape} (${what}, ${(size / 2 ** 20).toFixed(0)} MiB): ${k}`;
           figures.push({ name: `${label}, whole process`, value: Math.round(ms), unit: 'ms', baseline: `read-only node ${Math.round(readMs)} ms`, ratio: ms / readMs, target });
-          figures.push({ name: `${label}, CPU time (user+sys)`, value: Math.round(cpu), unit: 'ms', baseline: `read-only node ${Math.round(readCpu)} ms`, ratio: cpu / readCpu, target });
+          // For information: the targets are on the time a user waits (the whole process), and this
+          // counts the other threads too (GC, V8's compiler, the read ahead) on another core.
+          figures.push({ name: `${label}, CPU time (user+sys, all threads)`, value: Math.round(cpu), unit: 'ms', baseline: `read-only node ${Math.round(readCpu)} ms`, ratio: cpu / readCpu });
           figures.push({ name: `${label}, peak RSS beyond the read-only process / file size`, value: Math.round((peak - readPeak) / 2 ** 20), unit: 'MiB', baseline: `file ${(size / 2 ** 20).toFixed(0)} MiB; read-only node peaks at ${Math.round(readPeak / 2 ** 20)} MiB, this at ${Math.round(peak / 2 ** 20)} MiB`, ratio: (peak - readPeak) / size, target: 2 });
         }
       }
     }
     if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
-    else for (const f of figures) process.stdout.write(`${f.name}: ${f.value} ${f.unit} vs ${f.baseline} = ${(f.ratio as number).toFixed(2)}x (target <= ${f.target}x)\n`);
+    else for (const f of figures) process.stdout.write(`${f.name}: ${f.value} ${f.unit} vs ${f.baseline} = ${(f.ratio as number).toFixed(2)}x${f.target === undefined ? '' : ` (target <= ${f.target}x)`}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
