@@ -41,11 +41,19 @@ export async function compareChecks({ page, ws, openInEditor, frameOf, check, as
     // the widget shows: typing before that is overwritten. Wait for it, then type until it holds.
     const want = join(ws, 'compare-b.ckpt');
     await waitUntil('the file dialog to show its starting folder', async () => (await input.inputValue()) !== '', 15000);
-    await waitUntil('the file dialog to hold the typed path', async () => {
-      if ((await input.inputValue()) !== want) await input.fill(want);
-      return (await input.inputValue()) === want;
-    }, 10000);
-    await page.keyboard.press('Enter');
+    // It can also put the folder back after the path was typed (CI once pressed Enter on the folder:
+    // "Please select a file"): type, press Enter only while the input holds the path, until it closes.
+    await waitUntil('the file dialog to take the typed path', async () => {
+      if (!(await dialog.isVisible())) return true;
+      if ((await input.inputValue()) !== want) {
+        await input.fill(want);
+        return false;
+      }
+      await page.keyboard.press('Enter');
+      // Give it time to close before another Enter could reach the editor behind it.
+      await dialog.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => {});
+      return !(await dialog.isVisible());
+    }, 20000);
     const f = await compareFrame(page, 'differs');
     const names = await f.$$eval('tbody tr.cmp-field th', (els) => els.map((e) => e.textContent));
     assert(JSON.stringify(names) === JSON.stringify(['ws_col', 'c_lflag']), `fields ${JSON.stringify(names)}`);
