@@ -145,8 +145,8 @@ const CHUNK = 1 << 20;
 
 /**
  * The chunks the walker asks for, each read while the one before is taken apart: the file's next
- * bytes are read ahead on libuv's thread pool, so that the copies out of the page cache (a tenth of
- * a report of a million small records) are made on another core. A read ahead starts REREAD_MAX
+ * bytes are read ahead on libuv's thread pool, so that the copies out of the page cache are made on
+ * another core while this one takes records apart. A read ahead starts REREAD_MAX
  * bytes before the end of the chunk it follows, where the walker may start again (a record split
  * between the two); when the walker asks for something else (it skips a large payload), the read
  * ahead is dropped.
