@@ -43,14 +43,14 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const isElf = (b: Buffer) => b.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
 
-test('npm pack, then npm install -g of the tarball into a temporary prefix: ckpt-inspect --version and a report from PATH', () => {
+test('npm pack, then npm install -g of the tarball into a temporary prefix: ckpt-inspect --version and a report from PATH, and a subcommand from the subcommands bundle', () => {
   const out = join(tmp, 'pack');
   mkdirSync(out);
   const pack = run('npm', ['pack', '--json', '--pack-destination', out], { cwd: work });
   assert.equal(pack.code, 0, pack.both);
   const [info] = JSON.parse(pack.out) as { filename: string; files: { path: string; mode: number }[] }[];
   const files = info.files.map((f) => f.path);
-  for (const f of ['bin/ckpt-inspect.js', 'dist/cli.js', HELPER, `${HELPER}.source-sha256`, 'helper/ckpt-pty-helper.c', 'LICENSE', 'README.md']) {
+  for (const f of ['bin/ckpt-inspect.js', 'dist/cli.js', 'dist/cli-commands.js', HELPER, `${HELPER}.source-sha256`, 'helper/ckpt-pty-helper.c', 'LICENSE', 'README.md']) {
     assert.ok(files.includes(f), `${f} is not in the tarball: ${files.join(' ')}`);
   }
   assert.deepEqual(files.filter((f) => /^(src|test|media|scripts|formats)\/|\.map$|^node_modules\//.test(f)), [], 'sources, tests or source maps in the tarball');
@@ -71,6 +71,11 @@ test('npm pack, then npm install -g of the tarball into a temporary prefix: ckpt
   assert.match(report.out, /^samples\/pair\.ckpt: 2047 bytes/);
   assert.match(report.out, /slave \/dev\/pts\/3/);
   assert.match(report.out, /partial "ech"/);
+
+  // A subcommand: the installed dist/cli.js loads the subcommands' bundle from beside itself.
+  const diff = run('ckpt-inspect', ['diff', 'samples/pair.ckpt', 'samples/pair.ckpt'], { env, cwd: ROOT });
+  assert.equal(diff.code, 0, diff.both);
+  assert.match(diff.out, /^identical$/m);
 
   const installed = join(prefix, 'lib/node_modules/ckpt-inspector');
   assert.ok(isElf(readFileSync(join(installed, HELPER))), 'the static helper is not an ELF binary');
@@ -97,7 +102,7 @@ test('a plain vsce package --no-dependencies makes a .vsix with the bundles (min
   const want = [`${x}package.json`, `${x}images/icon.png`, `${x}${HELPER}`, `${x}${HELPER}.source-sha256`, `${x}dist/extension.js`, `${x}dist/cli.js`];
   const { modes, data } = readZip(vsix, want);
   const names = [...modes.keys()];
-  for (const f of [...want, `${x}dist/webview.js`, `${x}dist/webview.css`, `${x}dist/compare.js`, `${x}dist/compare.css`, `${x}dist/compare-worker.js`, `${x}bin/ckpt-inspect.js`, `${x}helper/ckpt-pty-helper.c`, `${x}LICENSE.txt`, `${x}changelog.md`, `${x}readme.md`, `${x}docs/diagnostics.md`]) {
+  for (const f of [...want, `${x}dist/webview.js`, `${x}dist/webview.css`, `${x}dist/compare.js`, `${x}dist/compare.css`, `${x}dist/compare-worker.js`, `${x}dist/cli-commands.js`, `${x}bin/ckpt-inspect.js`, `${x}helper/ckpt-pty-helper.c`, `${x}LICENSE.txt`, `${x}changelog.md`, `${x}readme.md`, `${x}docs/diagnostics.md`]) {
     assert.ok(modes.has(f), `${f} is not in the .vsix: ${names.join(' ')}`);
   }
   assert.deepEqual(names.filter((n) => /^extension\/(src|test|media|scripts|formats|node_modules)\/|\.map$|\.ts$/.test(n)), [], 'sources, tests or source maps in the .vsix');
