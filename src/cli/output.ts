@@ -80,19 +80,20 @@ export class StdoutWriter {
    * can be collected while the rest is made.
    */
   pushNow(s: string): void {
-    if (!this.push(s)) return;
-    const text = this.parts.join('');
-    this.parts = [];
-    this.pending = 0;
-    this.stream.write(text);
+    if (this.push(s)) this.stream.write(this.take());
   }
 
   async flush(): Promise<void> {
     if (!this.pending && !this.parts.length) return;
+    if (!this.stream.write(this.take())) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+  }
+
+  /** The queued text, which is no longer queued. */
+  private take(): string {
     const text = this.parts.join('');
     this.parts = [];
     this.pending = 0;
-    if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    return text;
   }
 
   async write(s: string): Promise<void> {
